@@ -1,0 +1,36 @@
+export { SslError, isSslError, describeValue, type SslErrorCode, type SslErrorOptions } from './ssl-error.js';
+export {
+  invariant,
+  invalidArgument,
+  checkInteger,
+  checkNumber,
+  checkPositive,
+  checkShape,
+  type InvalidArgumentReport,
+} from './invariant.js';
+export { createRng, restoreRng, type Rng, type RngState } from './rng.js';
+export { hostTensor, sizeOf, stridesOf, transposeHost, type HostTensor } from './host-tensor.js';
+export {
+  readSafetensors,
+  writeSafetensors,
+  toFloat32,
+  halfToFloat,
+  floatToHalf,
+  floatToBfloat16,
+  type SafetensorsDtype,
+  type SafetensorsData,
+  type SafetensorsTensor,
+  type SafetensorsFile,
+  type WriteSafetensorsOptions,
+} from './safetensors.js';
+export type { Module, Parameter, TorchLayout, Backbone, BackboneFeatures, EncodeOptions } from './module.js';
+export {
+  loadStateDict,
+  exportStateDict,
+  stateDictFromSafetensors,
+  stateDictToSafetensors,
+  stateDictFromRecords,
+  type StateDict,
+  type LoadStateDictResult,
+  type LoadStateDictOptions,
+} from './state-dict.js';
