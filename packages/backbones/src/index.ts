@@ -1,0 +1,16 @@
+export { createVit, type Vit, type VitOptions } from './vit.js';
+export { VIT_PRESETS, type VitPreset, type VitPresetName } from './vit-presets.js';
+export { createLinear, linear, type Linear, type LinearOptions } from './linear.js';
+export { createLayerNorm, layerNorm, type LayerNorm, type LayerNormOptions } from './layer-norm.js';
+export { gelu } from './gelu.js';
+export { createAttention, type Attention, type AttentionOptions } from './attention.js';
+export { createMlp, type Mlp, type MlpOptions } from './mlp.js';
+export {
+  createTransformerBlock,
+  dropPath,
+  type TransformerBlock,
+  type TransformerBlockOptions,
+  type BlockCallOptions,
+} from './transformer-block.js';
+export { bicubicMatrix, positionResampleMatrix, resamplePositionEmbedding } from './position-embedding.js';
+export { truncatedNormal, uniformValues, makeVariable } from './init.js';

@@ -1,0 +1,196 @@
+import { describe, expect, it } from 'vitest';
+import * as tf from '@tensorflow/tfjs-core';
+import {
+  SslError,
+  createRng,
+  exportStateDict,
+  loadStateDict,
+  stateDictFromSafetensors,
+  stateDictToSafetensors,
+} from '@selfsup/core';
+import { expectClose, expectNoLeaks } from '@selfsup/testing';
+import { createVit } from './vit.js';
+import { VIT_PRESETS } from './vit-presets.js';
+
+const tiny = { imageSize: 16, patchSize: 4, embedDim: 16, depth: 2, headCount: 2 } as const;
+
+function images(batch: number, size: number, channels: number, seed = 1): tf.Tensor4D {
+  const rng = createRng(seed);
+  return tf.tensor4d(
+    Float32Array.from({ length: batch * size * size * channels }, () => rng.next()),
+    [batch, size, size, channels],
+  );
+}
+
+describe('createVit', () => {
+  it('has the preset sizes of the ViT papers', () => {
+    expect(VIT_PRESETS.tiny).toEqual({ embedDim: 192, depth: 12, headCount: 3 });
+    expect(VIT_PRESETS.small).toEqual({ embedDim: 384, depth: 12, headCount: 6 });
+    expect(VIT_PRESETS.base).toEqual({ embedDim: 768, depth: 12, headCount: 12 });
+    expect(VIT_PRESETS.large).toEqual({ embedDim: 1024, depth: 24, headCount: 16 });
+    const vit = createVit({ preset: 'tiny', imageSize: 8, patchSize: 4, depth: 1 });
+    expect(vit.embedDim).toBe(192);
+    expect(vit.config.headCount).toBe(3);
+    vit.dispose();
+  });
+
+  it('encodes grayscale and RGB NHWC images into named features of the right shapes', () => {
+    for (const channels of [1, 3]) {
+      const vit = createVit({ ...tiny, inChannels: channels });
+      const x = images(2, 16, channels);
+      const { classToken, patchTokens } = vit.encode(x);
+      expect(classToken.shape).toEqual([2, 16]);
+      expect(patchTokens.shape).toEqual([2, 16, 16]);
+      tf.dispose([x, classToken, patchTokens]);
+      vit.dispose();
+    }
+  });
+
+  it('takes other crop sizes (position embeddings resampled) and non-square crops', () => {
+    const vit = createVit(tiny);
+    for (const [h, w] of [
+      [8, 8],
+      [24, 24],
+      [8, 12],
+    ] as const) {
+      const x = tf.zeros([1, h, w, 3]) as tf.Tensor4D;
+      const { patchTokens, classToken } = vit.encode(x);
+      expect(patchTokens.shape).toEqual([1, (h / 4) * (w / 4), 16]);
+      expect(Number.isFinite(classToken.dataSync()[0])).toBe(true);
+      tf.dispose([x, patchTokens, classToken]);
+    }
+    vit.dispose();
+  });
+
+  it('replaces masked patches by the mask token: a masked patch no longer depends on its pixels', () => {
+    const vit = createVit({ ...tiny, depth: 0 });
+    const a = images(1, 16, 3, 1);
+    const b = images(1, 16, 3, 2);
+    const mask = tf.ones([1, 16]) as tf.Tensor2D;
+    const fa = vit.encode(a, { tokenMask: mask });
+    const fb = vit.encode(b, { tokenMask: mask });
+    // every patch masked and no blocks: outputs depend only on masked_embed + positions
+    expectClose(fa.patchTokens, fb.patchTokens, { rtol: 0, atol: 1e-6 });
+    const plain = vit.encode(a);
+    expect(Math.max(...Array.from(tf.sub(plain.patchTokens, fa.patchTokens).abs().dataSync()))).toBeGreaterThan(1e-3);
+    tf.dispose([a, b, mask, fa, fb, plain] as never);
+    vit.dispose();
+  });
+
+  it('encodes only kept patches with keepIndices, consistently with the full encoding', () => {
+    // Attention is permutation-equivariant and positions are added before the gather, so keeping all
+    // patches in a permuted order gives the permuted tokens of the full encoding.
+    const vit = createVit(tiny);
+    const x = images(2, 16, 3);
+    const perm = Array.from(createRng(4).permutation(16));
+    const keep = tf.tensor2d([perm, [...perm].reverse()], [2, 16], 'int32');
+    const full = vit.encode(x);
+    const kept = vit.encode(x, { keepIndices: keep });
+    expectClose(kept.classToken, full.classToken, { rtol: 1e-4, atol: 1e-5 });
+    expectClose(kept.patchTokens, tf.gather(full.patchTokens, keep, 1, 1), { rtol: 1e-4, atol: 1e-5 });
+    // a subset: 4 kept patches -> 4 patch tokens
+    const subset = vit.encode(x, { keepIndices: tf.tensor2d([[0, 5, 10, 15], [3, 2, 1, 0]], [2, 4], 'int32') });
+    expect(subset.patchTokens.shape).toEqual([2, 4, 16]);
+    vit.dispose();
+  });
+
+  it('drop path is deterministic for a seed, off at rate 0 and in eval mode', () => {
+    const vit = createVit({ ...tiny, dropPathRate: 0.5, depth: 4 });
+    const x = images(4, 16, 3);
+    const eval1 = vit.encode(x).classToken;
+    const eval2 = vit.encode(x, { training: false }).classToken;
+    expectClose(eval1, eval2, { rtol: 0, atol: 0 });
+    const t1 = vit.encode(x, { training: true, rng: createRng(3) }).classToken;
+    const t2 = vit.encode(x, { training: true, rng: createRng(3) }).classToken;
+    const t3 = vit.encode(x, { training: true, rng: createRng(4) }).classToken;
+    expectClose(t1, t2, { rtol: 0, atol: 0 });
+    expect(tf.sub(t1, t3).abs().max().dataSync()[0]).toBeGreaterThan(0);
+    expect(() => vit.encode(x, { training: true })).toThrow(/drop path is on/);
+    vit.dispose();
+  });
+
+  it('has layer scale under the official names when enabled', () => {
+    const vit = createVit({ ...tiny, layerScaleInit: 0.1 });
+    const names = vit.parameters().map((p) => p.name);
+    expect(names).toContain('blocks.0.gamma_1');
+    expect(names).toContain('blocks.1.gamma_2');
+    vit.dispose();
+  });
+
+  it('is seeded: the same seed gives the same weights, another seed others', async () => {
+    const a = await exportStateDict(createVit({ ...tiny, seed: 1 }));
+    const b = await exportStateDict(createVit({ ...tiny, seed: 1 }));
+    const c = await exportStateDict(createVit({ ...tiny, seed: 2 }));
+    expect(a.get('blocks.0.attn.qkv.weight')!.data).toEqual(b.get('blocks.0.attn.qkv.weight')!.data);
+    expect(a.get('blocks.0.attn.qkv.weight')!.data).not.toEqual(c.get('blocks.0.attn.qkv.weight')!.data);
+  });
+
+  it('round-trips its weights through safetensors into a fresh model with the same outputs', async () => {
+    const source = createVit({ ...tiny, seed: 5 });
+    const bytes = stateDictToSafetensors(await exportStateDict(source));
+    const target = createVit({ ...tiny, seed: 6 });
+    expect(loadStateDict(target, stateDictFromSafetensors(bytes))).toEqual({ missingKeys: [], unexpectedKeys: [] });
+    const x = images(2, 16, 3);
+    expectClose(target.encode(x).patchTokens, source.encode(x).patchTokens, { rtol: 0, atol: 0 });
+  });
+
+  it('refuses bad input with clear SslErrors', () => {
+    expect(() => createVit({ ...tiny, imageSize: 18 })).toThrow(/imageSize\) height: expected a multiple of patchSize \(4\), got 18/);
+    expect(() => createVit({ ...tiny, headCount: 3 })).toThrow(/expected a divisor of embedDim \(16\), got 3/);
+    const vit = createVit(tiny);
+    const x = images(2, 16, 3);
+    expect(() => vit.encode(tf.zeros([2, 18, 18, 3]) as tf.Tensor4D)).toThrow(/multiples of patchSize \(4\), got \[18, 18\]/);
+    expect(() => vit.encode(tf.zeros([2, 3, 16, 16]) as tf.Tensor4D)).toThrow(/NCHW/);
+    expect(() => vit.encode(x, { tokenMask: tf.zeros([2, 15]) as tf.Tensor2D })).toThrow(
+      /tokenMask\): expected shape \[2, 16\].*got \[2, 15\]/,
+    );
+    expect(() =>
+      vit.encode(x, { tokenMask: tf.zeros([2, 16]) as tf.Tensor2D, keepIndices: tf.zeros([2, 4], 'int32') as tf.Tensor2D }),
+    ).toThrow(/both tokenMask and keepIndices/);
+    try {
+      vit.encode(x, { tokenMask: tf.zeros([2, 15]) as tf.Tensor2D });
+    } catch (e) {
+      expect(e).toBeInstanceOf(SslError);
+      expect((e as SslError).code).toBe('SHAPE_MISMATCH');
+    }
+    vit.dispose();
+    expect(() => vit.encode(x)).toThrow(/disposed/);
+  });
+
+  it('names the key, the expected and the actual shape of a mis-shaped or missing tensor', async () => {
+    const vit = createVit(tiny);
+    const dict = await exportStateDict(vit);
+    const bad = new Map(dict);
+    bad.set('blocks.1.mlp.fc1.weight', { shape: [32, 16], data: new Float32Array(512) });
+    expect(() => loadStateDict(vit, bad)).toThrow(/"blocks.1.mlp.fc1.weight": expected shape \[64, 16\], got \[32, 16\]/);
+    const missing = new Map(dict);
+    missing.delete('norm.bias');
+    expect(() => loadStateDict(vit, missing)).toThrow(/missing keys: "norm.bias"/);
+    expect(loadStateDict(vit, missing, { strict: false }).missingKeys).toEqual(['norm.bias']);
+    vit.dispose();
+  });
+
+  it('leaks no tensors in encode and keeps a steady tensor count across training steps', async () => {
+    const vit = createVit(tiny);
+    const x = images(2, 16, 3);
+    await expectNoLeaks(() => vit.encode(x), 'encode');
+    const variables = vit.parameters().map((p) => p.variable);
+    const step = () => {
+      const { value, grads } = tf.variableGrads(() => {
+        const f = vit.encode(x, { training: true, rng: createRng(1) });
+        return tf.add(tf.mean(tf.square(f.classToken)), tf.mean(tf.square(f.patchTokens))) as tf.Scalar;
+      }, variables);
+      tf.tidy(() => {
+        // masked_embed gets no gradient without a tokenMask
+        for (const v of variables) if (grads[v.name]) v.assign(tf.sub(v, tf.mul(grads[v.name]!, 0.01)));
+      });
+      tf.dispose([value, ...Object.values(grads).filter((g) => g)]);
+    };
+    step();
+    const after1 = tf.memory().numTensors;
+    step();
+    step();
+    expect(tf.memory().numTensors).toBe(after1);
+    vit.dispose();
+  });
+});

@@ -1,0 +1,324 @@
+import * as tf from '@tensorflow/tfjs-core';
+import {
+  SslError,
+  checkInteger,
+  checkNumber,
+  checkShape,
+  createRng,
+  invalidArgument,
+  type Backbone,
+  type BackboneFeatures,
+  type EncodeOptions,
+  type Parameter,
+} from '@selfsup/core';
+import { createLayerNorm } from './layer-norm.js';
+import { linear } from './linear.js';
+import { createTransformerBlock, type TransformerBlock } from './transformer-block.js';
+import { makeVariable, truncatedNormal, uniformValues } from './init.js';
+import { resamplePositionEmbedding } from './position-embedding.js';
+import { VIT_PRESETS, type VitPresetName } from './vit-presets.js';
+
+/** Options of {@link createVit}. Sizes default to the preset's, and the preset to `small`. */
+export interface VitOptions {
+  /**
+   * A named size; explicit `embedDim`, `depth` and `headCount` override it.
+   * @defaultValue 'small'
+   */
+  preset?: VitPresetName;
+  /**
+   * The image size the position embeddings are made for (other sizes are resampled bicubically);
+   * a number for square images or `[height, width]`.
+   * @defaultValue 224
+   */
+  imageSize?: number | readonly [number, number];
+  /** @defaultValue 16 */
+  patchSize?: number;
+  /**
+   * Image channels: 3 for RGB, 1 for grayscale.
+   * @defaultValue 3
+   */
+  inChannels?: number;
+  /** @defaultValue the preset's (384 for small) */
+  embedDim?: number;
+  /** Number of transformer blocks. @defaultValue the preset's (12) */
+  depth?: number;
+  /** Attention heads; must divide `embedDim`. @defaultValue the preset's (6 for small) */
+  headCount?: number;
+  /** MLP width as a multiple of `embedDim`. @defaultValue 4 */
+  mlpRatio?: number;
+  /** @defaultValue true */
+  qkvBias?: boolean;
+  /** @defaultValue 1e-6 */
+  layerNormEps?: number;
+  /**
+   * Stochastic depth: the drop probability grows linearly from 0 (first block) to this (last block).
+   * @defaultValue 0
+   */
+  dropPathRate?: number;
+  /**
+   * Initial value of layer scale (`gamma_1`, `gamma_2` per block); 0 disables it.
+   * @defaultValue 0
+   */
+  layerScaleInit?: number;
+  /**
+   * A learned `masked_embed` that replaces masked patches (`tokenMask`), as iBOT's ViT has. Turn
+   * off to load timm checkpoints strictly.
+   * @defaultValue true
+   */
+  maskToken?: boolean;
+  /**
+   * Seed of the initial weights (truncated normal 0.02 for linear layers, position embeddings and
+   * [CLS]; PyTorch's default uniform for the patch projection).
+   * @defaultValue 0
+   */
+  seed?: number;
+}
+
+/** A Vision Transformer (iBOT/DINO/timm layout) with its configuration. */
+export interface Vit extends Backbone {
+  /** The resolved configuration. */
+  readonly config: Readonly<Required<Omit<VitOptions, 'preset' | 'imageSize' | 'seed'>> & { imageSize: readonly [number, number] }>;
+  /** Patches along height and width at the configured image size. */
+  readonly gridSize: readonly [number, number];
+}
+
+function resolveImageSize(value: VitOptions['imageSize']): [number, number] {
+  const size = value ?? 224;
+  if (typeof size === 'number') return [checkInteger('createVit(options.imageSize)', size, 1), size];
+  if (!Array.isArray(size) || size.length !== 2) {
+    throw invalidArgument({ argument: 'createVit(options.imageSize)', expected: 'a positive integer or [height, width]', actual: size });
+  }
+  return [checkInteger('createVit(options.imageSize[0])', size[0], 1), checkInteger('createVit(options.imageSize[1])', size[1], 1)];
+}
+
+/**
+ * Creates a Vision Transformer: non-overlapping patches are embedded by a linear projection, a
+ * [CLS] token is prepended, learned position embeddings are added, and pre-norm transformer
+ * blocks follow, then a final LayerNorm. Parameters carry the PyTorch names of the official
+ * iBOT/DINO code and timm, so their checkpoints load with `loadStateDict`.
+ *
+ * `encode(images, { tokenMask })` replaces masked patch embeddings by `masked_embed` before the
+ * position embeddings (iBOT, BEiT); `encode(images, { keepIndices })` encodes only the kept
+ * patches (MAE). Images of another size than `imageSize` get bicubically resampled position
+ * embeddings, exactly as the official `interpolate_pos_encoding`.
+ *
+ * @example
+ * ```ts
+ * const vit = createVit({ preset: 'tiny', imageSize: 32, patchSize: 4 });
+ * const { classToken, patchTokens } = vit.encode(tf.zeros([8, 32, 32, 3])); // [8, 192], [8, 64, 192]
+ * ```
+ */
+export function createVit(options: VitOptions = {}): Vit {
+  const preset = options.preset ?? 'small';
+  if (!(preset in VIT_PRESETS)) {
+    throw invalidArgument({ argument: 'createVit(options.preset)', expected: `one of ${Object.keys(VIT_PRESETS).join(', ')}`, actual: preset });
+  }
+  const base = VIT_PRESETS[preset];
+  const [imageHeight, imageWidth] = resolveImageSize(options.imageSize);
+  const patchSize = checkInteger('createVit(options.patchSize)', options.patchSize ?? 16, 1);
+  const inChannels = checkInteger('createVit(options.inChannels)', options.inChannels ?? 3, 1);
+  const embedDim = checkInteger('createVit(options.embedDim)', options.embedDim ?? base.embedDim, 1);
+  const depth = checkInteger('createVit(options.depth)', options.depth ?? base.depth, 0);
+  const headCount = checkInteger('createVit(options.headCount)', options.headCount ?? base.headCount, 1);
+  const mlpRatio = checkNumber('createVit(options.mlpRatio)', options.mlpRatio ?? 4, Number.MIN_VALUE);
+  const layerNormEps = checkNumber('createVit(options.layerNormEps)', options.layerNormEps ?? 1e-6, 0);
+  const dropPathRate = checkNumber('createVit(options.dropPathRate)', options.dropPathRate ?? 0, 0, 1);
+  const layerScaleInit = checkNumber('createVit(options.layerScaleInit)', options.layerScaleInit ?? 0, 0);
+  const qkvBias = options.qkvBias ?? true;
+  const maskToken = options.maskToken ?? true;
+  if (embedDim % headCount !== 0) {
+    throw invalidArgument({
+      argument: 'createVit(options.headCount)',
+      expected: `a divisor of embedDim (${embedDim})`,
+      actual: headCount,
+      fix: 'Choose headCount so that embedDim / headCount is an integer.',
+    });
+  }
+  for (const [name, size] of [
+    ['height', imageHeight],
+    ['width', imageWidth],
+  ] as const) {
+    if (size % patchSize !== 0) {
+      throw invalidArgument({
+        argument: `createVit(options.imageSize) ${name}`,
+        expected: `a multiple of patchSize (${patchSize})`,
+        actual: size,
+        fix: `Use an image size such as ${Math.max(patchSize, Math.round(size / patchSize) * patchSize)}.`,
+      });
+    }
+  }
+  const gridHeight = imageHeight / patchSize;
+  const gridWidth = imageWidth / patchSize;
+  if (gridHeight !== gridWidth) {
+    throw new SslError(
+      'NOT_SUPPORTED',
+      `createVit(options.imageSize): position embeddings are stored on a square grid (as the official code), got ${gridHeight}x${gridWidth} patches. ` +
+        'Configure a square imageSize; non-square inputs are still accepted by encode (the embeddings are resampled).',
+    );
+  }
+  const patchCount = gridHeight * gridWidth;
+  const rng = createRng(options.seed ?? 0);
+  const patchDim = patchSize * patchSize * inChannels;
+
+  const clsToken = makeVariable([1, 1, embedDim], truncatedNormal(rng, embedDim, 0.02));
+  const posEmbed = makeVariable([1, patchCount + 1, embedDim], truncatedNormal(rng, (patchCount + 1) * embedDim, 0.02));
+  const maskedEmbed = maskToken ? makeVariable([1, embedDim], 0) : undefined;
+  // PyTorch's Conv2d default init: uniform(+-1/sqrt(fan_in)) for weight and bias.
+  const bound = 1 / Math.sqrt(patchDim);
+  const patchWeight = makeVariable([patchDim, embedDim], uniformValues(rng, patchDim * embedDim, bound));
+  const patchBias = makeVariable([embedDim], uniformValues(rng, embedDim, bound));
+  const blocks: TransformerBlock[] = [];
+  for (let i = 0; i < depth; i++) {
+    blocks.push(
+      createTransformerBlock({
+        prefix: `blocks.${i}`,
+        dim: embedDim,
+        headCount,
+        mlpRatio,
+        qkvBias,
+        layerNormEps,
+        dropPath: depth > 1 ? (dropPathRate * i) / (depth - 1) : 0,
+        layerScaleInit,
+        rng,
+      }),
+    );
+  }
+  const norm = createLayerNorm({ prefix: 'norm', dim: embedDim, eps: layerNormEps });
+
+  const parameters: Parameter[] = [
+    { name: 'cls_token', variable: clsToken, trainable: true },
+    { name: 'pos_embed', variable: posEmbed, trainable: true },
+    ...(maskedEmbed ? [{ name: 'masked_embed', variable: maskedEmbed, trainable: true }] : []),
+    {
+      name: 'patch_embed.proj.weight',
+      variable: patchWeight,
+      // PyTorch [dim, C, p, p] -> [p, p, C, dim] -> ours [p*p*C, dim] (rows ordered y, x, channel like our patches)
+      torch: { shape: [embedDim, inChannels, patchSize, patchSize], perm: [2, 3, 1, 0] },
+      trainable: true,
+    },
+    { name: 'patch_embed.proj.bias', variable: patchBias, trainable: true },
+    ...blocks.flatMap((b) => b.parameters()),
+    ...norm.parameters(),
+  ];
+  let disposed = false;
+
+  function checkImages(images: tf.Tensor4D): [number, number, number] {
+    if (disposed) throw new SslError('DISPOSED', 'vit.encode: this ViT was disposed; create a new one.');
+    if (!(images instanceof tf.Tensor) || images.rank !== 4) {
+      throw invalidArgument({
+        argument: 'vit.encode(images)',
+        expected: `a rank-4 NHWC tensor [batch, height, width, ${inChannels}]`,
+        actual: images instanceof tf.Tensor ? images.shape : images,
+        fix: 'Images are NHWC; transpose NCHW data with tf.transpose(x, [0, 2, 3, 1]).',
+      });
+    }
+    const [batch, height, width, channels] = images.shape;
+    if (channels !== inChannels) {
+      throw new SslError(
+        'SHAPE_MISMATCH',
+        `vit.encode(images): expected ${inChannels} channel(s) (NHWC), got shape [${images.shape.join(', ')}]. ` +
+          (channels === patchSize || height === inChannels ? 'The images look NCHW: transpose them with tf.transpose(x, [0, 2, 3, 1]).' : 'Create the ViT with the matching inChannels.'),
+      );
+    }
+    if (height % patchSize !== 0 || width % patchSize !== 0) {
+      throw invalidArgument({
+        argument: 'vit.encode(images)',
+        expected: `height and width that are multiples of patchSize (${patchSize})`,
+        actual: [height, width],
+        fix: `Crop or resize the images to a multiple of ${patchSize}.`,
+      });
+    }
+    return [batch, height / patchSize, width / patchSize];
+  }
+
+  function positionEmbedding(h: number, w: number): tf.Tensor2D {
+    // [1, 1+N, D] -> [1+N, D]
+    const table = tf.reshape(posEmbed, [patchCount + 1, embedDim]);
+    if (h === gridHeight && w === gridWidth) return table as tf.Tensor2D;
+    const clsPosition = tf.slice(table, [0, 0], [1, embedDim]);
+    const patchPositions = tf.slice(table, [1, 0], [patchCount, embedDim]) as tf.Tensor2D;
+    return tf.concat([clsPosition, resamplePositionEmbedding(patchPositions, gridHeight, h, w)], 0) as tf.Tensor2D;
+  }
+
+  function encode(images: tf.Tensor4D, encodeOptions: EncodeOptions = {}): BackboneFeatures {
+    const [batch, h, w] = checkImages(images);
+    const { tokenMask, keepIndices, training = false, rng: callRng } = encodeOptions;
+    const n = h * w;
+    if (tokenMask && keepIndices) {
+      throw new SslError(
+        'INVALID_ARGUMENT',
+        'vit.encode(options): got both tokenMask and keepIndices. Pass tokenMask to replace masked patches by the mask token (iBOT, BEiT), or keepIndices to encode only kept patches (MAE), not both.',
+      );
+    }
+    if (tokenMask) {
+      checkShape('vit.encode(options.tokenMask)', tokenMask.shape, [batch, n], `[batch, patches] for ${h}x${w} patches`);
+      if (!maskedEmbed) {
+        throw new SslError('INVALID_ARGUMENT', 'vit.encode(options.tokenMask): this ViT was created with maskToken: false. Create it with maskToken: true to use masks.');
+      }
+    }
+    if (keepIndices) {
+      if (keepIndices.rank !== 2 || keepIndices.shape[0] !== batch || keepIndices.dtype !== 'int32') {
+        throw new SslError(
+          'SHAPE_MISMATCH',
+          `vit.encode(options.keepIndices): expected an int32 tensor [${batch}, kept], got ${keepIndices.dtype} [${keepIndices.shape.join(', ')}].`,
+        );
+      }
+    }
+    return tf.tidy('vit.encode', () => {
+      // Patchify NHWC: [B, H, W, C] -> [B*h, p, w, p*C] -> [B*h, w, p, p*C] -> [B*N, p*p*C]
+      const rows = tf.reshape(images, [batch * h, patchSize, w, patchSize * inChannels]);
+      const patches = tf.reshape(tf.transpose(rows, [0, 2, 1, 3]), [batch * n, patchDim]) as tf.Tensor2D;
+      // [B*N, p*p*C] x [p*p*C, D] -> [B*N, D] -> [B, N, D]
+      let x = tf.reshape(linear(patches, patchWeight as tf.Tensor2D, patchBias as tf.Tensor1D), [batch, n, embedDim]) as tf.Tensor3D;
+      if (tokenMask && maskedEmbed) {
+        // x = x + m * (masked_embed - x), m in {0, 1}: [B, N] -> [B, N, 1]
+        const m = tf.expandDims(tf.cast(tokenMask, 'float32'), 2);
+        x = tf.add(x, tf.mul(m, tf.sub(maskedEmbed, x)));
+      }
+      const positions = positionEmbedding(h, w);
+      // [1+N, D] -> cls row [1, 1, D] and patch rows [1, N, D]
+      const clsPosition = tf.reshape(tf.slice(positions, [0, 0], [1, embedDim]), [1, 1, embedDim]);
+      x = tf.add(x, tf.reshape(tf.slice(positions, [1, 0], [n, embedDim]), [1, n, embedDim]));
+      if (keepIndices) x = tf.gather(x, keepIndices, 1, 1) as tf.Tensor3D; // [B, N, D] -> [B, K, D]
+      // [1, 1, D] broadcast to [B, 1, D] by an add (its gradient is a sum, not one slice per sample)
+      const cls = tf.add(tf.zeros([batch, 1, embedDim]), tf.add(clsToken, clsPosition));
+      x = tf.concat([cls, x], 1) as tf.Tensor3D;
+      for (const block of blocks) x = block.apply(x, { training, ...(callRng ? { rng: callRng } : {}) });
+      const out = norm.apply(x) as tf.Tensor3D;
+      const tokens = out.shape[1];
+      return {
+        // [B, 1+T, D] -> [B, D] and [B, T, D]
+        classToken: tf.reshape(tf.slice(out, [0, 0, 0], [batch, 1, embedDim]), [batch, embedDim]) as tf.Tensor2D,
+        patchTokens: tf.slice(out, [0, 1, 0], [batch, tokens - 1, embedDim]) as tf.Tensor3D,
+      };
+    });
+  }
+
+  return {
+    embedDim,
+    patchSize,
+    inChannels,
+    gridSize: [gridHeight, gridWidth],
+    config: {
+      imageSize: [imageHeight, imageWidth],
+      patchSize,
+      inChannels,
+      embedDim,
+      depth,
+      headCount,
+      mlpRatio,
+      qkvBias,
+      layerNormEps,
+      dropPathRate,
+      layerScaleInit,
+      maskToken,
+    },
+    parameters: () => parameters,
+    encode,
+    dispose: () => {
+      if (disposed) return;
+      disposed = true;
+      for (const p of parameters) p.variable.dispose();
+    },
+  };
+}
