@@ -23,7 +23,7 @@ export {
   type SafetensorsFile,
   type WriteSafetensorsOptions,
 } from './safetensors.js';
-export type { Module, Parameter, TorchLayout, Backbone, BackboneFeatures, EncodeOptions } from './module.js';
+export type { Module, Parameter, TorchLayout, Backbone, BackboneFeatures, EncodeOptions, Schedule } from './module.js';
 export {
   loadStateDict,
   exportStateDict,

@@ -76,3 +76,13 @@ export interface Backbone extends Module {
    */
   encode(images: tf.Tensor4D, options?: EncodeOptions): BackboneFeatures;
 }
+
+/**
+ * A hyper-parameter that changes over training: learning rate, weight decay, teacher momentum or
+ * temperature. `at(step)` is its value at an iteration (or epoch, as the schedule documents).
+ */
+export interface Schedule {
+  /** Steps it is defined for; `at` clamps beyond the end to the last value. */
+  readonly length: number;
+  at(step: number): number;
+}
