@@ -12,6 +12,9 @@ export default defineConfig({
   test: {
     testTimeout: 120_000,
     hookTimeout: 120_000,
+    // Test files share their worker's module cache: the backend (and @tensorflow/tfjs, which
+    // registers gradients) loads once per worker instead of once per file.
+    isolate: false,
     projects: packages.map((name) => ({
       extends: true,
       test: {

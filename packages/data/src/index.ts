@@ -1,0 +1,34 @@
+export { createImageDataset, selectImages, type ImageDataset, type ImageDatasetOptions } from './image-dataset.js';
+export { readIdx, writeIdx, isGzip, type IdxArray, type IdxData, type IdxDtype, type WriteIdxOptions } from './idx.js';
+export {
+  loadIdxDataset,
+  idxFileNames,
+  type LoadIdxDatasetOptions,
+  type IdxSplit,
+  type IdxDatasetName,
+} from './idx-dataset.js';
+export {
+  downloadIdxDataset,
+  FASHION_MNIST_SOURCE,
+  type DownloadIdxDatasetOptions,
+  type IdxFileSource,
+} from './download-idx-dataset.js';
+export {
+  loadFashionMnist,
+  defaultFashionMnistCacheDir,
+  DEBIAN_FASHION_MNIST_FOLDER,
+  type LoadFashionMnistOptions,
+} from './load-fashion-mnist.js';
+export { loadBundledFashionMnist, bundledFashionMnistFolder } from './load-bundled-fashion-mnist.js';
+export { FASHION_MNIST_CLASS_NAMES, MNIST_CLASS_NAMES } from './class-names.js';
+export { decodeImage, imageFormatOf, type DecodedImage, type ImageFormat } from './decode-image.js';
+export { loadImageFolder, type LoadImageFolderOptions } from './load-image-folder.js';
+export { epochOrder } from './epoch-order.js';
+export {
+  createDataLoader,
+  type DataLoader,
+  type DataLoaderOptions,
+  type Batch,
+  type EpochOptions,
+} from './data-loader.js';
+export { imagesToTensor, type ImageBytes } from './images-to-tensor.js';

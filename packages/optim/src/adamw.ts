@@ -1,0 +1,356 @@
+import * as tf from '@tensorflow/tfjs-core';
+import {
+  SslError,
+  checkNumber,
+  checkShape,
+  invalidArgument,
+  sizeOf,
+  type HostTensor,
+  type Parameter,
+  type Schedule,
+} from '@selfsup/core';
+import { gradientEntries, type Gradients } from './gradients.js';
+import { createParameterGroups, type ParameterGroup } from './parameter-groups.js';
+import { toSchedule } from './schedule.js';
+
+/** Options of {@link createAdamW}. */
+export interface AdamWOptions {
+  /**
+   * The parameter groups (see {@link createParameterGroups}). Give either `groups` or `parameters`.
+   * @defaultValue createParameterGroups(parameters)
+   */
+  groups?: readonly ParameterGroup[];
+  /** The parameters, split with iBOT's rule by {@link createParameterGroups}. Give either `groups` or `parameters`. */
+  parameters?: readonly Parameter[];
+  /**
+   * The learning rate, a number or a per-iteration schedule; each group multiplies it by its
+   * `learningRateScale`.
+   * @defaultValue 1e-3 (PyTorch's default)
+   */
+  learningRate?: number | Schedule;
+  /**
+   * The decoupled weight decay, a number or a per-iteration schedule; each group multiplies it
+   * by its `weightDecayScale` (0 for biases and 1-D parameters).
+   * @defaultValue 0.01 (PyTorch's default)
+   */
+  weightDecay?: number | Schedule;
+  /**
+   * The decay rates of the first and second moment estimates.
+   * @defaultValue [0.9, 0.999]
+   */
+  betas?: readonly [number, number];
+  /**
+   * Added to the bias-corrected root of the second moment (PyTorch's 1e-8; tfjs's Adam uses 1e-7).
+   * @defaultValue 1e-8
+   */
+  eps?: number;
+}
+
+/** The hyper-parameters one {@link AdamW.step} used, before the group scales. */
+export interface AdamWStepInfo {
+  /** `learningRate.at(iteration)`. */
+  readonly learningRate: number;
+  /** `weightDecay.at(iteration)`. */
+  readonly weightDecay: number;
+  /** How many parameters had a gradient and were updated. */
+  readonly updatedParameters: number;
+}
+
+/** The state of one parameter in {@link AdamWState}, in our layout (see `Parameter.torch`). */
+export interface AdamWParameterState {
+  /** How many updates this parameter has had (PyTorch's per-parameter `state["step"]`). */
+  readonly step: number;
+  /** The first moment estimate (`exp_avg`). */
+  readonly firstMoment: HostTensor;
+  /** The second moment estimate (`exp_avg_sq`). */
+  readonly secondMoment: HostTensor;
+}
+
+/** Everything needed to resume an {@link AdamW} exactly: plain host data for checkpoints. */
+export interface AdamWState {
+  readonly format: 'selfsup.adamw.v1';
+  /** By parameter name; a parameter that never had a gradient has no entry. */
+  readonly parameters: Readonly<Record<string, AdamWParameterState>>;
+}
+
+/**
+ * AdamW as PyTorch's `torch.optim.AdamW`: Adam with bias correction and weight decay decoupled
+ * from the gradient. Its tensors are `tf.Variable`s updated in place.
+ */
+export interface AdamW {
+  /** The groups, as given or as made from `parameters`. */
+  readonly groups: readonly ParameterGroup[];
+  /**
+   * Updates every parameter that has a gradient, with the schedules evaluated at `iteration`
+   * (the global iteration, `epoch * iterationsPerEpoch + i` in iBOT). A parameter with no entry in
+   * `gradients` is skipped entirely, as PyTorch skips `p.grad is None`: no decay, no moment
+   * update, no step count. Gradients are keyed by parameter name (`blocks.0.attn.qkv.weight`)
+   * or by variable name (the keys of `tf.variableGrads`). Does not dispose `gradients`.
+   */
+  step(gradients: Gradients, iteration: number): AdamWStepInfo;
+  /** The moments and step counts as host arrays. */
+  getState(): Promise<AdamWState>;
+  /** Replaces the moments and step counts with a saved state (parameters absent from it start afresh). */
+  setState(state: AdamWState): void;
+  /** Disposes the moment variables. The optimizer cannot be used afterwards. */
+  dispose(): void;
+}
+
+interface Slot {
+  readonly parameter: Parameter;
+  readonly group: ParameterGroup;
+  readonly learningRateScale: number;
+  readonly weightDecayScale: number;
+  firstMoment?: tf.Variable;
+  secondMoment?: tf.Variable;
+  step: number;
+}
+
+/**
+ * Creates an AdamW optimizer that matches PyTorch's `torch.optim.AdamW` step for step. At each
+ * step, for a parameter `p` with gradient `g`, learning rate `lr` and weight decay `wd` (the
+ * schedules at `iteration` times the group's scales) and its own step count `t`:
+ *
+ * ```
+ * p = p * (1 - lr * wd)                                  // decoupled weight decay
+ * m = beta1 * m + (1 - beta1) * g                         // first moment
+ * v = beta2 * v + (1 - beta2) * g^2                       // second moment
+ * p = p - lr / (1 - beta1^t) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps)
+ * ```
+ *
+ * Unlike `tf.train.adam`, the decay is decoupled (Loshchilov & Hutter), `eps` is added after the
+ * bias correction (1e-8 by default) and the hyper-parameters follow schedules.
+ *
+ * @example
+ * ```ts
+ * const optimizer = createAdamW({
+ *   groups: createParameterGroups([...vit.parameters(), ...head.parameters()]),
+ *   learningRate: cosineSchedule({ baseValue: 5e-4, finalValue: 1e-6, epochs, iterationsPerEpoch, warmupEpochs: 10 }),
+ *   weightDecay: cosineSchedule({ baseValue: 0.04, finalValue: 0.4, epochs, iterationsPerEpoch }),
+ * });
+ * const { grads } = tf.variableGrads(loss, variables);
+ * optimizer.step(grads, iteration);
+ * tf.dispose(grads);
+ * ```
+ */
+export function createAdamW(options: AdamWOptions): AdamW {
+  if (options === null || typeof options !== 'object') {
+    throw invalidArgument({ argument: 'createAdamW(options)', expected: 'an options object', actual: options });
+  }
+  if ((options.groups === undefined) === (options.parameters === undefined)) {
+    throw invalidArgument({
+      argument: 'createAdamW(options.groups | options.parameters)',
+      expected: 'exactly one of groups and parameters',
+      actual: options.groups === undefined ? 'neither' : 'both',
+      fix: 'Pass groups from createParameterGroups(parameters), or the parameters alone.',
+    });
+  }
+  const groups = options.groups ?? createParameterGroups(options.parameters!);
+  const learningRate = toSchedule(options.learningRate ?? 1e-3, 'createAdamW(options.learningRate)');
+  const weightDecay = toSchedule(options.weightDecay ?? 0.01, 'createAdamW(options.weightDecay)');
+  const betas = options.betas ?? [0.9, 0.999];
+  if (!Array.isArray(betas) || betas.length !== 2) {
+    throw invalidArgument({ argument: 'createAdamW(options.betas)', expected: 'a pair [beta1, beta2]', actual: betas });
+  }
+  const beta1 = checkNumber('createAdamW(options.betas[0])', betas[0], 0, 1 - Number.EPSILON);
+  const beta2 = checkNumber('createAdamW(options.betas[1])', betas[1], 0, 1 - Number.EPSILON);
+  const eps = checkNumber('createAdamW(options.eps)', options.eps ?? 1e-8, 0);
+
+  const slots: Slot[] = [];
+  const byName = new Map<string, Slot>();
+  const byVariableName = new Map<string, Slot>();
+  const byVariable = new Map<tf.Variable, Slot>();
+  for (const [g, group] of groups.entries()) {
+    const learningRateScale = checkNumber(`createAdamW(options.groups[${g}].learningRateScale)`, group.learningRateScale ?? 1, 0);
+    const weightDecayScale = checkNumber(`createAdamW(options.groups[${g}].weightDecayScale)`, group.weightDecayScale ?? 1, 0);
+    for (const parameter of group.parameters) {
+      if (byName.has(parameter.name)) {
+        throw invalidArgument({
+          argument: `createAdamW(options.groups[${g}] "${group.name}")`,
+          expected: 'each parameter in one group only',
+          actual: parameter.name,
+        });
+      }
+      if (byVariable.has(parameter.variable)) {
+        throw invalidArgument({
+          argument: `createAdamW(options.groups[${g}] "${group.name}")`,
+          expected: 'each variable once (it would be updated twice per step)',
+          actual: `${parameter.name}, the same variable as ${byVariable.get(parameter.variable)!.parameter.name}`,
+          fix: 'Build the groups with createParameterGroups, which lists a shared variable once.',
+        });
+      }
+      if (!(parameter.variable instanceof tf.Variable)) {
+        throw invalidArgument({
+          argument: `createAdamW(parameter "${parameter.name}".variable)`,
+          expected: 'a tf.Variable',
+          actual: parameter.variable,
+        });
+      }
+      const slot: Slot = { parameter, group, learningRateScale, weightDecayScale, step: 0 };
+      slots.push(slot);
+      byName.set(parameter.name, slot);
+      byVariableName.set(parameter.variable.name, slot);
+      byVariable.set(parameter.variable, slot);
+    }
+  }
+  let disposed = false;
+
+  function assertLive(method: string): void {
+    if (disposed) throw new SslError('DISPOSED', `adamw.${method}(): the optimizer was disposed. Create a new one with createAdamW.`);
+  }
+
+  function slotOf(key: string): Slot {
+    const slot = byName.get(key) ?? byVariableName.get(key);
+    if (!slot) {
+      const known = [...byName.keys()];
+      throw invalidArgument({
+        argument: `adamw.step(gradients["${key}"])`,
+        expected: `the name of a parameter of the optimizer (${known.slice(0, 6).join(', ')}${known.length > 6 ? ', ...' : ''})`,
+        actual: key,
+        fix: 'Key gradients by parameter name or by variable name, and give the optimizer every trainable parameter.',
+      });
+    }
+    return slot;
+  }
+
+  function ensureMoments(slot: Slot): { firstMoment: tf.Variable; secondMoment: tf.Variable } {
+    if (!slot.firstMoment || !slot.secondMoment) {
+      const variable = slot.parameter.variable;
+      slot.firstMoment = tf.tidy(() => tf.variable(tf.zeros(variable.shape, 'float32'), false));
+      slot.secondMoment = tf.tidy(() => tf.variable(tf.zeros(variable.shape, 'float32'), false));
+    }
+    return { firstMoment: slot.firstMoment, secondMoment: slot.secondMoment };
+  }
+
+  return {
+    groups,
+
+    step(gradients: Gradients, iteration: number): AdamWStepInfo {
+      assertLive('step');
+      const entries = gradientEntries(gradients, 'adamw.step(gradients)');
+      const baseLearningRate = learningRate.at(iteration);
+      const baseWeightDecay = weightDecay.at(iteration);
+      const updates: { slot: Slot; gradient: tf.Tensor }[] = [];
+      const updated = new Set<Slot>();
+      for (const [key, gradient] of entries) {
+        const slot = slotOf(key);
+        if (updated.has(slot)) {
+          throw invalidArgument({
+            argument: `adamw.step(gradients["${key}"])`,
+            expected: 'one gradient per parameter',
+            actual: `a second gradient for ${slot.parameter.name}`,
+          });
+        }
+        checkShape(`adamw.step(gradients["${key}"])`, gradient.shape, slot.parameter.variable.shape, 'the parameter shape');
+        updated.add(slot);
+        updates.push({ slot, gradient });
+      }
+      for (const { slot } of updates) ensureMoments(slot);
+      tf.tidy('adamwStep', () => {
+        for (const { slot, gradient } of updates) {
+          const lr = baseLearningRate * slot.learningRateScale;
+          const wd = baseWeightDecay * slot.weightDecayScale;
+          slot.step += 1;
+          const t = slot.step;
+          const biasCorrection1 = 1 - beta1 ** t;
+          const biasCorrection2Sqrt = Math.sqrt(1 - beta2 ** t);
+          const stepSize = lr / biasCorrection1;
+          const variable = slot.parameter.variable;
+          const m = slot.firstMoment!;
+          const v = slot.secondMoment!;
+          const g = gradient.dtype === 'float32' ? gradient : tf.cast(gradient, 'float32');
+          // p <- p * (1 - lr * wd): PyTorch skips it when wd == 0
+          const decayed = wd !== 0 ? tf.mul(variable, tf.scalar(1 - lr * wd)) : variable;
+          const nextM = tf.add(tf.mul(m, tf.scalar(beta1)), tf.mul(g, tf.scalar(1 - beta1)));
+          const nextV = tf.add(tf.mul(v, tf.scalar(beta2)), tf.mul(tf.mul(g, g), tf.scalar(1 - beta2)));
+          const denominator = tf.add(tf.div(tf.sqrt(nextV), tf.scalar(biasCorrection2Sqrt)), tf.scalar(eps));
+          const nextP = tf.sub(decayed, tf.div(tf.mul(nextM, tf.scalar(stepSize)), denominator));
+          m.assign(nextM);
+          v.assign(nextV);
+          variable.assign(nextP);
+        }
+      });
+      return { learningRate: baseLearningRate, weightDecay: baseWeightDecay, updatedParameters: updates.length };
+    },
+
+    async getState(): Promise<AdamWState> {
+      assertLive('getState');
+      const parameters: Record<string, AdamWParameterState> = {};
+      for (const slot of slots) {
+        if (!slot.firstMoment || !slot.secondMoment) continue;
+        const shape = [...slot.parameter.variable.shape];
+        const [m, v] = await Promise.all([slot.firstMoment.data(), slot.secondMoment.data()]);
+        parameters[slot.parameter.name] = {
+          step: slot.step,
+          firstMoment: { shape, data: Float32Array.from(m as Float32Array) },
+          secondMoment: { shape: [...shape], data: Float32Array.from(v as Float32Array) },
+        };
+      }
+      return { format: 'selfsup.adamw.v1', parameters };
+    },
+
+    setState(state: AdamWState): void {
+      assertLive('setState');
+      if (state === null || typeof state !== 'object' || state.format !== 'selfsup.adamw.v1' || typeof state.parameters !== 'object') {
+        throw new SslError(
+          'CHECKPOINT_INCOMPATIBLE',
+          `adamw.setState(state): expected { format: "selfsup.adamw.v1", parameters }, got ${JSON.stringify(state)?.slice(0, 200)}. Pass a value returned by adamw.getState().`,
+        );
+      }
+      // validate everything before changing anything
+      const incoming = Object.entries(state.parameters);
+      for (const [name, entry] of incoming) {
+        const slot = byName.get(name);
+        if (!slot) {
+          throw new SslError('CHECKPOINT_INCOMPATIBLE', `adamw.setState(state): the state has parameter "${name}", which this optimizer does not hold. Was it saved from another model?`);
+        }
+        const shape = slot.parameter.variable.shape;
+        if (!Number.isInteger(entry.step) || entry.step < 1) {
+          throw new SslError('CHECKPOINT_INCOMPATIBLE', `adamw.setState(state.parameters["${name}"].step): expected an integer >= 1, got ${entry.step}.`);
+        }
+        for (const key of ['firstMoment', 'secondMoment'] as const) {
+          const tensor = entry[key];
+          const ok =
+            tensor !== null &&
+            typeof tensor === 'object' &&
+            Array.isArray(tensor.shape) &&
+            tensor.shape.length === shape.length &&
+            tensor.shape.every((d, i) => d === shape[i]) &&
+            tensor.data !== undefined &&
+            tensor.data.length === sizeOf(shape);
+          if (!ok) {
+            throw new SslError(
+              'CHECKPOINT_INCOMPATIBLE',
+              `adamw.setState(state.parameters["${name}"].${key}): expected shape [${shape.join(', ')}] with ${sizeOf(shape)} values, got shape ${JSON.stringify(tensor?.shape)} with ${tensor?.data?.length} values.`,
+            );
+          }
+        }
+      }
+      for (const slot of slots) {
+        slot.firstMoment?.dispose();
+        slot.secondMoment?.dispose();
+        slot.firstMoment = undefined;
+        slot.secondMoment = undefined;
+        slot.step = 0;
+      }
+      for (const [name, entry] of incoming) {
+        const slot = byName.get(name)!;
+        const shape = slot.parameter.variable.shape;
+        slot.step = entry.step;
+        slot.firstMoment = tf.tidy(() => tf.variable(tf.tensor(Float32Array.from(entry.firstMoment.data), shape, 'float32'), false));
+        slot.secondMoment = tf.tidy(() => tf.variable(tf.tensor(Float32Array.from(entry.secondMoment.data), shape, 'float32'), false));
+      }
+    },
+
+    dispose(): void {
+      if (disposed) return;
+      disposed = true;
+      for (const slot of slots) {
+        slot.firstMoment?.dispose();
+        slot.secondMoment?.dispose();
+        slot.firstMoment = undefined;
+        slot.secondMoment = undefined;
+      }
+    },
+  };
+}
