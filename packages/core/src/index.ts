@@ -34,3 +34,4 @@ export {
   type LoadStateDictResult,
   type LoadStateDictOptions,
 } from './state-dict.js';
+export type { StepContext, Objective, ObjectiveResult, Recipe } from './recipe.js';
