@@ -1,0 +1,11 @@
+export { createDinoHead, type DinoHead, type DinoHeadOptions } from './dino-head.js';
+export { createIbotHead, type IbotHead, type IbotHeadOptions, type IbotHeadInput, type IbotHeadOutput } from './ibot-head.js';
+export type { ProjectionHeadOptions } from './head-options.js';
+export type { HeadNorm, HeadActivation, HeadCallOptions } from './projection-mlp.js';
+export { createLinearHead, type LinearHead, type LinearHeadOptions } from './linear-head.js';
+export { createMaeDecoder, type MaeDecoder, type MaeDecoderOptions } from './mae-decoder.js';
+export { createWeightNormLinear, type WeightNormLinear, type WeightNormLinearOptions } from './weight-norm-linear.js';
+export { createBatchNorm, type BatchNorm, type BatchNormOptions, type BatchNormCallOptions } from './batch-norm.js';
+export { l2Normalize } from './l2-normalize.js';
+export { sinCosPositionEmbedding, type SinCosPositionEmbeddingOptions } from './sin-cos-position-embedding.js';
+export { restoreTokens } from './restore-tokens.js';
