@@ -35,3 +35,4 @@ export {
   type LoadStateDictOptions,
 } from './state-dict.js';
 export type { StepContext, Objective, ObjectiveResult, Recipe } from './recipe.js';
+export { combineModules } from './combine-modules.js';
