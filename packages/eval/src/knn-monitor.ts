@@ -1,0 +1,144 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { SslError, checkInteger, invalidArgument, type Backbone } from '@selfsup/core';
+import { extractFeatures, type FeatureToken, type ImageBatches, type ImageBytes } from './extract-features.js';
+import { knnClassifier } from './knn-classifier.js';
+
+/**
+ * Images a monitor can read again at every evaluation: a whole NHWC tensor (kept alive by the
+ * caller), {@link ImageBytes}, or a function making fresh batches each time it is called.
+ */
+export type RepeatableImageSource = tf.Tensor4D | ImageBytes | (() => ImageBatches);
+
+/** Options of {@link createKnnMonitor}. */
+export interface KnnMonitorOptions {
+  /** The labelled (memory bank) images. */
+  trainImages: RepeatableImageSource;
+  /** `[trainCount]` their class indices. */
+  trainLabels: ArrayLike<number>;
+  /** The held-out images to classify. */
+  testImages: RepeatableImageSource;
+  /** `[testCount]` their class indices. */
+  testLabels: ArrayLike<number>;
+  /**
+   * Evaluate after every this many epochs: after epochs `everyEpochs`, `2 * everyEpochs`, ... (the
+   * 0-based epochs `everyEpochs - 1`, `2 * everyEpochs - 1`, ...).
+   * @defaultValue 1
+   */
+  everyEpochs?: number;
+  /**
+   * The run's number of epochs: when given, the last epoch is always evaluated.
+   * @defaultValue none
+   */
+  epochs?: number;
+  /** @defaultValue 20 */
+  k?: number;
+  /** @defaultValue 0.07 */
+  temperature?: number;
+  /** @defaultValue one more than the largest label */
+  classCount?: number;
+  /** Which tokens make the feature (see {@link FeatureToken}). @defaultValue 'class' */
+  token?: FeatureToken;
+  /** Images per forward pass for tensor and byte sources. @defaultValue 64 */
+  batchSize?: number;
+  /** Applied to each batch before the backbone (see {@link ExtractFeaturesOptions}). @defaultValue none */
+  preprocess?: (images: tf.Tensor4D) => tf.Tensor4D;
+  /**
+   * Called with every result, e.g. to log it.
+   * @defaultValue none
+   */
+  onResult?: (result: KnnMonitorResult) => void;
+}
+
+/** One evaluation of a {@link KnnMonitor}. */
+export interface KnnMonitorResult {
+  /** The 0-based epoch just finished. */
+  readonly epoch: number;
+  /** Top-1 k-NN accuracy on the test images, in percent. */
+  readonly top1: number;
+  /** Top-5 k-NN accuracy, in percent. */
+  readonly top5: number;
+}
+
+/**
+ * Call after each epoch with the backbone to judge (usually the teacher) and the 0-based epoch
+ * just finished; resolves to the k-NN accuracy on evaluation epochs and to `undefined` otherwise.
+ */
+export type KnnMonitor = (backbone: Backbone, epoch: number) => Promise<KnnMonitorResult | undefined>;
+
+/**
+ * Makes a k-NN monitor for a pretraining loop: every `everyEpochs` epochs it extracts normalised
+ * features of the training and test images with the backbone and runs {@link knnClassifier}
+ * (k = 20, T = 0.07 by default, as DINO and iBOT report), so a run shows how its features improve
+ * without a separate evaluation job. Features are recomputed at each evaluation (the backbone
+ * changes); nothing is kept between calls, and no tensor outlives a call.
+ *
+ * @example
+ * ```ts
+ * const monitor = createKnnMonitor({ trainImages, trainLabels, testImages, testLabels, everyEpochs: 5, epochs });
+ * for (let epoch = 0; epoch < epochs; epoch++) {
+ *   // ... train one epoch ...
+ *   const knn = await monitor(teacher, epoch);
+ *   if (knn) console.log(`epoch ${epoch}: k-NN top-1 ${knn.top1.toFixed(1)}%`);
+ * }
+ * ```
+ */
+export function createKnnMonitor(options: KnnMonitorOptions): KnnMonitor {
+  if (options === null || typeof options !== 'object') {
+    throw invalidArgument({ argument: 'createKnnMonitor(options)', expected: 'an options object', actual: options });
+  }
+  const everyEpochs = checkInteger('createKnnMonitor(options.everyEpochs)', options.everyEpochs ?? 1, 1);
+  const epochs = options.epochs === undefined ? undefined : checkInteger('createKnnMonitor(options.epochs)', options.epochs, 1);
+  const { trainImages, trainLabels, testImages, testLabels, k, temperature, classCount, token, batchSize, preprocess, onResult } =
+    options;
+  checkSource('trainImages', trainImages, trainLabels);
+  checkSource('testImages', testImages, testLabels);
+
+  return async (backbone: Backbone, epoch: number): Promise<KnnMonitorResult | undefined> => {
+    checkInteger('knnMonitor(epoch)', epoch, 0);
+    const due = (epoch + 1) % everyEpochs === 0 || (epochs !== undefined && epoch === epochs - 1);
+    if (!due) return undefined;
+    const extractOptions = { token, batchSize, preprocess, normalize: true };
+    const trainFeatures = await extractFeatures(backbone, sourceOf(trainImages), extractOptions);
+    const testFeatures = await extractFeatures(backbone, sourceOf(testImages), extractOptions);
+    const { top1, top5 } = await knnClassifier({ trainFeatures, trainLabels, testFeatures, testLabels, k, temperature, classCount });
+    const result: KnnMonitorResult = { epoch, top1, top5 };
+    onResult?.(result);
+    return result;
+  };
+}
+
+function sourceOf(source: RepeatableImageSource): tf.Tensor4D | ImageBytes | ImageBatches {
+  return typeof source === 'function' ? source() : source;
+}
+
+function checkSource(name: string, source: RepeatableImageSource, labels: ArrayLike<number>): void {
+  const argument = `createKnnMonitor(options.${name})`;
+  let count: number | undefined;
+  if (source instanceof tf.Tensor) {
+    if (source.rank !== 4) {
+      throw invalidArgument({ argument, expected: 'a rank-4 NHWC tensor', actual: `a tensor of shape [${source.shape.join(', ')}]` });
+    }
+    count = source.shape[0];
+  } else if (source !== null && typeof source === 'object' && source.images instanceof Uint8Array) {
+    const imageSize = source.height * source.width * source.channels;
+    count = Number.isInteger(imageSize) && imageSize > 0 ? source.images.length / imageSize : undefined;
+  } else if (typeof source !== 'function') {
+    throw invalidArgument({
+      argument,
+      expected: 'an NHWC tensor, image bytes { images, height, width, channels }, or a function returning batches',
+      actual: source,
+      fix: 'An iterable can be read only once: wrap it in a function that makes a fresh one, () => batches().',
+    });
+  }
+  const labelName = name.replace('Images', 'Labels');
+  if (labels === null || typeof labels !== 'object' || typeof labels.length !== 'number') {
+    throw invalidArgument({ argument: `createKnnMonitor(options.${labelName})`, expected: 'an array of class indices', actual: labels });
+  }
+  if (count !== undefined && labels.length !== count) {
+    throw new SslError(
+      'SHAPE_MISMATCH',
+      `createKnnMonitor(options.${labelName}): expected ${count} labels (one per image of ${name}), got ${labels.length}.`,
+      { details: { argument: `createKnnMonitor(options.${labelName})`, expected: count, actual: labels.length } },
+    );
+  }
+}
