@@ -7,3 +7,18 @@ export {
   type IbotOutputs,
   type IbotTargets,
 } from './ibot-recipe.js';
+export {
+  ibotConfigSchema,
+  backboneConfigSchema,
+  headConfigSchema,
+  augmentationConfigSchema,
+  maskingConfigSchema,
+  lossConfigSchema,
+  optimizerConfigSchema,
+  teacherConfigSchema,
+  IBOT_FASHION_MNIST_REFERENCE,
+  type IbotConfig,
+  type IbotConfigInput,
+} from './ibot-config.js';
+export { createIbotPretraining, createIbotNetworks, type IbotPretraining, type ImageBatch } from './ibot-pretraining.js';
+export { parseConfig } from './parse-config.js';

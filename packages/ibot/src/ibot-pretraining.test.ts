@@ -1,0 +1,89 @@
+import { describe, expect, it } from 'vitest';
+import * as tf from '@tensorflow/tfjs-core';
+import { SslError, createRng } from '@selfsup/core';
+import { stepRng, trainStep } from '@selfsup/train';
+import { createIbotPretraining, type ImageBatch } from './ibot-pretraining.js';
+import { ibotConfigSchema, type IbotConfigInput } from './ibot-config.js';
+import { parseConfig } from './parse-config.js';
+
+// A tiny configuration: 16x16 grayscale, patch 4, dim 16, depth 1.
+const tiny: IbotConfigInput = {
+  epochs: 2,
+  batchSize: 4,
+  backbone: { imageSize: 16, patchSize: 4, inChannels: 1, embedDim: 16, depth: 1, headCount: 2 },
+  head: { outDim: 32, hiddenDim: 24, bottleneckDim: 8 },
+  augmentation: { globalSize: 16, localSize: 8, localCrops: 2 },
+  masking: { ratio: 0.3, variance: 0.1 },
+  optimizer: { warmupEpochs: 1 },
+};
+
+function batch(seed: number, size = 4): ImageBatch {
+  const rng = createRng(seed);
+  return { images: Uint8Array.from({ length: size * 16 * 16 }, () => rng.integer(0, 256)), size, height: 16, width: 16, channels: 1 };
+}
+
+describe('createIbotPretraining', () => {
+  it('builds views with crops stacked crop after crop and block masks on the global crops, seeded', () => {
+    const run = createIbotPretraining(tiny, 3);
+    const context = { iteration: 0, epoch: 0, iterationsPerEpoch: 3, rng: stepRng(1, 0) };
+    const a = run.recipe.makeViews(batch(1), context);
+    const b = run.recipe.makeViews(batch(1), { ...context, rng: stepRng(1, 0) });
+    expect(a.global.shape).toEqual([2 * 4, 16, 16, 1]);
+    expect(a.local!.shape).toEqual([2 * 4, 8, 8, 1]);
+    expect(a.masks.shape).toEqual([2 * 4, 16]);
+    expect(a.global.arraySync()).toEqual(b.global.arraySync());
+    expect(a.masks.arraySync()).toEqual(b.masks.arraySync());
+    const masked = a.masks.sum().dataSync()[0]!;
+    expect(masked).toBeGreaterThan(0); // ratio 0.3 +- 0.1 of 16 patches per crop
+    tf.dispose([a, b] as never);
+    run.dispose();
+  });
+
+  it('trains: a few steps change the student, keep a steady tensor count and a finite loss', async () => {
+    const run = createIbotPretraining(tiny, 3);
+    const before = run.recipe.student.parameters()[4]!.variable.dataSync().slice();
+    let count = 0;
+    // 3 iterations per epoch: the last layer is frozen in epoch 0 and gets its AdamW moments at its
+    // first update (iteration 3), as PyTorch's lazy optimizer state; from then on the count is steady.
+    for (let iteration = 0; iteration < 5; iteration++) {
+      const result = await trainStep(run.recipe, batch(iteration), {
+        optimizer: run.optimizer,
+        gradients: run.gradients,
+        context: { iteration, epoch: Math.floor(iteration / 3), iterationsPerEpoch: 3, rng: stepRng(0, iteration) },
+      });
+      expect(Number.isFinite(result.loss)).toBe(true);
+      expect(Object.keys(result.metrics)).toEqual(expect.arrayContaining(['cls', 'patch', 'momentum', 'teacherTemperature']));
+      if (iteration === 1 || iteration === 3) count = tf.memory().numTensors;
+      if (iteration === 2 || iteration === 4) expect(tf.memory().numTensors).toBe(count);
+    }
+    const after = run.recipe.student.parameters()[4]!.variable.dataSync();
+    expect(after).not.toEqual(before);
+    run.dispose();
+  });
+
+  it('refuses a config with a typo, a wrong type or an impossible value before building anything, naming the key', () => {
+    const fails = (input: unknown, pattern: RegExp) => {
+      try {
+        parseConfig(ibotConfigSchema, input, 'iBOT configuration');
+        throw new Error('expected an error');
+      } catch (e) {
+        expect(e).toBeInstanceOf(SslError);
+        expect((e as SslError).code).toBe('INVALID_CONFIG');
+        expect((e as Error).message).toMatch(pattern);
+      }
+    };
+    fails({ optimizer: { learningrate: 1e-3 } }, /optimizer: unknown key\(s\) "learningrate"/);
+    fails({ batchSize: '128' }, /batchSize: .*expected number.*got "128"/i);
+    fails({ masking: { ratio: 1.5 } }, /masking\.ratio: .*got 1\.5/);
+    fails({ epochs: 0 }, /epochs: .*got 0/);
+    expect(() => createIbotPretraining({ ...tiny, augmentation: { globalSize: 18 } }, 3)).toThrow(/globalSize: expected a multiple of backbone.patchSize \(4\), got 18/);
+  });
+
+  it('fills in the paper defaults', () => {
+    const config = ibotConfigSchema.parse({});
+    expect(config.loss.studentTemperature).toBe(0.1);
+    expect(config.teacher.momentum).toBe(0.996);
+    expect(config.optimizer.clipGradient).toBe(3);
+    expect(config.head.outDim).toBe(8192);
+  });
+});
