@@ -4,36 +4,19 @@ import { createVit } from '@selfsup/backbones';
 import { createIbotHead } from '@selfsup/heads';
 import { teacherTemperatureSchedule } from '@selfsup/losses';
 import { momentumSchedule } from '@selfsup/ema';
-import { cosineSchedule, createAdamW, createParameterGroups, type AdamW } from '@selfsup/optim';
+import { cosineSchedule, createAdamW, createParameterGroups } from '@selfsup/optim';
 import { createMultiCrop, smallGrayscalePreset } from '@selfsup/augment';
 import { createBlockMasking, createRandPatchMasking, tokenMaskToTensor } from '@selfsup/masking';
 import type { GradientOptions } from '@selfsup/train';
+import type { ImageBatch, Pretraining } from './pretraining.js';
 import { ibotConfigSchema, type IbotConfig, type IbotConfigInput } from './ibot-config.js';
 import { createIbotRecipe, type IbotNetwork, type IbotRecipe } from './ibot-recipe.js';
 import type { IbotViews } from './ibot-views.js';
 import { parseConfig } from './parse-config.js';
 
-/** A batch of images the pretraining takes: NHWC bytes, as `@selfsup/data`'s loader yields. */
-export interface ImageBatch {
-  /** `[size, height, width, channels]` pixels, 0-255. */
-  readonly images: Uint8Array;
-  readonly size: number;
-  readonly height: number;
-  readonly width: number;
-  readonly channels: number;
-}
-
 /** Everything `train()` of `@selfsup/train` needs to pretrain iBOT. */
-export interface IbotPretraining {
-  /** The validated configuration, defaults filled in. */
-  readonly config: IbotConfig;
+export interface IbotPretraining extends Pretraining<IbotConfig> {
   readonly recipe: IbotRecipe<ImageBatch>;
-  /** AdamW over the student, with iBOT's parameter groups and schedules. */
-  readonly optimizer: AdamW;
-  /** Per-parameter clipping and last-layer freezing, as the official loop. */
-  readonly gradients: GradientOptions;
-  /** Disposes the recipe and the optimizer. */
-  dispose(): void;
 }
 
 /** Builds the student and teacher networks of a configuration. */
@@ -191,10 +174,12 @@ export function createIbotPretraining(input: IbotConfigInput | IbotConfig, itera
     freeze: [{ match: (name: string) => name.includes('last_layer'), untilEpoch: o.freezeLastLayerEpochs }],
   };
   return {
+    method: 'ibot',
     config,
     recipe,
     optimizer,
     gradients,
+    backbones: () => ({ student: student.backbone, teacher: teacher.backbone }),
     dispose: () => {
       recipe.dispose();
       optimizer.dispose();

@@ -20,5 +20,6 @@ export {
   type IbotConfig,
   type IbotConfigInput,
 } from './ibot-config.js';
-export { createIbotPretraining, createIbotNetworks, type IbotPretraining, type ImageBatch } from './ibot-pretraining.js';
+export { createIbotPretraining, createIbotNetworks, type IbotPretraining } from './ibot-pretraining.js';
+export type { ImageBatch, Pretraining } from './pretraining.js';
 export { parseConfig } from './parse-config.js';
