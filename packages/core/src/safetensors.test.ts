@@ -63,6 +63,13 @@ describe('safetensors', () => {
     expect(back.metadata).toEqual({ note: 'x' });
   });
 
+  it('reads from a Node Buffer (whose slice is a view) as from a Uint8Array', () => {
+    const bytes = writeSafetensors({ a: { shape: [2], data: new Float32Array([1, 2]) }, b: { shape: [1], data: new Float32Array([3]) } });
+    const file = readSafetensors(Buffer.from(bytes));
+    expect([...toFloat32(file.tensors.get('a')!)]).toEqual([1, 2]);
+    expect([...toFloat32(file.tensors.get('b')!)]).toEqual([3]);
+  });
+
   it('stores float32 host tensors as F32, F16 or BF16', () => {
     const t = { shape: [4], data: new Float32Array([1, -0.5, 65504, 3.140625]) };
     for (const floatDtype of ['F32', 'F16', 'BF16'] as const) {

@@ -83,7 +83,8 @@ export function readSafetensors(bytes: Uint8Array, source?: string): Safetensors
       throw corrupt(`tensor "${name}" ends at byte ${end} of a ${dataLength}-byte data section; the file is truncated`, source);
     }
     ranges.push([begin, end, name]);
-    const raw = bytes.slice(headerEnd + begin, headerEnd + end); // a copy: aligned, owned
+    // a copy (aligned, owned); Uint8Array's own slice, since Buffer#slice returns a view
+    const raw = Uint8Array.prototype.slice.call(bytes, headerEnd + begin, headerEnd + end);
     tensors.set(name, { dtype, shape, data: decode(dtype, raw) });
   }
   ranges.sort((a, b) => a[0] - b[0]);

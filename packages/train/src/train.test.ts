@@ -1,0 +1,212 @@
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import { afterAll, describe, expect, it } from 'vitest';
+import { SslError } from '@selfsup/core';
+import { train, type TrainOptions } from './train.js';
+import { readCheckpoint } from './load-checkpoint.js';
+import type { MetricsRecord } from './metrics-writer.js';
+import {
+  createMaskedPixelRecipe,
+  createTestOptimizer,
+  pixelBatches,
+  type MaskedPixelRecipeOptions,
+  type PixelBatch,
+  type PixelOutputs,
+  type PixelTargets,
+  type PixelViews,
+} from './testing/masked-pixel-recipe.js';
+import { removeTempDirs, snapshotModules, tempDir } from './testing/helpers.js';
+
+afterAll(removeTempDirs);
+
+type PixelTrainOptions = TrainOptions<PixelBatch, PixelViews, PixelOutputs, PixelTargets>;
+
+/** A run of `epochs` epochs of 4 batches (or 2 steps of 2 micro-batches), made the same way every time. */
+function makeRun(epochs: number, options: { accumulationSteps?: number; recipe?: MaskedPixelRecipeOptions } = {}) {
+  const accumulationSteps = options.accumulationSteps ?? 1;
+  const data = pixelBatches({ seed: 8 });
+  const iterationsPerEpoch = data.batchesPerEpoch / accumulationSteps;
+  const recipe = createMaskedPixelRecipe({ seed: 41, ...options.recipe });
+  const optimizer = createTestOptimizer(recipe, epochs, iterationsPerEpoch);
+  const base: PixelTrainOptions = {
+    recipe,
+    optimizer,
+    batches: data.batches,
+    epochs,
+    iterationsPerEpoch,
+    accumulationSteps,
+    seed: 13,
+    progress: 'none',
+    gradients: { clipPerParameter: 3 },
+    config: { note: 'test run', epochs },
+  };
+  return {
+    recipe,
+    optimizer,
+    base,
+    dispose(): void {
+      optimizer.dispose();
+      recipe.dispose();
+    },
+  };
+}
+
+function readMetrics(path: string): MetricsRecord[] {
+  return readFileSync(path, 'utf8')
+    .split('\n')
+    .filter((line) => line !== '')
+    .map((line) => JSON.parse(line) as MetricsRecord);
+}
+
+/** An uninterrupted run of `epochs` epochs: its final weights and per-step losses. */
+async function reference(epochs: number, accumulationSteps = 1) {
+  const run = makeRun(epochs, { accumulationSteps });
+  const records: MetricsRecord[] = [];
+  const result = await train({ ...run.base, onStep: (r) => void records.push(r) });
+  expect(result.status).toBe('completed');
+  const weights = await snapshotModules(run.recipe);
+  const moments = await run.optimizer.getState();
+  run.dispose();
+  return { weights, moments, losses: records.map((r) => [r.loss, r.terms]) };
+}
+
+describe('train', () => {
+  it('trains to the end with checkpoints, metrics, a steady tensor count and no signal handlers left', async () => {
+    const dir = tempDir();
+    const metricsFile = join(dir, 'metrics.jsonl');
+    const run = makeRun(3);
+    const records: MetricsRecord[] = [];
+    const listeners = process.listenerCount('SIGINT');
+    const tensors = tf.memory().numTensors;
+    const result = await train({ ...run.base, checkpoint: { dir, everySteps: 5, keep: 2 }, metricsFile, onStep: (r) => void records.push(r) });
+    expect(process.listenerCount('SIGINT')).toBe(listeners);
+    // all that remains of the run are the optimizer's two moments per parameter
+    expect(tf.memory().numTensors - tensors).toBe(2 * run.recipe.trainableParameters().length);
+    expect(result).toMatchObject({ status: 'completed', step: 12, epoch: 3, checkpoint: join(dir, 'step-12.safetensors') });
+    // saved at 5 and 10 and at the end; two kept
+    expect(readdirSync(dir).filter((f) => f.endsWith('.safetensors')).sort()).toEqual(['step-10.safetensors', 'step-12.safetensors']);
+    expect(records.map((r) => r.iteration)).toEqual([...Array(12).keys()]);
+    // the same tensors after every step, checkpoints included
+    expect(new Set(records.map((r) => r.numTensors)).size).toBe(1);
+    const first = records.slice(0, 4).reduce((s, r) => s + r.loss, 0);
+    const last = records.slice(-4).reduce((s, r) => s + r.loss, 0);
+    expect(last).toBeLessThan(0.6 * first);
+    // one JSON line per step with the step's numbers
+    const lines = readMetrics(metricsFile);
+    expect(lines.map((l) => l.loss)).toEqual(records.map((r) => r.loss));
+    const line = lines[5]!;
+    expect(line).toMatchObject({ iteration: 5, epoch: 1, momentum: expect.closeTo(0.9, 6) });
+    expect(Object.keys(line.terms)).toEqual(['pixel', 'distill']);
+    for (const key of ['learningRate', 'weightDecay', 'gradNorm', 'imagesPerSecond', 'stepMs', 'dataMs', 'rssMb', 'heapMb', 'numTensors'] as const) {
+      expect(Number.isFinite(line[key])).toBe(true);
+    }
+    const { metadata } = await readCheckpoint(join(dir, 'step-12.safetensors'));
+    expect(metadata).toMatchObject({ step: 12, epoch: 3, seed: 13, config: { note: 'test run', epochs: 3 } });
+    run.dispose();
+  });
+
+  it('continues an interrupted run exactly as if it had never stopped', async () => {
+    const expected = await reference(3);
+    const dir = tempDir();
+    const metricsFile = join(dir, 'metrics.jsonl');
+    // stop after step 5 (in epoch 1), as Ctrl-C would
+    const stopped = makeRun(3);
+    const controller = new AbortController();
+    const first = await train({
+      ...stopped.base,
+      checkpoint: { dir, everySteps: 100 },
+      metricsFile,
+      signal: controller.signal,
+      onStep: (r) => (r.iteration === 4 ? controller.abort() : undefined),
+    });
+    expect(first).toMatchObject({ status: 'interrupted', step: 5, epoch: 1, checkpoint: join(dir, 'step-5.safetensors') });
+    stopped.dispose();
+    // a new process would build everything afresh, then resume
+    const resumed = makeRun(3);
+    const second = await train({ ...resumed.base, checkpoint: { dir, everySteps: 100 }, metricsFile, resume: true });
+    expect(second).toMatchObject({ status: 'completed', step: 12, resumedFrom: join(dir, 'step-5.safetensors') });
+    expect(await snapshotModules(resumed.recipe)).toEqual(expected.weights);
+    expect(await resumed.optimizer.getState()).toEqual(expected.moments);
+    expect(readMetrics(metricsFile).map((r) => [r.loss, r.terms])).toEqual(expected.losses);
+    resumed.dispose();
+  });
+
+  it('resumes exactly with gradient accumulation, mid-epoch', async () => {
+    // 4 batches per epoch, 2 per step: 2 steps per epoch; stop after step 3 (epoch 1, batch 2)
+    const expected = await reference(3, 2);
+    const dir = tempDir();
+    const stopped = makeRun(3, { accumulationSteps: 2 });
+    const controller = new AbortController();
+    await train({ ...stopped.base, checkpoint: { dir }, signal: controller.signal, onStep: (r) => (r.iteration === 2 ? controller.abort() : undefined) });
+    stopped.dispose();
+    const resumed = makeRun(3, { accumulationSteps: 2 });
+    const records: MetricsRecord[] = [];
+    const result = await train({ ...resumed.base, checkpoint: { dir }, resume: true, onStep: (r) => void records.push(r) });
+    expect(result).toMatchObject({ status: 'completed', step: 6, resumedFrom: join(dir, 'step-3.safetensors') });
+    expect(records.map((r) => [r.loss, r.terms])).toEqual(expected.losses.slice(3));
+    expect(records.every((r) => r.microBatches === 2)).toBe(true);
+    expect(await snapshotModules(resumed.recipe)).toEqual(expected.weights);
+    resumed.dispose();
+  });
+
+  it('stops on a non-finite loss and leaves the last good checkpoint', async () => {
+    const dir = tempDir();
+    const run = makeRun(3, { recipe: { poisonAtIteration: 5 } });
+    const error = await train({ ...run.base, checkpoint: { dir, everySteps: 2 } }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(SslError);
+    expect((error as SslError).code).toBe('NON_FINITE_LOSS');
+    expect((error as SslError).message).toMatch(/iteration 5 \(epoch 1\)[\s\S]*pixel = Infinity[\s\S]*The last good checkpoint is .*step-4\.safetensors/);
+    expect(JSON.parse(readFileSync(join(dir, 'latest.json'), 'utf8')).file).toBe('step-4.safetensors');
+    expect(existsSync(join(dir, 'step-6.safetensors'))).toBe(false);
+    // the checkpoint is whole, and it holds the weights the failed step did not change
+    const { metadata, tensors } = await readCheckpoint(join(dir, 'step-4.safetensors'));
+    expect(metadata.step).toBe(4);
+    const live = await snapshotModules(run.recipe);
+    // step 4 (iteration 4) ran after the checkpoint, so the live weights are one step ahead of it
+    expect(tensors.get('student.decoder.weight')!.data).not.toEqual(live.get('student.decoder.weight'));
+    expect(process.listenerCount('SIGTERM')).toBe(0);
+    run.dispose();
+  });
+
+  it('never overwrites a run: refuses a fresh start in a used folder, a damaged or foreign checkpoint', async () => {
+    const dir = tempDir();
+    const run = makeRun(1);
+    await train({ ...run.base, checkpoint: { dir, everySteps: 2 } });
+    run.dispose();
+    const snapshot = () => readdirSync(dir).sort().map((name) => [name, readFileSync(join(dir, name)).toString('base64')]);
+    const files = snapshot();
+    // a new run into the same folder
+    const fresh = makeRun(1);
+    await expect(train({ ...fresh.base, checkpoint: { dir } })).rejects.toThrow(/holds .*step-4\.safetensors[\s\S]*resume: true/);
+    // another model
+    const wider = makeRun(1, { recipe: { embedDim: 16 } });
+    const foreign = await train({ ...wider.base, checkpoint: { dir }, resume: true }).catch((e: unknown) => e);
+    expect((foreign as SslError).code).toBe('CHECKPOINT_INCOMPATIBLE');
+    expect((foreign as SslError).message).toMatch(/\[1, 1, 8\] in the checkpoint but \[1, 1, 16\] in this model/);
+    // other run settings
+    await expect(train({ ...fresh.base, iterationsPerEpoch: 2, checkpoint: { dir }, resume: true })).rejects.toThrow(
+      /iterationsPerEpoch 4 in the checkpoint, 2 now/,
+    );
+    expect(snapshot()).toEqual(files);
+    // a damaged latest checkpoint: refused, with the others named
+    const latest = join(dir, 'step-4.safetensors');
+    const bytes = readFileSync(latest);
+    writeFileSync(latest, bytes.subarray(0, bytes.length - 100));
+    const damaged = await train({ ...fresh.base, checkpoint: { dir }, resume: true }).catch((e: unknown) => e);
+    expect((damaged as SslError).code).toBe('CHECKPOINT_CORRUPT');
+    expect((damaged as SslError).message).toMatch(/step-4\.safetensors[\s\S]*truncated[\s\S]*Other checkpoints: .*step-2\.safetensors/);
+    expect(readFileSync(join(dir, 'step-2.safetensors')).toString('base64')).toBe(files.find(([n]) => n === 'step-2.safetensors')![1]);
+    // and the model it was refused for is untouched
+    const untouched = makeRun(1);
+    expect(await snapshotModules(fresh.recipe)).toEqual(await snapshotModules(untouched.recipe));
+    for (const r of [fresh, wider, untouched]) r.dispose();
+  });
+
+  it('reports batches that run out before the epoch ends', async () => {
+    const run = makeRun(1);
+    const short = pixelBatches({ seed: 8, imageCount: 12 }); // 3 batches for 4 iterations
+    await expect(train({ ...run.base, batches: short.batches })).rejects.toThrow(/expected 4 batches .*got "3 batches"/);
+    run.dispose();
+  });
+});
