@@ -1,10 +1,12 @@
 export {
   useBackend,
-  ensureGradients,
-  defaultThreads,
   BACKEND_NAMES,
   type BackendName,
   type ConcreteBackendName,
   type BackendInfo,
   type UseBackendOptions,
 } from './use-backend.js';
+export { ensureGradients } from './ensure-gradients.js';
+export { defaultThreads } from './default-threads.js';
+export { gpuAvailability, type GpuAvailability } from './gpu-availability.js';
+export { WASM_MAX_THREADS } from './start-wasm.js';

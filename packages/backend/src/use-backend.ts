@@ -1,5 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { SslError, checkInteger } from '@selfsup/core';
+import { SslError, invalidArgument, isSslError } from '@selfsup/core';
+import { BACKEND_PACKAGES, importBackendPackage, isBackendPackageInstalled, type PackagedBackendName } from './backend-package.js';
+import { defaultThreads } from './default-threads.js';
+import { ensureGradients } from './ensure-gradients.js';
+import { gpuAvailability } from './gpu-availability.js';
 
 /** The backends selfsup can run on. `auto` picks the fastest one installed. */
 export type BackendName = 'cpu' | 'wasm' | 'tensorflow' | 'tensorflow-gpu' | 'auto';
@@ -7,15 +11,16 @@ export type BackendName = 'cpu' | 'wasm' | 'tensorflow' | 'tensorflow-gpu' | 'au
 /** The concrete backends (not `auto`). */
 export type ConcreteBackendName = Exclude<BackendName, 'auto'>;
 
-/** Every backend name, in `auto`'s order of preference. */
+/** Every concrete backend name, in `auto`'s order of preference (fastest first). */
 export const BACKEND_NAMES: readonly ConcreteBackendName[] = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];
 
 /** Options of {@link useBackend}. */
 export interface UseBackendOptions {
   /**
-   * Threads for the wasm backend. Node's wasm build runs single-threaded; the value is recorded
-   * for backends that can use it.
-   * @defaultValue the number of cores (`os.availableParallelism()`), or `SELFSUP_THREADS`
+   * Threads to compute with. The wasm backend runs this many threads (at most 8, its thread
+   * pool's limit; 1 uses the single-threaded build); `tensorflow` and `tensorflow-gpu` get it as
+   * `TF_NUM_INTRAOP_THREADS` unless that is already set; `cpu` always uses one thread.
+   * @defaultValue `SELFSUP_THREADS` when set, else the number of cores (`os.availableParallelism()`)
    */
   threads?: number;
 }
@@ -24,141 +29,139 @@ export interface UseBackendOptions {
 export interface BackendInfo {
   /** The selfsup name of the backend now active. */
   readonly name: ConcreteBackendName;
-  /** The TensorFlow.js backend name (`cpu`, `wasm`, `tensorflow`). */
+  /** The TensorFlow.js backend name (`cpu`, `wasm` or `tensorflow`). */
   readonly tfBackend: string;
   /** Threads the backend computes with. */
   readonly threads: number;
-  /** Why `auto` chose it, or that it was requested. */
+  /** Why this backend runs: `requested`, or what `auto` found; plus any adjustment (thread cap, fallback). */
   readonly reason: string;
 }
 
-const TF_NAME: Record<ConcreteBackendName, string> = {
-  cpu: 'cpu',
-  wasm: 'wasm',
-  tensorflow: 'tensorflow',
-  'tensorflow-gpu': 'tensorflow',
-};
+/** The one of tfjs-node / tfjs-node-gpu loaded in this process (both register `tensorflow`). */
+let tensorflowPackageLoaded: 'tensorflow' | 'tensorflow-gpu' | undefined;
 
-const PACKAGE: Record<Exclude<ConcreteBackendName, 'cpu'>, string> = {
-  wasm: '@tensorflow/tfjs-backend-wasm',
-  tensorflow: '@tensorflow/tfjs-node',
-  'tensorflow-gpu': '@tensorflow/tfjs-node-gpu',
-};
-
-let gradientsReady: Promise<void> | undefined;
-
-/**
- * Registers TensorFlow.js's gradient functions. `@tensorflow/tfjs-core` alone registers none in
- * Node (its gradients ship only in the ES-module build), so `tf.grad` would fail with "gradient
- * function not found"; the `@tensorflow/tfjs` bundle registers all of them on the shared core.
- */
-export function ensureGradients(): Promise<void> {
-  gradientsReady ??= import('@tensorflow/tfjs').then(() => undefined);
-  return gradientsReady;
-}
-
-function isMissingModule(error: unknown, specifier: string): boolean {
-  const e = error as { code?: string; message?: string };
-  return (
-    (e?.code === 'ERR_MODULE_NOT_FOUND' || e?.code === 'MODULE_NOT_FOUND' || /Cannot find (module|package)/.test(e?.message ?? '')) &&
-    (e?.message ?? '').includes(specifier)
-  );
-}
-
-async function loadBackendPackage(name: Exclude<ConcreteBackendName, 'cpu'>): Promise<void> {
-  const specifier = PACKAGE[name];
-  try {
-    await import(/* @vite-ignore */ specifier);
-  } catch (cause) {
-    if (isMissingModule(cause, specifier)) {
-      throw new SslError(
-        'BACKEND_UNAVAILABLE',
-        `backend "${name}" needs ${specifier}, which is not installed. Install it with: npm install ${specifier}@^4.22.0` +
-          (name === 'wasm' ? '' : ' (it downloads libtensorflow at install time), or choose --backend wasm or cpu.'),
-        { cause, details: { backend: name, package: specifier } },
-      );
-    }
-    throw new SslError('BACKEND_UNAVAILABLE', `backend "${name}": loading ${specifier} failed: ${(cause as Error).message}`, {
-      cause,
-      details: { backend: name, package: specifier },
-    });
-  }
-}
-
-/** Threads to use: the option, else `SELFSUP_THREADS`, else the number of cores. */
-export async function defaultThreads(option?: number): Promise<number> {
-  if (option !== undefined) return checkInteger('useBackend(options.threads)', option, 1, 1024);
-  const fromEnv = process.env.SELFSUP_THREADS;
-  if (fromEnv !== undefined && fromEnv !== '') {
-    const n = Number(fromEnv);
-    if (!Number.isInteger(n) || n < 1) {
-      throw new SslError('INVALID_CONFIG', `SELFSUP_THREADS: expected a positive integer, got ${JSON.stringify(fromEnv)}. Unset it or set e.g. SELFSUP_THREADS=2.`);
-    }
-    return n;
-  }
-  const os = await import('node:os');
-  return typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
-}
-
-async function activate(name: ConcreteBackendName, threads: number): Promise<void> {
-  if (name !== 'cpu') await loadBackendPackage(name);
-  else await import('@tensorflow/tfjs-backend-cpu');
+async function activateCpu(): Promise<void> {
+  await import('@tensorflow/tfjs-backend-cpu');
   await ensureGradients();
-  const tfName = TF_NAME[name];
-  if (tf.findBackendFactory(tfName) === null && tf.findBackend(tfName) === null) {
-    throw new SslError('BACKEND_UNAVAILABLE', `backend "${name}": ${PACKAGE[name as Exclude<ConcreteBackendName, 'cpu'>] ?? 'tfjs-backend-cpu'} loaded but registered no "${tfName}" backend.`);
+  if (!(await tf.setBackend('cpu'))) {
+    throw new SslError('BACKEND_UNAVAILABLE', 'backend "cpu" failed to initialise: tf.setBackend("cpu") returned false.');
   }
-  if (name === 'tensorflow-gpu' || name === 'tensorflow') {
-    // tfjs-node and tfjs-node-gpu both register "tensorflow"; the package that loaded decides.
+  // The cpu backend prints a banner recommending tfjs-node on first use; selfsup chose cpu on purpose.
+  (tf.backend() as unknown as { firstUse?: boolean }).firstUse = false;
+}
+
+async function activateTensorflow(name: 'tensorflow' | 'tensorflow-gpu', threads: number): Promise<{ threads: number; note?: string }> {
+  const other = name === 'tensorflow' ? 'tensorflow-gpu' : 'tensorflow';
+  if (tensorflowPackageLoaded === other) {
+    throw new SslError(
+      'BACKEND_UNAVAILABLE',
+      `backend "${name}": ${BACKEND_PACKAGES[other]} already provides TensorFlow.js's "tensorflow" backend in this process, ` +
+        `and ${BACKEND_PACKAGES[name]} cannot load beside it. Choose one of them per process.`,
+      { details: { backend: name, loaded: BACKEND_PACKAGES[other] } },
+    );
   }
-  if (name === 'wasm') {
-    const wasm = (await import('@tensorflow/tfjs-backend-wasm')) as { setThreadsCount?: (n: number) => void };
-    wasm.setThreadsCount?.(threads);
+  // libtensorflow reads its intra-op pool size once, when it loads.
+  const fromEnvironment = Number(process.env.TF_NUM_INTRAOP_THREADS);
+  if (!(Number.isInteger(fromEnvironment) && fromEnvironment > 0)) process.env.TF_NUM_INTRAOP_THREADS = String(threads);
+  await importBackendPackage(name);
+  tensorflowPackageLoaded = name;
+  await ensureGradients();
+  if (tf.findBackendFactory('tensorflow') === null) {
+    throw new SslError('BACKEND_UNAVAILABLE', `backend "${name}": ${BACKEND_PACKAGES[name]} loaded but registered no "tensorflow" backend.`);
   }
-  const ok = await tf.setBackend(tfName);
-  if (!ok) throw new SslError('BACKEND_UNAVAILABLE', `backend "${name}" failed to initialise (tf.setBackend("${tfName}") returned false).`);
-  await tf.ready();
+  if (!(await tf.setBackend('tensorflow'))) {
+    throw new SslError('BACKEND_UNAVAILABLE', `backend "${name}" failed to initialise: tf.setBackend("tensorflow") returned false.`);
+  }
+  const actualThreads = Number(process.env.TF_NUM_INTRAOP_THREADS);
+  if (name === 'tensorflow-gpu') {
+    const gpu = await gpuAvailability();
+    if (!gpu.usable) return { threads: actualThreads, note: `no usable GPU (${gpu.reason}), so tfjs-node-gpu computes on the CPU` };
+  }
+  return { threads: actualThreads };
+}
+
+async function activate(name: ConcreteBackendName, threads: number, reason: string): Promise<BackendInfo> {
+  let actualThreads = 1;
+  let note: string | undefined;
   if (name === 'cpu') {
-    // The cpu backend prints a banner recommending tfjs-node on first use; selfsup chose cpu on purpose.
-    (tf.backend() as unknown as { firstUse?: boolean }).firstUse = false;
+    await activateCpu();
+  } else if (name === 'wasm') {
+    const { startWasm } = await import('./start-wasm.js');
+    await ensureGradients();
+    const started = await startWasm(threads);
+    actualThreads = started.threads;
+    note = started.note;
+  } else {
+    ({ threads: actualThreads, note } = await activateTensorflow(name, threads));
   }
+  await tf.ready();
+  return { name, tfBackend: tf.getBackend(), threads: actualThreads, reason: note === undefined ? reason : `${reason}; ${note}` };
 }
 
 /**
- * Selects the TensorFlow.js backend for this process and makes gradients work. With `auto` (the
- * default), the fastest installed backend is chosen: tensorflow-gpu, tensorflow, wasm, then cpu.
+ * Selects the TensorFlow.js backend for this process and makes gradients work on it (see
+ * {@link ensureGradients}). Backends, fastest first: `tensorflow-gpu` (`@tensorflow/tfjs-node-gpu`,
+ * CUDA), `tensorflow` (`@tensorflow/tfjs-node`, libtensorflow on the CPU), `wasm`
+ * (`@tensorflow/tfjs-backend-wasm`, XNNPACK, multi-threaded in Node), `cpu` (plain JavaScript,
+ * always available). `auto` (the default) takes the first one that is installed and usable
+ * (`tensorflow-gpu` only when a GPU is visible) and says why in `reason`.
  *
- * @throws SslError `BACKEND_UNAVAILABLE` when the requested backend's package is not installed,
- *   naming the npm command that installs it.
+ * The wasm backend runs `threads` threads on `node:worker_threads`; when they cannot start it
+ * warns in one line and runs single-threaded. Its heap is one WebAssembly memory of at most 4 GB.
+ * Call it before creating tensors: changing wasm's thread count restarts that backend, which
+ * refuses while tensors live on it.
+ *
+ * @param name - The backend to use.
+ * @param options - Threads; see {@link UseBackendOptions}.
+ * @returns What now runs: the backend, its thread count, and why it was chosen.
+ * @throws SslError `BACKEND_UNAVAILABLE` when the requested backend's package is not installed
+ *   (the message names the npm command that installs it) or cannot start; `INVALID_ARGUMENT` for
+ *   an unknown name or a bad `threads`; `INVALID_CONFIG` for a bad `SELFSUP_THREADS`.
  *
  * @example
  * ```ts
- * const info = await useBackend('wasm');
- * console.log(`running on ${info.name} with ${info.threads} threads`);
+ * const info = await useBackend('wasm', { threads: 2 });
+ * console.log(`${info.name}: ${info.threads} threads (${info.reason})`); // wasm: 2 threads (requested)
  * ```
  */
 export async function useBackend(name: BackendName = 'auto', options: UseBackendOptions = {}): Promise<BackendInfo> {
   if (!(name === 'auto' || (BACKEND_NAMES as readonly string[]).includes(name))) {
-    throw new SslError(
-      'INVALID_ARGUMENT',
-      `useBackend(name): expected one of auto, ${BACKEND_NAMES.join(', ')}, got ${JSON.stringify(name)}.`,
-    );
+    throw invalidArgument({
+      argument: 'useBackend(name)',
+      expected: `one of auto, ${BACKEND_NAMES.join(', ')}`,
+      actual: name,
+      fix: 'Use auto to pick the fastest installed backend.',
+    });
   }
   const threads = await defaultThreads(options.threads);
-  if (name !== 'auto') {
-    await activate(name, threads);
-    return { name, tfBackend: TF_NAME[name], threads: name === 'cpu' ? 1 : threads, reason: 'requested' };
-  }
+  if (name !== 'auto') return activate(name, threads, 'requested');
+
   const skipped: string[] = [];
   for (const candidate of BACKEND_NAMES) {
+    let why = 'the fastest installed backend';
+    if (candidate !== 'cpu') {
+      if (!(await isBackendPackageInstalled(candidate))) {
+        skipped.push(`${candidate} (${BACKEND_PACKAGES[candidate as PackagedBackendName]} is not installed)`);
+        continue;
+      }
+      if (candidate === 'tensorflow-gpu') {
+        const gpu = await gpuAvailability();
+        if (!gpu.usable) {
+          skipped.push(`tensorflow-gpu (${gpu.reason})`);
+          continue;
+        }
+        why = `the fastest installed backend, and a GPU is usable (${gpu.reason})`;
+      }
+    } else {
+      why = 'no faster backend is installed';
+    }
+    const reason = `auto chose ${candidate}: ${why}` + (skipped.length > 0 ? `; skipped ${skipped.join(', ')}` : '');
     try {
-      await activate(candidate, threads);
-      const reason = skipped.length ? `auto: ${skipped.join('; ')}` : 'auto: the fastest installed backend';
-      return { name: candidate, tfBackend: TF_NAME[candidate], threads: candidate === 'cpu' ? 1 : threads, reason };
+      return await activate(candidate, threads, reason);
     } catch (error) {
-      if (!(error instanceof SslError) || error.code !== 'BACKEND_UNAVAILABLE') throw error;
-      skipped.push(`${candidate} unavailable (${PACKAGE[candidate as Exclude<ConcreteBackendName, 'cpu'>] ?? ''} not installed)`);
+      if (!isSslError(error, 'BACKEND_UNAVAILABLE') || candidate === 'cpu') throw error;
+      skipped.push(`${candidate} (${error.message})`);
     }
   }
-  throw new SslError('BACKEND_UNAVAILABLE', `useBackend("auto"): no backend could start (${skipped.join('; ')}).`);
+  throw new SslError('BACKEND_UNAVAILABLE', `useBackend("auto"): no backend could start; skipped ${skipped.join(', ')}.`);
 }

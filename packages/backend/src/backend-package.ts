@@ -1,0 +1,83 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { SslError } from '@selfsup/core';
+
+/** The backends that live in an optional peer package. */
+export type PackagedBackendName = 'wasm' | 'tensorflow' | 'tensorflow-gpu';
+
+/** The npm package that provides each packaged backend. */
+export const BACKEND_PACKAGES: Readonly<Record<PackagedBackendName, string>> = {
+  wasm: '@tensorflow/tfjs-backend-wasm',
+  tensorflow: '@tensorflow/tfjs-node',
+  'tensorflow-gpu': '@tensorflow/tfjs-node-gpu',
+};
+
+/**
+ * The npm command that installs the package of `name`, pinned to the version of the
+ * `@tensorflow/tfjs-core` in use (TensorFlow.js packages must share one version).
+ */
+export function installCommand(name: PackagedBackendName): string {
+  return `npm install ${BACKEND_PACKAGES[name]}@${tf.version_core}`;
+}
+
+/** True when the package of `name` can be resolved from this package (without loading it). */
+export async function isBackendPackageInstalled(name: PackagedBackendName): Promise<boolean> {
+  const { createRequire } = await import('node:module');
+  try {
+    createRequire(import.meta.url).resolve(BACKEND_PACKAGES[name]);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function isMissingModule(error: unknown, specifier: string): boolean {
+  const e = error as { code?: unknown; message?: unknown } | null;
+  const message = typeof e?.message === 'string' ? e.message : '';
+  const code = e?.code;
+  return (
+    (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND' || /Cannot find (module|package)|Could not resolve|Failed to load url/.test(message)) &&
+    message.includes(specifier)
+  );
+}
+
+function unavailable(name: PackagedBackendName, message: string, cause?: unknown): SslError {
+  return new SslError('BACKEND_UNAVAILABLE', message, {
+    cause,
+    details: { backend: name, package: BACKEND_PACKAGES[name], install: installCommand(name) },
+  });
+}
+
+/** The error for a backend whose package is not installed: names the npm command that installs it. */
+export function notInstalledError(name: PackagedBackendName, cause?: unknown): SslError {
+  const why =
+    name === 'wasm'
+      ? ''
+      : ' (its install script downloads libtensorflow, so it needs network access and a supported platform)';
+  return unavailable(
+    name,
+    `backend "${name}" needs ${BACKEND_PACKAGES[name]}, which is not installed. ` +
+      `Install it with: ${installCommand(name)}${why}, or choose another backend (${name === 'wasm' ? 'cpu' : 'wasm or cpu'}).`,
+    cause,
+  );
+}
+
+/**
+ * Imports the package of a packaged backend (which registers the backend with TensorFlow.js).
+ *
+ * @throws SslError `BACKEND_UNAVAILABLE` naming the install command when it is not installed, or
+ *   quoting the loader's error when it is installed but fails to load.
+ */
+export async function importBackendPackage<T = unknown>(name: PackagedBackendName): Promise<T> {
+  const specifier = BACKEND_PACKAGES[name];
+  try {
+    return (await import(/* @vite-ignore */ specifier)) as T;
+  } catch (cause) {
+    if (isMissingModule(cause, specifier)) throw notInstalledError(name, cause);
+    throw unavailable(
+      name,
+      `backend "${name}": ${specifier} is installed but failed to load: ${(cause as Error)?.message ?? String(cause)}. ` +
+        `Reinstall it with: ${installCommand(name)}, or choose another backend.`,
+      cause,
+    );
+  }
+}

@@ -1,0 +1,109 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { afterEach, describe, expect, it } from 'vitest';
+import { isSslError } from '@selfsup/core';
+import { installCommand, isBackendPackageInstalled } from './backend-package.js';
+import { useBackend, type BackendName } from './use-backend.js';
+
+const tfjsNodeInstalled = await isBackendPackageInstalled('tensorflow');
+const tfjsNodeGpuInstalled = await isBackendPackageInstalled('tensorflow-gpu');
+const savedThreads = process.env.SELFSUP_THREADS;
+
+afterEach(async () => {
+  if (savedThreads === undefined) delete process.env.SELFSUP_THREADS;
+  else process.env.SELFSUP_THREADS = savedThreads;
+  await useBackend('cpu');
+});
+
+async function rejection(promise: Promise<unknown>): Promise<unknown> {
+  return promise.then(
+    () => {
+      throw new Error('expected a rejection');
+    },
+    (error: unknown) => error,
+  );
+}
+
+/** d/dx sum(x^2) = 2x, so at x = [1, -2, 3] the gradient is [2, -4, 6]. */
+function squareSumGradient(): number[] {
+  return tf.tidy(() => Array.from(tf.grad((x: tf.Tensor) => x.square().sum())(tf.tensor1d([1, -2, 3])).dataSync()));
+}
+
+/**
+ * d/dA sum(A B) = 1 B^T: every row of the gradient is the row sums of B.
+ * B = [[1, 2], [3, 4]] has row sums [3, 7], so dA = [[3, 7], [3, 7]].
+ */
+function matMulGradient(): number[] {
+  return tf.tidy(() => {
+    const b = tf.tensor2d([
+      [1, 2],
+      [3, 4],
+    ]);
+    return Array.from(tf.grad((a: tf.Tensor) => tf.matMul(a as tf.Tensor2D, b).sum())(tf.zeros([2, 2])).dataSync());
+  });
+}
+
+describe('useBackend', () => {
+  it('runs cpu on one thread, as requested', async () => {
+    const info = await useBackend('cpu', { threads: 2 });
+    expect(info).toEqual({ name: 'cpu', tfBackend: 'cpu', threads: 1, reason: 'requested' });
+    expect(tf.getBackend()).toBe('cpu');
+  });
+
+  it('makes tf.grad work on cpu', async () => {
+    await useBackend('cpu');
+    expect(squareSumGradient()).toEqual([2, -4, 6]);
+    expect(matMulGradient()).toEqual([3, 7, 3, 7]);
+  });
+
+  it('makes tf.grad work on wasm with two threads', async () => {
+    const info = await useBackend('wasm', { threads: 2 });
+    expect(tf.getBackend()).toBe('wasm');
+    expect(info.threads).toBe(2);
+    expect(squareSumGradient()).toEqual([2, -4, 6]);
+    expect(matMulGradient()).toEqual([3, 7, 3, 7]);
+  });
+
+  it.skipIf(tfjsNodeInstalled)('names the npm command when tensorflow (tfjs-node) is missing', async () => {
+    const error = await rejection(useBackend('tensorflow'));
+    expect(isSslError(error, 'BACKEND_UNAVAILABLE')).toBe(true);
+    expect((error as Error).message).toContain(installCommand('tensorflow'));
+    expect((error as Error).message).toContain('libtensorflow');
+  });
+
+  it.skipIf(tfjsNodeGpuInstalled)('names the npm command when tensorflow-gpu (tfjs-node-gpu) is missing', async () => {
+    const error = await rejection(useBackend('tensorflow-gpu'));
+    expect(isSslError(error, 'BACKEND_UNAVAILABLE')).toBe(true);
+    expect((error as Error).message).toContain(installCommand('tensorflow-gpu'));
+  });
+
+  it.skipIf(tfjsNodeInstalled || tfjsNodeGpuInstalled)('auto falls back to wasm and says why', async () => {
+    const info = await useBackend('auto', { threads: 2 });
+    expect(info.name).toBe('wasm');
+    expect(tf.getBackend()).toBe('wasm');
+    expect(info.threads).toBe(2);
+    expect(info.reason).toContain('auto chose wasm');
+    expect(info.reason).toContain('@tensorflow/tfjs-node-gpu is not installed');
+    expect(info.reason).toContain('@tensorflow/tfjs-node is not installed');
+  });
+
+  it('rejects an unknown backend name with the valid ones', async () => {
+    const error = await rejection(useBackend('webgpu' as BackendName));
+    expect(isSslError(error, 'INVALID_ARGUMENT')).toBe(true);
+    expect((error as Error).message).toContain('auto, tensorflow-gpu, tensorflow, wasm, cpu');
+  });
+
+  it('rejects a bad SELFSUP_THREADS before touching the backend', async () => {
+    await useBackend('cpu');
+    process.env.SELFSUP_THREADS = 'many';
+    const error = await rejection(useBackend('wasm'));
+    expect(isSslError(error, 'INVALID_CONFIG')).toBe(true);
+    expect((error as Error).message).toContain('SELFSUP_THREADS');
+    expect(tf.getBackend()).toBe('cpu');
+  });
+
+  it('takes its thread count from SELFSUP_THREADS', async () => {
+    process.env.SELFSUP_THREADS = '2';
+    const info = await useBackend('wasm');
+    expect(info.threads).toBe(2);
+  });
+});
