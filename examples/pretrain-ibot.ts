@@ -4,6 +4,7 @@
 //   npm run pretrain                               # defaults below, auto backend
 //   npm run pretrain -- --epochs 1 --steps 2       # a smoke run
 import { parseArgs } from 'node:util';
+import * as tf from '@tensorflow/tfjs-core';
 import { join, resolve } from 'node:path';
 import { useBackend, type BackendName } from '@selfsup/backend';
 import { createDataLoader, loadBundledFashionMnist } from '@selfsup/data';
@@ -61,12 +62,15 @@ const result = await train({
 });
 console.log(`training ${result.status} at step ${result.step}; checkpoint: ${result.checkpoint ?? '(none)'}`);
 
+// the features are computed on normalised pixels, as the network saw them in training
+const { mean, std } = run.config.augmentation;
+const preprocess = (images: tf.Tensor4D) => tf.div(tf.sub(images, tf.tensor1d(mean)), tf.tensor1d(std)) as tf.Tensor4D;
 for (const [name, network] of [
   ['teacher', run.recipe.teacher.module!.parts],
   ['student', run.recipe.student.parts],
 ] as const) {
-  const trainFeatures = await extractFeatures(network.backbone, trainSet, { token: 'class', batchSize: 250 });
-  const testFeatures = await extractFeatures(network.backbone, testSet, { token: 'class', batchSize: 250 });
+  const trainFeatures = await extractFeatures(network.backbone, trainSet, { token: 'class', batchSize: 250, preprocess });
+  const testFeatures = await extractFeatures(network.backbone, testSet, { token: 'class', batchSize: 250, preprocess });
   const knn = await knnClassifier({ trainFeatures, trainLabels: trainSet.labels, testFeatures, testLabels: testSet.labels, k: 20, temperature: 0.07 });
   console.log(`k-NN (k=20, T=0.07) ${name}: top-1 ${knn.top1.toFixed(1)}%, top-5 ${knn.top5.toFixed(1)}%`);
 }
