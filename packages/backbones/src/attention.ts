@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Parameter, Rng } from '@selfsup/core';
 import { createLinear } from './linear.js';
+import { selfAttention } from './self-attention.js';
 
 /** Options of {@link createAttention}. */
 export interface AttentionOptions {
@@ -26,32 +27,15 @@ export interface Attention {
  */
 export function createAttention(options: AttentionOptions): Attention {
   const { prefix, dim, headCount, qkvBias = true, rng } = options;
-  const headDim = dim / headCount;
-  const scale = headDim ** -0.5;
   const qkv = createLinear({ prefix: `${prefix}.qkv`, inDim: dim, outDim: 3 * dim, bias: qkvBias, rng });
   const proj = createLinear({ prefix: `${prefix}.proj`, inDim: dim, outDim: dim, rng });
   return {
     parameters: () => [...qkv.parameters(), ...proj.parameters()],
     apply: (x) =>
       tf.tidy('attention', () => {
-        const [batch, tokens] = x.shape;
-        // [B, N, D] -> [B, N, 3H, Dh] -> [B, 3H, N, Dh]
-        const heads = tf.transpose(tf.reshape(qkv.apply(x), [batch, tokens, 3 * headCount, headDim]), [0, 2, 1, 3]);
-        const [q, k, v] = tf.split(heads, 3, 1).map((t) => tf.reshape(t, [batch * headCount, tokens, headDim])) as [
-          tf.Tensor3D,
-          tf.Tensor3D,
-          tf.Tensor3D,
-        ];
-        // [B*H, N, Dh] x [B*H, Dh, N] -> [B*H, N, N]
-        const scores = tf.matMul(tf.mul(q, scale), k, false, true);
-        const weights = tf.softmax(scores, -1);
-        // [B*H, N, N] x [B*H, N, Dh] -> [B*H, N, Dh] -> [B, H, N, Dh] -> [B, N, H, Dh] -> [B, N, D]
-        const out = tf.reshape(tf.transpose(tf.reshape(tf.matMul(weights, v), [batch, headCount, tokens, headDim]), [0, 2, 1, 3]), [
-          batch,
-          tokens,
-          dim,
-        ]);
-        return proj.apply(out) as tf.Tensor3D;
+        // [B, N, D] -> heads concatenated [B, N, D] (one custom-gradient op, see selfAttention)
+        const heads = selfAttention(x, qkv.weight as tf.Tensor2D, qkv.bias as tf.Tensor1D | undefined, headCount);
+        return proj.apply(heads) as tf.Tensor3D;
       }),
   };
 }

@@ -5,6 +5,7 @@ import { expectClose, expectNoLeaks } from '@selfsup/testing';
 import { linear } from './linear.js';
 import { gelu } from './gelu.js';
 import { layerNorm } from './layer-norm.js';
+import { customOp } from './custom-op.js';
 
 // Our hand-written gradients must equal autodiff through the plain formulas.
 function random(shape: number[], seed: number): tf.Tensor {
@@ -61,6 +62,36 @@ describe('custom-gradient ops', () => {
     const got = tf.grads((t, gg, bb) => tf.sum(tf.mul(layerNorm(t, gg as tf.Tensor1D, bb as tf.Tensor1D, 1e-6), dy)))([x, g, b]);
     const want = tf.grads((t, gg, bb) => tf.sum(tf.mul(reference(t, gg, bb), dy)))([x, g, b]);
     got.forEach((v, i) => expectClose(v, want[i]!, { rtol: 1e-4, atol: 1e-5 }, `layerNorm grad ${i}`));
+  });
+
+  it('customOp frees what a gradient function creates as soon as it returns', () => {
+    // y = outer(inner(x)); the backward pass runs outer's gradient first. When inner's gradient
+    // runs, the 20 temporaries outer's gradient made must be gone already (tfjs alone would keep
+    // them until the whole backward pass ends).
+    let liveInInnerGradient = -1;
+    let liveBeforeOuterGradient = -1;
+    const outer = customOp<[tf.Tensor]>(([x]) => ({
+      value: tf.mul(x, 2),
+      gradFunc: (dy) => {
+        liveBeforeOuterGradient = tf.memory().numTensors;
+        let t = dy;
+        for (let i = 0; i < 20; i++) t = tf.add(t, 0); // temporaries, the last one returned
+        return [tf.mul(t, 2)];
+      },
+    }));
+    const inner = customOp<[tf.Tensor]>(([x]) => ({
+      value: tf.mul(x, 3),
+      gradFunc: (dy) => {
+        liveInInnerGradient = tf.memory().numTensors;
+        return [tf.mul(dy, 3)];
+      },
+    }));
+    const x = tf.tensor1d([1, 2]);
+    const dx = tf.grad((t: tf.Tensor) => tf.sum(outer(inner(t))))(x);
+    expectClose(dx, [6, 6], { rtol: 0, atol: 0 }); // d/dx sum(2 * 3 x) = 6
+    // Only outer's returned gradient (and tfjs's bookkeeping of it) may remain, not 20 temporaries.
+    expect(liveInInnerGradient - liveBeforeOuterGradient).toBeLessThan(5);
+    tf.dispose([x, dx]);
   });
 
   it('leak no tensors', async () => {

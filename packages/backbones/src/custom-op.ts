@@ -15,7 +15,10 @@ export function customOp<Inputs extends tf.Tensor[]>(
 ): (...inputs: Inputs) => tf.Tensor {
   const op = tf.customGrad(((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const save = args[args.length - 1] as tf.GradSaveFunc;
-    return body(args.slice(0, -1) as Inputs, save);
+    const { value, gradFunc } = body(args.slice(0, -1) as Inputs, save);
+    // tfjs calls gradFunc outside any tidy: everything it creates besides the gradients would stay
+    // alive until the whole backward pass ends (~75 MB per image for a ViT-Tiny). Free it at once.
+    return { value, gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.tidy(() => gradFunc(dy, saved)) };
   }) as Parameters<typeof tf.customGrad>[0]);
   return (...inputs: Inputs) => op(...inputs);
 }

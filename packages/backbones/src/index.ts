@@ -4,6 +4,13 @@ export { createLinear, linear, type Linear, type LinearOptions } from './linear.
 export { createLayerNorm, layerNorm, type LayerNorm, type LayerNormOptions } from './layer-norm.js';
 export { gelu } from './gelu.js';
 export { createAttention, type Attention, type AttentionOptions } from './attention.js';
+export {
+  selfAttention,
+  resolveAttentionImpl,
+  ATTENTION_IMPL_FLAG,
+  type AttentionImpl,
+  type SelfAttentionOptions,
+} from './self-attention.js';
 export { createMlp, type Mlp, type MlpOptions } from './mlp.js';
 export {
   createTransformerBlock,
