@@ -1,0 +1,38 @@
+export { main } from './main.js';
+export { processIo, type CliIo } from './cli-io.js';
+export {
+  registerMethod,
+  getMethod,
+  methodNames,
+  methodInputOf,
+  type MethodDefinition,
+  type MethodContext,
+  type MethodInput,
+} from './method-registry.js';
+export {
+  cliConfigSchema,
+  dataConfigSchema,
+  runConfigSchema,
+  DATASET_NAMES,
+  type CliConfig,
+  type DataConfig,
+  type RunConfig,
+} from './cli-config-schema.js';
+export { parseCliConfig, type ParsedCliConfig } from './parse-cli-config.js';
+export { loadConfigFile } from './load-config-file.js';
+export { setKeyPath, parseSetFlag } from './apply-overrides.js';
+export { configJsonSchema, type JsonSchema } from './config-json-schema.js';
+export { configKeys, describeConfig, describeType, type ConfigKey } from './describe-config.js';
+export { loadDatasets, type RunDatasets } from './load-datasets.js';
+export { evaluateKnn, datasetFeatures, type EvaluateKnnOptions, type DatasetFeaturesOptions } from './knn-evaluation.js';
+export { runPretrain, type PretrainOptions, type PretrainResult } from './pretrain-command.js';
+export { runEvalKnn, runEvalLinear, type EvalOptions, type EvalKnnOptions, type EvalLinearOptions } from './eval-command.js';
+export { runExport, type ExportOptions } from './export-command.js';
+export { exportBackbone, timmModelName, type ExportBackboneOptions, type ExportedBackbone } from './export-backbone.js';
+export { openCheckpoint, pickBackbone, type OpenedCheckpoint } from './open-checkpoint.js';
+export { readRunMetrics, type RunMetrics, type StepLine, type KnnLine } from './run-metrics.js';
+export { renderLineCharts, PALETTE, type ChartPanel, type ChartSeries, type LineChartOptions } from './plot/line-chart.js';
+export { renderTrainingPlot, type TrainingPlotOptions } from './plot/training-plot.js';
+export { niceTicks, formatTick } from './plot/nice-ticks.js';
+export { vitShapeOf, describeBackbone, type VitShape } from './run-parts.js';
+export { usageError, exitCodeOf } from './usage-error.js';

@@ -1,0 +1,36 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { SslError } from '@selfsup/core';
+import { loadConfigFile } from './load-config-file.js';
+import { temporaryFolder } from './testing/cli-harness.js';
+
+describe('loadConfigFile', () => {
+  const folder = temporaryFolder('load');
+  const write = (name: string, text: string) => {
+    writeFileSync(join(folder, name), text);
+    return join(folder, name);
+  };
+
+  it('reads YAML and JSON to the same value', () => {
+    const yaml = loadConfigFile(write('a.yaml', 'method: ibot\nepochs: 2\nbackbone:\n  embedDim: 16\nmasking:\n  ratio: [0, 0.3]\n'));
+    const json = loadConfigFile(write('a.json', '{"method":"ibot","epochs":2,"backbone":{"embedDim":16},"masking":{"ratio":[0,0.3]}}'));
+    expect(yaml).toEqual({ method: 'ibot', epochs: 2, backbone: { embedDim: 16 }, masking: { ratio: [0, 0.3] } });
+    expect(json).toEqual(yaml);
+  });
+
+  it('refuses broken syntax and duplicate keys with the position', () => {
+    expect(() => loadConfigFile(write('b.yaml', 'method: ibot\nepochs: 1\nepochs: 2\n'))).toThrow(/not valid YAML \(line 3, column 1\)/);
+    expect(() => loadConfigFile(write('b.json', '{"method": "ibot",}'))).toThrow(/not valid JSON/);
+  });
+
+  it('says when the file cannot be read', () => {
+    try {
+      loadConfigFile(join(folder, 'missing.yaml'));
+      throw new Error('expected an error');
+    } catch (error) {
+      expect((error as SslError).details.usage).toBe(true);
+      expect((error as Error).message).toMatch(/missing\.yaml: the file cannot be read \(ENOENT\)/);
+    }
+  });
+});

@@ -1,0 +1,48 @@
+import { readFileSync } from 'node:fs';
+import { extname } from 'node:path';
+import { parseDocument } from 'yaml';
+import { SslError } from '@selfsup/core';
+import { usageError } from './usage-error.js';
+
+/**
+ * Reads a config file: `.json` as JSON, anything else (`.yaml`, `.yml`) as YAML 1.2 (a superset
+ * of JSON). Duplicate keys and syntax errors are refused with the line and column.
+ *
+ * @returns the file's value, not yet validated (see `parseCliConfig`).
+ * @throws SslError `INVALID_ARGUMENT` (usage) when the file cannot be read; `INVALID_CONFIG` when
+ *   it does not parse.
+ * @example
+ * ```ts
+ * const raw = loadConfigFile('examples/configs/smoke.yaml'); // { method: 'ibot', ... }
+ * ```
+ */
+export function loadConfigFile(path: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (cause) {
+    throw usageError(
+      `--config ${path}: the file cannot be read (${(cause as NodeJS.ErrnoException).code ?? String(cause)}). ` +
+        'Pass the path of a .yaml or .json config file, e.g. examples/configs/smoke.yaml.',
+      { path },
+    );
+  }
+  if (extname(path).toLowerCase() === '.json') {
+    try {
+      return JSON.parse(text) as unknown;
+    } catch (cause) {
+      throw new SslError('INVALID_CONFIG', `${path} is not valid JSON: ${(cause as Error).message}.`, { cause, details: { path } });
+    }
+  }
+  const document = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+  const error = document.errors[0];
+  if (error) {
+    const where = error.linePos?.[0] ? `line ${error.linePos[0].line}, column ${error.linePos[0].col}` : 'unknown position';
+    const firstLine = error.message.split('\n')[0] ?? error.message;
+    throw new SslError('INVALID_CONFIG', `${path} is not valid YAML (${where}): ${firstLine.replace(/ at line \d+, column \d+:?$/, '')}.`, {
+      cause: error,
+      details: { path, line: error.linePos?.[0]?.line, column: error.linePos?.[0]?.col },
+    });
+  }
+  return document.toJS() as unknown;
+}

@@ -1,0 +1,62 @@
+import { join, resolve } from 'node:path';
+import { SslError, isSslError } from '@selfsup/core';
+import { loadBundledFashionMnist, loadFashionMnist, loadIdxDataset, loadImageFolder, type ImageDataset } from '@selfsup/data';
+import type { DataConfig } from './cli-config-schema.js';
+
+/** The images of a run: the training set (also the k-NN memory bank) and the held-out set. */
+export interface RunDatasets {
+  /** A short name for messages (`fashion-mnist-subset`). */
+  readonly name: string;
+  readonly train: ImageDataset;
+  /** The held-out images k-NN is evaluated on (none with `heldOut: none`). */
+  readonly heldOut?: ImageDataset;
+}
+
+async function loadSplit(data: DataConfig, split: string, channels: number, cwd: string): Promise<ImageDataset> {
+  const folder = data.folder === undefined ? undefined : resolve(cwd, data.folder);
+  switch (data.dataset) {
+    case 'fashion-mnist-subset':
+      return loadBundledFashionMnist(split as 'train' | 'test');
+    case 'fashion-mnist':
+      return loadFashionMnist({ split: split as 'train' | 'test', download: data.download, ...(folder ? { folder } : {}) });
+    case 'mnist':
+      return loadIdxDataset({ folder: folder!, split: split as 'train' | 'test', name: 'mnist' });
+    case 'image-folder':
+      return loadImageFolder(join(folder!, split), { channels: channels === 1 ? 1 : 3 });
+  }
+}
+
+/**
+ * Loads the data sets a config's `data:` section names, and checks them against the backbone:
+ * the channels must match `backbone.inChannels`. A missing folder or file is reported as a
+ * configuration error naming `data.folder`.
+ *
+ * @param channels - the image channels of the backbone.
+ * @param cwd - the folder relative paths are read from.
+ * @example
+ * ```ts
+ * const { train, heldOut } = await loadDatasets({ dataset: 'fashion-mnist-subset', download: false, heldOut: 'test' }, 1);
+ * ```
+ */
+export async function loadDatasets(data: DataConfig, channels: number, cwd = process.cwd()): Promise<RunDatasets> {
+  let train: ImageDataset;
+  let heldOut: ImageDataset | undefined;
+  try {
+    train = await loadSplit(data, 'train', channels, cwd);
+    heldOut = data.heldOut === 'none' ? undefined : await loadSplit(data, data.heldOut, channels, cwd);
+  } catch (error) {
+    if (!isSslError(error, 'INVALID_ARGUMENT')) throw error;
+    throw new SslError('INVALID_CONFIG', `data: the ${data.dataset} images cannot be loaded: ${error.message}`, {
+      cause: error,
+      details: { key: data.folder === undefined ? 'data.dataset' : 'data.folder' },
+    });
+  }
+  if (train.channels !== channels) {
+    throw new SslError(
+      'INVALID_CONFIG',
+      `backbone.inChannels: expected ${train.channels} (the channels of the ${data.dataset} images), got ${channels}.`,
+      { details: { key: 'backbone.inChannels', expected: train.channels, actual: channels } },
+    );
+  }
+  return { name: data.dataset, train, ...(heldOut ? { heldOut } : {}) };
+}

@@ -1,0 +1,57 @@
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { readRunMetrics } from './run-metrics.js';
+import { getMethod, methodInputOf, methodNames } from './method-registry.js';
+import { run, temporaryFolder, writeConfig } from './testing/cli-harness.js';
+
+const backbone = { imageSize: 28, patchSize: 7, embedDim: 16, depth: 1, headCount: 2 };
+const run1 = { backend: 'cpu', plot: false, progress: 'none', knnBeforeTraining: false };
+
+/** A tiny configuration of every built-in method (ViT dim 16, depth 1). */
+const TINY: Record<string, Record<string, unknown>> = {
+  ibot: { backbone, head: { outDim: 32, hiddenDim: 32, bottleneckDim: 16 }, augmentation: { localCrops: 2, localSize: 14 } },
+  dino: { backbone, head: { outDim: 32, hiddenDim: 32, bottleneckDim: 16 }, augmentation: { localCrops: 2, localSize: 14 } },
+  dinov2: { backbone, head: { outDim: 32, hiddenDim: 32, bottleneckDim: 16 }, augmentation: { localCrops: 2, localSize: 14 } },
+  mae: { backbone, decoder: { embedDim: 16, depth: 1, headCount: 2 } },
+  beit: { backbone, masking: { ratio: 0.4, minPatchesPerBlock: 2 }, tokenizer: { kind: 'kmeans', vocabularySize: 16, iterations: 2, maxPatches: 512 } },
+};
+
+describe('the method registry', () => {
+  it('registers iBOT, DINO, DINOv2-style, MAE and BEiT-style', () => {
+    expect(methodNames()).toEqual(expect.arrayContaining(['ibot', 'dino', 'dinov2', 'mae', 'beit']));
+    expect(getMethod('mae').featureToken).toBe('meanPatch');
+    expect(() => getMethod('simclr')).toThrow(/method: expected one of "ibot", .*got "simclr"/);
+  });
+
+  it('reads the backbone input of multi-crop and single-view configurations', () => {
+    expect(methodInputOf({ backbone: { inChannels: 1, imageSize: 32 }, augmentation: { globalSize: 28, mean: [0.5], std: [0.25] } })).toEqual({
+      channels: 1,
+      imageSize: 28,
+      mean: [0.5],
+      std: [0.25],
+    });
+    expect(methodInputOf({ backbone: { inChannels: 3 }, augmentation: { size: 24 } })).toEqual({ channels: 3, imageSize: 24, mean: [0, 0, 0], std: [1, 1, 1] });
+  });
+
+  // k-NN (1,500 images through the backbone) only for MAE, the one evaluated on mean patch tokens
+  it.each(methodNames().filter((name) => name in TINY))('pretrains %s for one step from a config file', async (name) => {
+    const knn = name === 'mae';
+    const folder = temporaryFolder(`method-${name}`);
+    const outDir = join(folder, 'run');
+    const path = writeConfig(folder, `${name}.yaml`, {
+      method: name,
+      epochs: 1,
+      batchSize: 8,
+      ...TINY[name],
+      data: { heldOut: knn ? 'test' : 'none' },
+      run: { ...run1, outDir, maxStepsPerEpoch: 1, knnOf: ['student'] },
+    });
+    const result = await run(['pretrain', '--config', path], folder);
+    expect(result.code, result.err).toBe(0);
+    expect(result.out).toMatch(/^done: step 1\/1/);
+    const metrics = readRunMetrics(join(outDir, 'metrics.jsonl'));
+    expect(metrics.steps).toHaveLength(1);
+    expect(Number.isFinite(metrics.steps[0]!.loss)).toBe(true);
+    expect(metrics.knn.map((r) => r.which)).toEqual(knn ? ['student'] : []);
+  });
+});
