@@ -11,7 +11,7 @@ export interface RngState {
  * A seeded pseudo-random number generator (xoshiro128**, seeded through splitmix32). It uses only
  * 32-bit integer arithmetic (`Math.imul`, shifts), so a seed gives the same stream on every
  * platform and JavaScript engine. Every stochastic function in selfsup takes one: nothing reads
- * `Math.random`.
+ * the global `Math` random source.
  */
 export interface Rng {
   /** A uniform integer in `[0, 2^32)`. */
