@@ -1,0 +1,92 @@
+// Element-wise, reduction and softmax kernels. Each instruction set (AVX-512, AVX2, plain x86-64 or
+// other) has its own compiled copy of ops_impl.h; ops_table() returns the one for active_isa().
+// The functions here run on one thread over a range; ops.cc splits work over the pool.
+#pragma once
+#include <cstdint>
+
+namespace selfsup {
+
+/** Unary float32 ops, numbered as in src/addon.ts (UnaryOp). */
+enum UnaryOp : int {
+  kExp = 0, kLog, kSqrt, kRsqrt, kSquare, kNeg, kAbs, kErf, kTanh, kSigmoid, kRelu, kRelu6, kElu, kLeakyRelu,
+  kReciprocal, kLog1p, kSoftplus, kClip, kStep, kSign, kExpm1, kCopy, kUnaryOpCount
+};
+
+/** Binary float32 ops, numbered as in src/addon.ts (BinaryOp). */
+enum BinaryOp : int { kAdd = 0, kSub, kMul, kDiv, kMax, kMin, kSquaredDifference, kPow, kPrelu, kBinaryOpCount };
+
+/** Reductions, numbered as in src/addon.ts (ReduceOp). */
+enum ReduceOp : int { kSum = 0, kMean, kReduceMax, kReduceMin, kReduceOpCount };
+
+/** Activations of fused matmul, numbered as in src/addon.ts (Activation). */
+enum Activation : int { kLinear = 0, kActRelu, kActRelu6, kActElu, kActLeakyRelu, kActSigmoid, kActivationCount };
+
+struct OpsTable {
+  /** y[i] = f(x[i]) for i < n; p1, p2 are the op's parameters (alpha, clip bounds). */
+  void (*unary)(int op, const float* x, float* y, int64_t n, float p1, float p2);
+  /** o[i] = f(a[i * sa], b[i * sb]) for i < n, with sa, sb in {0, 1}. */
+  void (*binary)(int op, const float* a, int64_t sa, const float* b, int64_t sb, float* o, int64_t n);
+  /**
+   * Reduces x[0 .. n) in double: the sum (of x / count for the mean), or the max / min (NaN when any
+   * value is NaN; -inf / +inf when n is 0).
+   */
+  double (*reduce_range)(int op, const float* x, int64_t n, float count);
+  /** acc[j] = combine(acc[j], x[r * ld + j]) for r < rows, j < cols (sum and mean combine in double). */
+  void (*reduce_columns)(int op, const float* x, int64_t rows, int64_t cols, int64_t ld, double* acc, float count);
+  /** Softmax of each row of [rows, cols], as tfjs's cpu kernel computes it. */
+  void (*softmax_rows)(const float* x, float* y, int64_t rows, int64_t cols);
+  /**
+   * c[r, j] = act(c[r, j] + bias) for rows x cols (row stride cols); bias_kind 0 = none, 1 = a
+   * scalar bias[0], 2 = bias[j] per column, 3 = bias[r * cols + j] (full; `bias` points at row 0).
+   */
+  void (*bias_activation)(float* c, int64_t rows, int64_t cols, const float* bias, int bias_kind, int activation, float alpha);
+  /** out[j * out_stride + i] = in[i * in_stride + j] for i < rows, j < cols (32-bit elements). */
+  void (*transpose_tile)(const uint32_t* in, int64_t in_stride, uint32_t* out, int64_t out_stride, int64_t rows, int64_t cols);
+};
+
+// Multi-threaded entry points (ops.cc). Shapes are row-major; ranks up to kMaxRank.
+constexpr int kMaxRank = 8;
+
+void unary_parallel(int op, const float* x, float* y, int64_t n, float p1, float p2);
+
+/** out = op(a, b) with numpy/tfjs broadcasting; shapes have rank <= kMaxRank, out_shape is their broadcast. */
+void binary_parallel(int op, const float* a, const int64_t* a_shape, int a_rank, const float* b, const int64_t* b_shape, int b_rank,
+                     float* out, const int64_t* out_shape, int out_rank);
+
+/** x viewed as [outer, reduced, inner] -> out [outer, inner]. */
+void reduce_parallel(int op, const float* x, int64_t outer, int64_t reduced, int64_t inner, float* out);
+
+void softmax_parallel(const float* x, float* y, int64_t rows, int64_t cols);
+
+void bias_activation_parallel(float* c, int64_t rows, int64_t cols, const float* bias, int bias_kind, int activation, float alpha);
+
+/** out = x transposed by perm (out axis i is x axis perm[i]); 32-bit elements. */
+void transpose_parallel(const uint32_t* x, const int64_t* shape, const int* perm, int rank, uint32_t* out);
+
+/**
+ * Copies the box of size `box` at `src_begin` in src (shape src_shape) to `dst_begin` in dst
+ * (shape dst_shape); 32-bit elements.
+ */
+void copy_box_parallel(const uint32_t* src, const int64_t* src_shape, const int64_t* src_begin, uint32_t* dst, const int64_t* dst_shape,
+                       const int64_t* dst_begin, const int64_t* box, int rank);
+
+/**
+ * out[b, o, i, :] = x[b, o, indices[b, i], :] with x [batch, outer, dim, slice], indices [batch, n]
+ * (every index in [0, dim)), out [batch, outer, n, slice]; 32-bit elements.
+ */
+void gather_parallel(const uint32_t* x, int64_t batch, int64_t outer, int64_t dim, int64_t slice, const int32_t* indices, int64_t n, uint32_t* out);
+
+/** dst[0 .. n) = value (32-bit elements). */
+void fill_parallel(uint32_t* dst, int64_t n, uint32_t value);
+
+/** out = inputs[0] + inputs[1] + ... (left to right, in float). */
+void add_n_parallel(const float* const* inputs, int count, float* out, int64_t n);
+
+const OpsTable& ops_table_avx512();
+const OpsTable& ops_table_avx2();
+const OpsTable& ops_table_generic();
+
+/** The table for the active instruction set. */
+const OpsTable& ops_table();
+
+}  // namespace selfsup

@@ -1,0 +1,120 @@
+import { createRequire } from 'node:module';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+/** Unary ops of the addon, numbered as `UnaryOp` in native/ops.h. */
+export const UnaryOp = {
+  Exp: 0,
+  Log: 1,
+  Sqrt: 2,
+  Rsqrt: 3,
+  Square: 4,
+  Neg: 5,
+  Abs: 6,
+  Erf: 7,
+  Tanh: 8,
+  Sigmoid: 9,
+  Relu: 10,
+  Relu6: 11,
+  Elu: 12,
+  LeakyRelu: 13,
+  Reciprocal: 14,
+  Log1p: 15,
+  Softplus: 16,
+  ClipByValue: 17,
+  Step: 18,
+  Sign: 19,
+  Expm1: 20,
+} as const;
+
+/** Binary ops of the addon, numbered as `BinaryOp` in native/ops.h. */
+export const BinaryOp = {
+  Add: 0,
+  Sub: 1,
+  Multiply: 2,
+  RealDiv: 3,
+  Maximum: 4,
+  Minimum: 5,
+  SquaredDifference: 6,
+  Pow: 7,
+  Prelu: 8,
+} as const;
+
+/** Reductions of the addon, numbered as `ReduceOp` in native/ops.h. */
+export const ReduceOp = { Sum: 0, Mean: 1, Max: 2, Min: 3 } as const;
+
+/** Fused-matmul activations of the addon, numbered as `Activation` in native/ops.h. */
+export const ActivationCode = { linear: 0, relu: 1, relu6: 2, elu: 3, leakyrelu: 4, sigmoid: 5 } as const;
+
+/** What the addon reports about itself. */
+export interface AddonInfo {
+  /** Instruction set the kernels use now: `avx512`, `avx2` or `generic`. */
+  readonly isa: string;
+  /** The best instruction set this CPU supports. */
+  readonly detectedIsa: string;
+  /** The GEMM engine in use: `builtin` or `openblas`. */
+  readonly gemm: string;
+  /** Where OpenBLAS was loaded from and its configuration, or why it could not be. */
+  readonly openblas: string;
+  readonly openblasAvailable: boolean;
+  /** Threads that compute (the calling thread included). */
+  readonly threads: number;
+  readonly hardwareThreads: number;
+  /** The compiler that built the addon. */
+  readonly compiler: string;
+}
+
+type F32 = Float32Array;
+
+/** The functions of the compiled addon (native/addon.cc). Every kernel writes into `out` in place. */
+export interface NativeAddon {
+  matmul(a: F32, b: F32, out: F32, m: number, n: number, k: number, transposeA: boolean, transposeB: boolean, batch: number, batchA: number, batchB: number): void;
+  biasActivation(out: F32, rows: number, cols: number, bias: F32 | null, biasKind: number, activation: number, alpha: number): void;
+  unary(op: number, x: F32, out: F32, p1?: number, p2?: number): void;
+  binary(op: number, a: F32, aShape: readonly number[], b: F32, bShape: readonly number[], out: F32, outShape: readonly number[]): void;
+  reduce(op: number, x: F32, out: F32, outer: number, reduced: number, inner: number): void;
+  softmax(x: F32, out: F32, rows: number, cols: number): void;
+  transpose(x: Float32Array | Int32Array, out: Float32Array | Int32Array, shape: readonly number[], perm: readonly number[]): void;
+  addN(inputs: readonly F32[], out: F32): void;
+  copyBox(src: Float32Array | Int32Array, srcShape: readonly number[], srcBegin: readonly number[], dst: Float32Array | Int32Array, dstShape: readonly number[], dstBegin: readonly number[], box: readonly number[]): void;
+  fill(dst: Float32Array | Int32Array, value: number): void;
+  gather(x: Float32Array | Int32Array, out: Float32Array | Int32Array, batch: number, outer: number, dim: number, slice: number, indices: Int32Array): void;
+  info(): AddonInfo;
+  setThreads(threads: number): void;
+  setIsa(isa: string): string;
+  setGemm(engine: string): boolean;
+}
+
+/** The compiled addon's path inside this package (node-gyp's output). */
+export const ADDON_PATH = fileURLToPath(new URL('../build/Release/selfsup_native.node', import.meta.url));
+
+/** The outcome of loading the addon: the addon, or one line saying why it is not there. */
+export type AddonLoad = { readonly ok: true; readonly addon: NativeAddon; readonly path: string } | { readonly ok: false; readonly reason: string; readonly path: string };
+
+let cached: AddonLoad | undefined;
+
+/**
+ * Loads the compiled addon once per process: from `SELFSUP_NATIVE_ADDON` when set, else from this
+ * package's `build/Release`. Never throws; says why when it cannot load.
+ */
+export function loadAddon(): AddonLoad {
+  if (cached) return cached;
+  const path = process.env.SELFSUP_NATIVE_ADDON?.trim() || ADDON_PATH;
+  if (!existsSync(path)) {
+    cached = {
+      ok: false,
+      path,
+      reason:
+        `the native addon was not built (${path} is missing): reinstall with a C++ toolchain ` +
+        '(`npm rebuild @selfsup/backend-native`; needs python3, make and g++ or clang)',
+    };
+    return cached;
+  }
+  try {
+    const addon = createRequire(import.meta.url)(path) as NativeAddon;
+    cached = { ok: true, addon, path };
+  } catch (error) {
+    cached = { ok: false, path, reason: `the native addon failed to load (${(error as Error).message.split('\n')[0]})` };
+  }
+  return cached;
+}

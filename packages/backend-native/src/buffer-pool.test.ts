@@ -1,0 +1,82 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { describe, expect, it } from 'vitest';
+import { BufferPool } from './buffer-pool.js';
+import { NATIVE_BACKEND_NAME } from './index.js';
+import { nativeReady } from '../test/parity.js';
+
+describe('BufferPool', () => {
+  it('reuses a buffer once the last data id referring to it is released', () => {
+    const pool = new BufferPool(1 << 20);
+    const a = pool.allocate(100);
+    pool.retain(a);
+    pool.retain(a.subarray(10, 20)); // a view made by a cpu kernel counts as a second owner
+    pool.release(a);
+    expect(pool.allocate(100)).not.toBe(a);
+    pool.release(a.subarray(10, 20));
+    expect(pool.freeByteCount).toBe(400);
+    expect(pool.allocate(100)).toBe(a);
+    expect(pool.freeByteCount).toBe(0);
+  });
+
+  it('never reuses a buffer that escaped (was read out) or that it did not make', () => {
+    const pool = new BufferPool(1 << 20);
+    const a = pool.allocate(8);
+    pool.retain(a);
+    pool.escape(a);
+    pool.release(a);
+    expect(pool.freeByteCount).toBe(0);
+    const foreign = new Float32Array(8);
+    pool.retain(foreign);
+    pool.release(foreign);
+    expect(pool.allocate(8)).not.toBe(foreign);
+  });
+
+  it('keeps at most its capacity in free buffers, and takes back unowned temporaries', () => {
+    const pool = new BufferPool(1000);
+    const [a, b] = [pool.allocate(200), pool.allocate(200)]; // 800 bytes each
+    for (const x of [a, b]) {
+      pool.retain(x);
+      pool.release(x);
+    }
+    expect(pool.freeByteCount).toBe(800);
+    const temporary = pool.allocate(50);
+    pool.recycle(temporary);
+    expect(pool.freeByteCount).toBe(1000);
+    pool.clear();
+    expect(pool.freeByteCount).toBe(0);
+  });
+});
+
+describe.skipIf(!nativeReady)('the native backend with its buffer pool', () => {
+  it('recycles kernel outputs, but never an array a tensor handed out, nor one a view still uses', async () => {
+    const previous = tf.getBackend();
+    await tf.setBackend(NATIVE_BACKEND_NAME);
+    try {
+      const backend = tf.backend() as unknown as { data: { get(id: object): { values: Float32Array } } };
+      const x = tf.tensor1d([1, 2, 3, 4]);
+      // Recycled: an output nobody read.
+      const first = tf.exp(x);
+      const firstValues = backend.data.get(first.dataId).values;
+      first.dispose();
+      const second = tf.exp(x);
+      expect(backend.data.get(second.dataId).values).toBe(firstValues);
+      // Escaped: dataSync() returns the backend's own array; it must keep its values.
+      const read = second.dataSync();
+      const snapshot = Array.from(read);
+      second.dispose();
+      const third = tf.neg(x);
+      expect(backend.data.get(third.dataId).values).not.toBe(read);
+      expect(Array.from(read)).toEqual(snapshot);
+      // A contiguous slice is a view into its input's buffer: the buffer stays owned by the view.
+      const fourth = tf.sqrt(tf.reshape(x, [2, 2]));
+      const row = tf.slice(fourth, [1, 0], [1, 2]);
+      const rowBefore = Array.from(backend.data.get(row.dataId).values);
+      fourth.dispose();
+      const fifth = tf.square(x);
+      expect(Array.from(backend.data.get(row.dataId).values)).toEqual(rowBefore);
+      tf.dispose([x, third, row, fifth]);
+    } finally {
+      await tf.setBackend(previous);
+    }
+  });
+});

@@ -1,0 +1,88 @@
+/**
+ * Recycles the Float32Arrays that native kernels write their outputs into. A fresh `Float32Array`
+ * of a few megabytes costs page faults and zeroing on first touch, and garbage-collection pressure
+ * later: tens of milliseconds per large tensor in a training step, more than the kernel itself.
+ *
+ * A buffer returns to the pool only when no tensor data refers to it any more and it never
+ * escaped: the backend counts, per pooled ArrayBuffer, the data ids whose values live in it (views
+ * made by cpu kernels, such as a contiguous slice, count too), and a buffer handed out by
+ * `readSync`/`read`/`bufferSync` (`tensor.dataSync()` returns the backend's own array) is never
+ * recycled. Free buffers are kept per length, up to `capacityBytes` in total.
+ */
+export class BufferPool {
+  private readonly free = new Map<number, Float32Array[]>();
+  private readonly made = new WeakMap<ArrayBufferLike, Float32Array>();
+  private readonly owners = new Map<ArrayBufferLike, number>();
+  private readonly escaped = new WeakSet<ArrayBufferLike>();
+  private freeBytes = 0;
+
+  constructor(private readonly capacityBytes: number) {}
+
+  /** A Float32Array of `length` elements with unspecified contents (the caller overwrites all of them). */
+  allocate(length: number): Float32Array {
+    const list = this.free.get(length);
+    const reused = list?.pop();
+    if (reused) {
+      this.freeBytes -= reused.byteLength;
+      return reused;
+    }
+    const array = new Float32Array(length);
+    this.made.set(array.buffer, array);
+    return array;
+  }
+
+  /** Counts one more data id whose values live in `values`' buffer (when it came from this pool). */
+  retain(values: unknown): void {
+    const buffer = pooledBuffer(values, this.made);
+    if (buffer) this.owners.set(buffer, (this.owners.get(buffer) ?? 0) + 1);
+  }
+
+  /** Counts one data id fewer; at zero the buffer becomes free (unless it escaped). */
+  release(values: unknown): void {
+    const buffer = pooledBuffer(values, this.made);
+    if (!buffer) return;
+    const count = (this.owners.get(buffer) ?? 0) - 1;
+    if (count > 0) {
+      this.owners.set(buffer, count);
+      return;
+    }
+    this.owners.delete(buffer);
+    if (this.escaped.has(buffer)) return;
+    const array = this.made.get(buffer)!;
+    if (this.freeBytes + array.byteLength > this.capacityBytes) return; // let it be collected
+    let list = this.free.get(array.length);
+    if (!list) this.free.set(array.length, (list = []));
+    list.push(array);
+    this.freeBytes += array.byteLength;
+  }
+
+  /** Returns a temporary from {@link allocate} that no tensor data refers to. */
+  recycle(array: Float32Array): void {
+    if (this.made.get(array.buffer) !== array || this.owners.has(array.buffer) || this.escaped.has(array.buffer)) return;
+    this.retain(array);
+    this.release(array);
+  }
+
+  /** Marks `values`' buffer as visible outside the backend: it will never be reused. */
+  escape(values: unknown): void {
+    const buffer = pooledBuffer(values, this.made);
+    if (buffer) this.escaped.add(buffer);
+  }
+
+  /** Bytes held in free buffers. */
+  get freeByteCount(): number {
+    return this.freeBytes;
+  }
+
+  /** Drops every free buffer. */
+  clear(): void {
+    this.free.clear();
+    this.freeBytes = 0;
+  }
+}
+
+function pooledBuffer(values: unknown, made: WeakMap<ArrayBufferLike, Float32Array>): ArrayBufferLike | undefined {
+  if (!ArrayBuffer.isView(values)) return undefined;
+  const buffer = values.buffer;
+  return made.has(buffer) ? buffer : undefined;
+}

@@ -1,0 +1,275 @@
+import * as tf from '@tensorflow/tfjs-core';
+import * as cpu from '@tensorflow/tfjs-backend-cpu';
+import { SslError, invalidArgument } from '@selfsup/core';
+import { loadAddon, type AddonInfo, type NativeAddon } from './addon.js';
+import { NATIVE_KERNEL_LIST, NATIVE_KERNELS } from './native-kernels.js';
+import { resolveThreads } from './threads.js';
+import { BufferPool } from './buffer-pool.js';
+import { totalmem } from 'node:os';
+
+/** The name the native backend registers under with TensorFlow.js (`tf.setBackend(NATIVE_BACKEND_NAME)`). */
+export const NATIVE_BACKEND_NAME = 'selfsup-native';
+
+/** How the native backend computes matrix products. */
+export type NativeGemm = 'auto' | 'builtin' | 'openblas';
+
+/** Instruction sets the native kernels can be limited to. */
+export type NativeIsa = 'auto' | 'avx512' | 'avx2' | 'generic';
+
+/** Options of {@link registerNativeBackend}. */
+export interface NativeBackendOptions {
+  /**
+   * Threads that compute (the calling thread included); also OpenBLAS's thread count when it is used.
+   * @defaultValue `SELFSUP_THREADS` when set, else the number of cores (`os.availableParallelism()`)
+   */
+  threads?: number;
+  /**
+   * The GEMM engine: `builtin` (selfsup's packed AVX-512/AVX2 kernels), `openblas` (the system's
+   * OpenBLAS, loaded at run time when installed) or `auto` (see docs/decisions/0004).
+   * @defaultValue `SELFSUP_NATIVE_GEMM` when set, else `auto`
+   */
+  gemm?: NativeGemm;
+  /**
+   * The instruction set the kernels may use, at most what the CPU supports (lower it to test or
+   * to compare).
+   * @defaultValue `SELFSUP_NATIVE_ISA` when set, else `auto` (the best the CPU supports)
+   */
+  isa?: NativeIsa;
+  /**
+   * The backend's priority in TensorFlow.js's registry (the highest-priority backend becomes the
+   * default when none was set). The default never takes over from an explicit choice.
+   * @defaultValue 0
+   */
+  priority?: number;
+}
+
+/** What {@link nativeBuildInfo} reports. */
+export interface NativeBuildInfo {
+  /** True when the compiled addon loaded. */
+  readonly available: boolean;
+  /** One line saying why the addon is unavailable (undefined when available). */
+  readonly reason: string | undefined;
+  /** The addon file. */
+  readonly addonPath: string;
+  /** The addon's own report (undefined when unavailable): instruction set, GEMM engine, OpenBLAS, threads, compiler. */
+  readonly addon: AddonInfo | undefined;
+  /** The kernels that run natively. */
+  readonly kernels: readonly string[];
+}
+
+// The tfjs-backend-cpu backend class: native kernels read and write the same TypedArray storage.
+// (Its module is CommonJS; Node exposes its exports as named exports.)
+const MathBackendCPU = (cpu as unknown as { MathBackendCPU: new () => tf.KernelBackend }).MathBackendCPU;
+
+type CpuData = { get(dataId: object): { values?: unknown; dtype: string; refCount: number }; has(dataId: object): boolean };
+
+interface CpuBackendMethods {
+  data: CpuData;
+  write(values: tf.backend_util.BackendValues, shape: number[], dtype: tf.DataType): object;
+  move(dataId: object, values: tf.backend_util.BackendValues, shape: number[], dtype: tf.DataType, refCount: number): void;
+  readSync(dataId: object): tf.backend_util.BackendValues;
+  disposeData(dataId: object, force?: boolean): boolean;
+  dispose(): void;
+}
+
+const CpuBackend = MathBackendCPU as unknown as new () => tf.KernelBackend & CpuBackendMethods;
+
+/**
+ * tfjs-backend-cpu's backend whose native kernels draw their outputs from a {@link BufferPool};
+ * it counts which pooled buffers tensor data lives in, and never recycles one that was read out.
+ */
+class NativeBackend extends CpuBackend {
+  readonly pool: BufferPool;
+
+  constructor(poolBytes: number) {
+    super();
+    this.pool = new BufferPool(poolBytes);
+    // tfjs-backend-cpu prints a banner recommending tfjs-node on first use; this is the fast path.
+    (this as unknown as { firstUse: boolean }).firstUse = false;
+  }
+
+  /** An output array for a native kernel (contents unspecified: the kernel writes every element). */
+  allocate(length: number): Float32Array {
+    return this.pool.allocate(length);
+  }
+
+  /** Returns a temporary array from {@link allocate} that no tensor refers to. */
+  recycle(array: Float32Array): void {
+    this.pool.recycle(array);
+  }
+
+  override write(values: tf.backend_util.BackendValues, shape: number[], dtype: tf.DataType): object {
+    const dataId = super.write(values, shape, dtype);
+    this.pool.retain(values);
+    return dataId;
+  }
+
+  override move(dataId: object, values: tf.backend_util.BackendValues, shape: number[], dtype: tf.DataType, refCount: number): void {
+    super.move(dataId, values, shape, dtype, refCount);
+    this.pool.retain(values);
+  }
+
+  override readSync(dataId: object): tf.backend_util.BackendValues {
+    const values = super.readSync(dataId);
+    this.pool.escape(values);
+    return values;
+  }
+
+  override disposeData(dataId: object, force = false): boolean {
+    const values = this.data.has(dataId) ? this.data.get(dataId).values : undefined;
+    const released = super.disposeData(dataId, force);
+    if (values !== undefined && !this.data.has(dataId)) this.pool.release(values);
+    return released;
+  }
+
+  override dispose(): void {
+    this.pool.clear();
+    super.dispose();
+  }
+}
+
+/** The pool size: `SELFSUP_NATIVE_POOL_MB`, else an eighth of the machine's memory, between 256 MB and 2 GB. */
+function poolBytes(): number {
+  const raw = process.env.SELFSUP_NATIVE_POOL_MB?.trim();
+  if (raw) {
+    const megabytes = Number(raw);
+    if (!Number.isFinite(megabytes) || megabytes < 0) {
+      throw invalidArgument({ argument: 'SELFSUP_NATIVE_POOL_MB', expected: 'a number of megabytes >= 0', actual: raw, code: 'INVALID_CONFIG', fix: 'Unset it for the default (an eighth of the memory, at most 2048).' });
+    }
+    return megabytes * 2 ** 20;
+  }
+  return Math.min(2 * 2 ** 30, Math.max(256 * 2 ** 20, totalmem() / 8));
+}
+
+let kernelsRegistered = false;
+
+function registerKernels(addon: NativeAddon): void {
+  if (kernelsRegistered) return;
+  const cpuKernels = new Map(tf.getKernelsForBackend('cpu').map((k) => [k.kernelName, k]));
+  const native = new Set(NATIVE_KERNELS);
+  for (const config of cpuKernels.values()) {
+    if (native.has(config.kernelName)) continue;
+    if (tf.getKernel(config.kernelName, NATIVE_BACKEND_NAME) === undefined) tf.registerKernel({ ...config, backendName: NATIVE_BACKEND_NAME });
+  }
+  for (const kernel of NATIVE_KERNEL_LIST) {
+    const fallbackConfig = cpuKernels.get(kernel.kernelName);
+    const fallback: tf.KernelFunc =
+      fallbackConfig?.kernelFunc ??
+      (() => {
+        throw new SslError('BACKEND_UNAVAILABLE', `${NATIVE_BACKEND_NAME}: kernel ${kernel.kernelName} has no cpu fallback for these inputs.`);
+      });
+    if (tf.getKernel(kernel.kernelName, NATIVE_BACKEND_NAME) !== undefined) tf.unregisterKernel(kernel.kernelName, NATIVE_BACKEND_NAME);
+    tf.registerKernel({ kernelName: kernel.kernelName, backendName: NATIVE_BACKEND_NAME, kernelFunc: kernel.create({ addon, fallback }) });
+  }
+  kernelsRegistered = true;
+}
+
+function chooseGemm(addon: NativeAddon, requested: NativeGemm): void {
+  if (requested === 'builtin') {
+    addon.setGemm('builtin');
+    return;
+  }
+  if (requested === 'openblas') {
+    if (!addon.setGemm('openblas')) {
+      throw new SslError('BACKEND_UNAVAILABLE', `${NATIVE_BACKEND_NAME}: gemm "openblas" requested but OpenBLAS could not be loaded: ${addon.info().openblas}. Install it (Debian/Ubuntu: apt-get install libopenblas0-pthread) or use gemm "builtin".`);
+    }
+    return;
+  }
+  // auto (docs/decisions/0004-native-backend-gemm.md): OpenBLAS when it is there and either the CPU
+  // lacks AVX-512 (its AVX2 kernels beat ours) or it runs AVX-512 kernels itself; else ours.
+  const info = addon.info();
+  const openblasAvx512 = /core (SkylakeX|Cooperlake|SapphireRapids)/i.test(info.openblas);
+  addon.setGemm(info.openblasAvailable && (info.isa !== 'avx512' || openblasAvx512) ? 'openblas' : 'builtin');
+}
+
+function option<T extends string>(name: string, value: T | undefined, environment: string, allowed: readonly T[]): T {
+  const raw = value ?? (process.env[environment]?.trim() || undefined);
+  if (raw === undefined) return allowed[0]!;
+  if (!(allowed as readonly string[]).includes(raw)) {
+    throw invalidArgument({
+      argument: value !== undefined ? `registerNativeBackend(options.${name})` : environment,
+      expected: `one of ${allowed.join(', ')}`,
+      actual: raw,
+      fix: `Use ${allowed[0]} to let selfsup choose.`,
+      ...(value === undefined ? { code: 'INVALID_CONFIG' as const } : {}),
+    });
+  }
+  return raw as T;
+}
+
+/**
+ * Registers the native CPU backend with TensorFlow.js as {@link NATIVE_BACKEND_NAME}: a
+ * tfjs-backend-cpu backend whose hot kernels (matrix products, element-wise ops, reductions,
+ * softmax, transposes; see {@link NATIVE_KERNELS}) run as multi-threaded native code through
+ * Node-API on the same Float32Array storage, and whose other kernels are tfjs-backend-cpu's.
+ * Results match the cpu backend's to float rounding. Does not select the backend: call
+ * `tf.setBackend(NATIVE_BACKEND_NAME)` (or `useBackend('native')` from `@selfsup/backend`).
+ *
+ * Calling it again updates the thread count, GEMM engine and instruction set.
+ *
+ * @param options - Threads, GEMM engine, instruction set; see {@link NativeBackendOptions}.
+ * @returns True when the backend is registered; false when the compiled addon is unavailable
+ *   ({@link nativeBuildInfo} says why in one line).
+ * @throws SslError `INVALID_ARGUMENT` for a bad option, `INVALID_CONFIG` for a bad environment
+ *   variable, `BACKEND_UNAVAILABLE` when `gemm: 'openblas'` is asked for and OpenBLAS is missing.
+ *
+ * @example
+ * ```ts
+ * import * as tf from '@tensorflow/tfjs-core';
+ * import { registerNativeBackend, NATIVE_BACKEND_NAME, nativeBuildInfo } from '@selfsup/backend-native';
+ *
+ * if (await registerNativeBackend({ threads: 2 })) await tf.setBackend(NATIVE_BACKEND_NAME);
+ * else console.warn(`native backend unavailable: ${nativeBuildInfo().reason}`);
+ * ```
+ */
+export async function registerNativeBackend(options: NativeBackendOptions = {}): Promise<boolean> {
+  const threads = resolveThreads(options.threads);
+  const gemm = option('gemm', options.gemm, 'SELFSUP_NATIVE_GEMM', ['auto', 'builtin', 'openblas'] as const);
+  const isa = option('isa', options.isa, 'SELFSUP_NATIVE_ISA', ['auto', 'avx512', 'avx2', 'generic'] as const);
+  const loaded = loadAddon();
+  if (!loaded.ok) return false;
+  const { addon } = loaded;
+  addon.setIsa(isa === 'auto' ? 'avx512' : isa);
+  addon.setThreads(threads);
+  chooseGemm(addon, gemm);
+  registerKernels(addon);
+  if (tf.findBackendFactory(NATIVE_BACKEND_NAME) === null) {
+    const bytes = poolBytes();
+    tf.registerBackend(NATIVE_BACKEND_NAME, () => new NativeBackend(bytes), options.priority ?? 0);
+  }
+  return true;
+}
+
+/**
+ * True when the compiled addon is present and loads on this machine (it is built by the package's
+ * install script; the install never fails without it).
+ *
+ * @example
+ * ```ts
+ * if (!isNativeAvailable()) console.warn(nativeBuildInfo().reason);
+ * ```
+ */
+export function isNativeAvailable(): boolean {
+  return loadAddon().ok;
+}
+
+/**
+ * What the native backend runs with: whether the addon loaded (else one line saying why), its
+ * instruction set, GEMM engine, OpenBLAS library, thread count and compiler, and the native kernels.
+ *
+ * @example
+ * ```ts
+ * const info = nativeBuildInfo();
+ * console.log(info.available ? `${info.addon?.isa}, ${info.addon?.gemm} GEMM, ${info.addon?.threads} threads` : info.reason);
+ * ```
+ */
+export function nativeBuildInfo(): NativeBuildInfo {
+  const loaded = loadAddon();
+  return {
+    available: loaded.ok,
+    reason: loaded.ok ? undefined : loaded.reason,
+    addonPath: loaded.path,
+    addon: loaded.ok ? loaded.addon.info() : undefined,
+    kernels: NATIVE_KERNELS,
+  };
+}
