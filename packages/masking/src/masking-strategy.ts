@@ -58,7 +58,7 @@ export function checkRng(argument: string, rng: unknown): asserts rng is Rng {
       argument,
       expected: 'an Rng from @selfsup/core',
       actual: rng,
-      fix: 'Pass createRng(seed) from @selfsup/core; masks never use the global Math random source.',
+      fix: 'Pass createRng(seed) from @selfsup/core; masks never read global randomness.',
     });
   }
 }
