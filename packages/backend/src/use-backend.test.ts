@@ -3,8 +3,12 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { isSslError } from '@selfsup/core';
 import { installCommand, isBackendPackageInstalled } from './backend-package.js';
 import { useBackend, type BackendName } from './use-backend.js';
+import { isNativeAvailable } from '@selfsup/backend-native';
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 
 const tfjsNodeInstalled = await isBackendPackageInstalled('tensorflow');
+const nativeAvailable = isNativeAvailable();
 const tfjsNodeGpuInstalled = await isBackendPackageInstalled('tensorflow-gpu');
 const savedThreads = process.env.SELFSUP_THREADS;
 
@@ -76,20 +80,46 @@ describe('useBackend', () => {
     expect((error as Error).message).toContain(installCommand('tensorflow-gpu'));
   });
 
-  it.skipIf(tfjsNodeInstalled || tfjsNodeGpuInstalled)('auto falls back to wasm and says why', async () => {
-    const info = await useBackend('auto', { threads: 2 });
+  it.skipIf(!nativeAvailable)('runs native with the requested threads, and tf.grad works on it', async () => {
+    const info = await useBackend('native', { threads: 2 });
+    expect(info).toMatchObject({ name: 'native', tfBackend: 'selfsup-native', threads: 2, reason: 'requested' });
+    expect(tf.getBackend()).toBe('selfsup-native');
+    expect(squareSumGradient()).toEqual([2, -4, 6]);
+    expect(matMulGradient()).toEqual([3, 7, 3, 7]);
+  });
+
+  it.skipIf(!nativeAvailable || tfjsNodeGpuInstalled)('auto prefers native on a machine without a GPU', async () => {
+    const info = await useBackend('auto', { threads: 1 });
+    expect(info.name).toBe('native');
+    expect(info.threads).toBe(1);
+    expect(info.reason).toContain('auto chose native');
+  });
+
+  it.skipIf(tfjsNodeInstalled || tfjsNodeGpuInstalled)('auto falls back to wasm with one line on why native is missing', () => {
+    // A fresh process, so the addon is looked up anew, at a path where no addon was built.
+    const script = [
+      "import { useBackend } from '@selfsup/backend';",
+      'const info = await useBackend("auto", { threads: 2 });',
+      'process.stdout.write(JSON.stringify(info));',
+    ].join('\n');
+    const output = execFileSync(process.execPath, ['--conditions=@selfsup/source', '--import', 'tsx', '--input-type=module', '-e', script], {
+      cwd: fileURLToPath(new URL('..', import.meta.url)),
+      env: { ...process.env, SELFSUP_NATIVE_ADDON: '/nonexistent/selfsup_native.node' },
+      encoding: 'utf8',
+    });
+    const info = JSON.parse(output) as { name: string; threads: number; reason: string };
     expect(info.name).toBe('wasm');
-    expect(tf.getBackend()).toBe('wasm');
     expect(info.threads).toBe(2);
     expect(info.reason).toContain('auto chose wasm');
-    expect(info.reason).toContain('@tensorflow/tfjs-node-gpu is not installed');
+    expect(info.reason).toMatch(/skipped .*native \(the native addon was not built \(\/nonexistent\/selfsup_native\.node is missing\)/);
+    expect(info.reason).not.toContain('\n');
     expect(info.reason).toContain('@tensorflow/tfjs-node is not installed');
   });
 
   it('rejects an unknown backend name with the valid ones', async () => {
     const error = await rejection(useBackend('webgpu' as BackendName));
     expect(isSslError(error, 'INVALID_ARGUMENT')).toBe(true);
-    expect((error as Error).message).toContain('auto, tensorflow-gpu, tensorflow, wasm, cpu');
+    expect((error as Error).message).toContain('auto, tensorflow-gpu, native, tensorflow, wasm, cpu');
   });
 
   it('rejects a bad SELFSUP_THREADS before touching the backend', async () => {

@@ -6,19 +6,22 @@ import { ensureGradients } from './ensure-gradients.js';
 import { gpuAvailability } from './gpu-availability.js';
 
 /** The backends selfsup can run on. `auto` picks the fastest one installed. */
-export type BackendName = 'cpu' | 'wasm' | 'tensorflow' | 'tensorflow-gpu' | 'auto';
+export type BackendName = 'cpu' | 'wasm' | 'native' | 'tensorflow' | 'tensorflow-gpu' | 'auto';
 
 /** The concrete backends (not `auto`). */
 export type ConcreteBackendName = Exclude<BackendName, 'auto'>;
 
-/** Every concrete backend name, in `auto`'s order of preference (fastest first). */
-export const BACKEND_NAMES: readonly ConcreteBackendName[] = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];
+/**
+ * Every concrete backend name, in `auto`'s order of preference: a usable GPU first, then the
+ * native CPU backend (`@selfsup/backend-native`), then libtensorflow on the CPU, wasm, cpu.
+ */
+export const BACKEND_NAMES: readonly ConcreteBackendName[] = ['tensorflow-gpu', 'native', 'tensorflow', 'wasm', 'cpu'];
 
 /** Options of {@link useBackend}. */
 export interface UseBackendOptions {
   /**
-   * Threads to compute with. The wasm backend runs this many threads (at most 8, its thread
-   * pool's limit; 1 uses the single-threaded build); `tensorflow` and `tensorflow-gpu` get it as
+   * Threads to compute with. The native backend runs this many threads; the wasm backend too
+   * (at most 8, its thread pool's limit; 1 uses the single-threaded build); `tensorflow` and `tensorflow-gpu` get it as
    * `TF_NUM_INTRAOP_THREADS` unless that is already set; `cpu` always uses one thread.
    * @defaultValue `SELFSUP_THREADS` when set, else the number of cores (`os.availableParallelism()`)
    */
@@ -29,7 +32,7 @@ export interface UseBackendOptions {
 export interface BackendInfo {
   /** The selfsup name of the backend now active. */
   readonly name: ConcreteBackendName;
-  /** The TensorFlow.js backend name (`cpu`, `wasm` or `tensorflow`). */
+  /** The TensorFlow.js backend name (`cpu`, `wasm`, `selfsup-native` or `tensorflow`). */
   readonly tfBackend: string;
   /** Threads the backend computes with. */
   readonly threads: number;
@@ -85,6 +88,10 @@ async function activate(name: ConcreteBackendName, threads: number, reason: stri
   let note: string | undefined;
   if (name === 'cpu') {
     await activateCpu();
+  } else if (name === 'native') {
+    const { activateNative } = await import('./activate-native.js');
+    await ensureGradients();
+    actualThreads = await activateNative(threads);
   } else if (name === 'wasm') {
     const { startWasm } = await import('./start-wasm.js');
     await ensureGradients();
@@ -101,10 +108,13 @@ async function activate(name: ConcreteBackendName, threads: number, reason: stri
 /**
  * Selects the TensorFlow.js backend for this process and makes gradients work on it (see
  * {@link ensureGradients}). Backends, fastest first: `tensorflow-gpu` (`@tensorflow/tfjs-node-gpu`,
- * CUDA), `tensorflow` (`@tensorflow/tfjs-node`, libtensorflow on the CPU), `wasm`
+ * CUDA), `native` (`@selfsup/backend-native`: multi-threaded native kernels through Node-API,
+ * built at install), `tensorflow` (`@tensorflow/tfjs-node`, libtensorflow on the CPU), `wasm`
  * (`@tensorflow/tfjs-backend-wasm`, XNNPACK, multi-threaded in Node), `cpu` (plain JavaScript,
  * always available). `auto` (the default) takes the first one that is installed and usable
- * (`tensorflow-gpu` only when a GPU is visible) and says why in `reason`.
+ * (`tensorflow-gpu` only when a GPU is visible; `native` only when its addon was built) and says
+ * why in `reason`, including a one-line explanation of each backend it skipped (for example why
+ * the native addon is missing, before it falls back to wasm).
  *
  * The wasm backend runs `threads` threads on `node:worker_threads`; when they cannot start it
  * warns in one line and runs single-threaded. Its heap is one WebAssembly memory of at most 4 GB.
@@ -139,7 +149,9 @@ export async function useBackend(name: BackendName = 'auto', options: UseBackend
   const skipped: string[] = [];
   for (const candidate of BACKEND_NAMES) {
     let why = 'the fastest installed backend';
-    if (candidate !== 'cpu') {
+    if (candidate === 'native') {
+      why = 'the fastest backend on a machine without a usable GPU';
+    } else if (candidate !== 'cpu') {
       if (!(await isBackendPackageInstalled(candidate))) {
         skipped.push(`${candidate} (${BACKEND_PACKAGES[candidate as PackagedBackendName]} is not installed)`);
         continue;
@@ -160,7 +172,7 @@ export async function useBackend(name: BackendName = 'auto', options: UseBackend
       return await activate(candidate, threads, reason);
     } catch (error) {
       if (!isSslError(error, 'BACKEND_UNAVAILABLE') || candidate === 'cpu') throw error;
-      skipped.push(`${candidate} (${error.message})`);
+      skipped.push(`${candidate} (${candidate === 'native' ? String(error.details?.reason ?? error.message) : error.message})`);
     }
   }
   throw new SslError('BACKEND_UNAVAILABLE', `useBackend("auto"): no backend could start; skipped ${skipped.join(', ')}.`);

@@ -1,12 +1,13 @@
 // A training run in its own process, for the kill-and-resume and Ctrl-C tests:
 //   node --conditions=@selfsup/source --import tsx train-child.ts '<json ChildOptions>'
 // Prints `STEP <n>` after each step and `RESULT <json>` when train returns.
-import { useBackend } from '@selfsup/backend';
+import { useBackend, type BackendName } from '@selfsup/backend';
 import { train } from '../train.js';
 import { createChildRun, type ChildOptions } from './child-run.js';
 
 const options = JSON.parse(process.argv[2] ?? '{}') as ChildOptions;
-await useBackend('cpu');
+// The backend the test suite runs on (SELFSUP_TEST_BACKEND, as in packages/testing/src/setup.ts).
+await useBackend((process.env.SELFSUP_TEST_BACKEND ?? 'cpu') as BackendName);
 const { data, recipe, optimizer, seed } = createChildRun(options.epochs);
 const result = await train({
   recipe,
