@@ -20,4 +20,3 @@ export { keepIndicesToTensor, restoreIndicesToTensor, type MaskIndices } from '.
 export { tokenMaskToIndices } from './token-mask-indices.js';
 export { tokenMaskStatistics, type TokenMaskStatistics } from './token-mask-statistics.js';
 export { renderMaskAscii, type RenderMaskAsciiOptions } from './render-mask-ascii.js';
-export { renderMaskPng, type RenderMaskPngOptions, type RgbColor } from './render-mask-png.js';

@@ -66,6 +66,7 @@ function checkColor(argument: string, color: RgbColor): RgbColor {
  * @example
  * ```ts
  * import { writeFileSync } from 'node:fs';
+ * import { renderMaskPng } from '@selfsup/masking/png';
  * const mask = createBlockMasking().sample(8, 14, createRng(0));
  * writeFileSync('masks.png', renderMaskPng(mask, { cellSize: 6 }));
  * ```
