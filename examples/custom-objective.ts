@@ -9,7 +9,7 @@
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
 import { combineModules, type Objective, type Parameter, type Recipe } from '@selfsup/core';
-import { useBackend, type BackendName } from '@selfsup/backend';
+import type { BackendName } from '@selfsup/backend';
 import { createDataLoader, loadBundledFashionMnist } from '@selfsup/data';
 import { createMaeDecoder } from '@selfsup/heads';
 import { maeLoss } from '@selfsup/losses';
@@ -24,6 +24,7 @@ import {
   type ImageBatch,
 } from '@selfsup/ibot';
 import { train } from '@selfsup/train';
+import { firstBatches, startBackend } from './lib/example-run.js';
 
 const { values } = parseArgs({
   options: {
@@ -35,8 +36,7 @@ const { values } = parseArgs({
     maeWeight: { type: 'string', default: '1' },
   },
 });
-const info = await useBackend(values.backend as BackendName);
-console.log(`backend: ${info.name} (${info.threads} thread(s))`);
+await startBackend(values.backend as BackendName);
 
 const trainSet = await loadBundledFashionMnist('train');
 const batchSize = Number(values.batch);
@@ -122,13 +122,7 @@ const result = await train({
   recipe,
   optimizer,
   gradients: dino.gradients,
-  batches: async function* (epoch, { startBatch }) {
-    let i = startBatch;
-    for await (const batch of loader.epoch(epoch, { startBatch })) {
-      if (i++ >= iterationsPerEpoch) break;
-      yield batch;
-    }
-  },
+  batches: firstBatches(loader, iterationsPerEpoch),
   epochs: dino.config.epochs,
   iterationsPerEpoch,
   seed: dino.config.seed,
