@@ -35,7 +35,7 @@ export function clipGradientsByGlobalNorm(gradients: Gradients, maxNorm: number)
     const floats = [...entries.values()].map((g) => (g.dtype === 'float32' ? g : tf.cast(g, 'float32')));
     // the norm of the per-parameter norms, as torch stacks them
     const totalNorm =
-      floats.length > 0 ? (tf.norm(tf.stack(floats.map((g) => tf.norm(g)))) as tf.Scalar) : tf.scalar(0);
+      floats.length > 0 ? (tf.norm(tf.stack(floats.map((g) => tf.sqrt(tf.sum(tf.square(g)))))) as tf.Scalar) : tf.scalar(0);
     const coefficient = tf.div(tf.scalar(maxNorm), tf.add(totalNorm, tf.scalar(1e-6)));
     const factor = tf.minimum(coefficient, tf.scalar(1));
     return { scaled: floats.map((g) => tf.mul(g, factor)), totalNorm };
