@@ -3,6 +3,7 @@ import { elementwiseKernels } from './kernels/elementwise.js';
 import { batchMatMulKernel, fusedMatMulKernel } from './kernels/matmul.js';
 import { reduceKernels } from './kernels/reduce.js';
 import type { NativeKernel } from './kernels/shared.js';
+import { unsortedSegmentSumKernel } from './kernels/segment.js';
 import { softmaxKernel } from './kernels/softmax.js';
 import { transposeKernel } from './kernels/transpose.js';
 
@@ -16,6 +17,7 @@ export const NATIVE_KERNEL_LIST: readonly NativeKernel[] = [
   transposeKernel,
   ...copyKernels,
   ...fillKernels,
+  unsortedSegmentSumKernel,
 ];
 
 /** The names of the kernels that run natively; every other kernel runs tfjs-backend-cpu's code. */
