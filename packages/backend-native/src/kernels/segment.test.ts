@@ -32,6 +32,12 @@ describe.skipIf(!nativeReady)('UnsortedSegmentSum on the native backend', () => 
     await expectParity([tokens, keep], (x, k) => tf.grad((z: tf.Tensor) => tf.sum(tf.square(tf.gather(z, k!, 1, 1))))(x!));
   });
 
+  it('is registered as a kernel of the native backend, not the cpu one', () => {
+    const native = tf.getKernel(tf.UnsortedSegmentSum, NATIVE_BACKEND_NAME);
+    expect(native).toBeDefined();
+    expect(native!.kernelFunc).not.toBe(tf.getKernel(tf.UnsortedSegmentSum, 'cpu')!.kernelFunc);
+  });
+
   it('sums rows into their segments and drops out-of-range ids (hand-computed)', async () => {
     const previous = tf.getBackend();
     await tf.setBackend(NATIVE_BACKEND_NAME);
