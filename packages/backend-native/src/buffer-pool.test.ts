@@ -38,12 +38,47 @@ describe('BufferPool', () => {
       pool.retain(x);
       pool.release(x);
     }
-    expect(pool.freeByteCount).toBe(800);
+    expect(pool.freeByteCount).toBe(800); // b evicted a: both do not fit
+    expect(pool.allocate(200)).toBe(b);
+    pool.recycle(b);
     const temporary = pool.allocate(50);
     pool.recycle(temporary);
     expect(pool.freeByteCount).toBe(1000);
     pool.clear();
     expect(pool.freeByteCount).toBe(0);
+  });
+
+  it('evicts the buffers freed longest ago when a new phase of work frees other lengths', () => {
+    const pool = new BufferPool(1600); // room for 4 buffers of 100 floats
+    const free = (x: Float32Array) => {
+      pool.retain(x);
+      pool.release(x);
+    };
+    // phase 1 (the training step) fills the pool with one length
+    const training = [0, 1, 2, 3].map(() => pool.allocate(100));
+    training.forEach(free);
+    expect(pool.freeByteCount).toBe(1600);
+    // phase 2 (an evaluation) uses 40-float buffers: each freed one evicts the oldest free ones, and is reused
+    const first = pool.allocate(40); // a new length: a new buffer
+    free(first); // 160 bytes: evicts training[0]
+    expect(pool.freeByteCount).toBe(1200 + 160);
+    expect(pool.allocate(40)).toBe(first);
+    free(first);
+    const second = pool.allocate(40);
+    expect(second).toBe(first);
+    const third = pool.allocate(40);
+    free(second);
+    free(third); // 1200 + 320 fits
+    expect(pool.freeByteCount).toBe(1200 + 320);
+    // the newest 100-float buffer is still there (stacks pop the most recently freed), the oldest went first
+    expect(pool.allocate(100)).toBe(training[3]);
+    expect(pool.allocate(100)).toBe(training[2]);
+    expect(pool.allocate(100)).toBe(training[1]);
+    expect(pool.allocate(100)).not.toBe(training[0]);
+    // a buffer larger than the whole pool is never kept, and evicts nothing
+    const before = pool.freeByteCount;
+    free(pool.allocate(1000));
+    expect(pool.freeByteCount).toBe(before);
   });
 });
 

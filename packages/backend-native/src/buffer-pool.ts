@@ -7,10 +7,16 @@
  * escaped: the backend counts, per pooled ArrayBuffer, the data ids whose values live in it (views
  * made by cpu kernels, such as a contiguous slice, count too), and a buffer handed out by
  * `readSync`/`read`/`bufferSync` (`tensor.dataSync()` returns the backend's own array) is never
- * recycled. Free buffers are kept per length, up to `capacityBytes` in total.
+ * recycled. Free buffers are kept per length, up to `capacityBytes` in total; a buffer freed
+ * into a full pool evicts the buffers freed longest ago. Without eviction a pool filled by one
+ * phase of work (the training step's shapes) would refuse every buffer of the next phase (the
+ * k-NN evaluation's), which then allocated afresh for every tensor: 3x slower evaluations, and
+ * the garbage collector busy with the discarded arrays.
  */
 export class BufferPool {
   private readonly free = new Map<number, Float32Array[]>();
+  /** Every free buffer, oldest first (a Map keeps insertion order). */
+  private readonly freeOrder = new Map<Float32Array, true>();
   private readonly made = new WeakMap<ArrayBufferLike, Float32Array>();
   private readonly owners = new Map<ArrayBufferLike, number>();
   private readonly escaped = new WeakSet<ArrayBufferLike>();
@@ -23,6 +29,7 @@ export class BufferPool {
     const list = this.free.get(length);
     const reused = list?.pop();
     if (reused) {
+      this.freeOrder.delete(reused);
       this.freeBytes -= reused.byteLength;
       return reused;
     }
@@ -49,11 +56,23 @@ export class BufferPool {
     this.owners.delete(buffer);
     if (this.escaped.has(buffer)) return;
     const array = this.made.get(buffer)!;
-    if (this.freeBytes + array.byteLength > this.capacityBytes) return; // let it be collected
+    if (array.byteLength > this.capacityBytes) return; // larger than the whole pool: let it be collected
+    while (this.freeBytes + array.byteLength > this.capacityBytes) this.evictOldest();
     let list = this.free.get(array.length);
     if (!list) this.free.set(array.length, (list = []));
     list.push(array);
+    this.freeOrder.set(array, true);
     this.freeBytes += array.byteLength;
+  }
+
+  /** Drops the free buffer freed longest ago (the first of its length's list: lists push and pop at the end). */
+  private evictOldest(): void {
+    const oldest = this.freeOrder.keys().next().value as Float32Array;
+    this.freeOrder.delete(oldest);
+    const list = this.free.get(oldest.length)!;
+    list.shift();
+    if (list.length === 0) this.free.delete(oldest.length);
+    this.freeBytes -= oldest.byteLength;
   }
 
   /** Returns a temporary from {@link allocate} that no tensor data refers to. */
@@ -77,6 +96,7 @@ export class BufferPool {
   /** Drops every free buffer. */
   clear(): void {
     this.free.clear();
+    this.freeOrder.clear();
     this.freeBytes = 0;
   }
 }
