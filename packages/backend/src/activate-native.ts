@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { SslError } from '@selfsup/core';
+import { isMissingModule } from './backend-package.js';
 
 /** The npm package of the native CPU backend. */
 export const NATIVE_PACKAGE = '@selfsup/backend-native';
@@ -20,8 +21,7 @@ async function importNative(): Promise<NativeModule> {
     return (await import(/* @vite-ignore */ NATIVE_PACKAGE)) as NativeModule;
   } catch (cause) {
     const message = (cause as Error)?.message ?? String(cause);
-    const missing = /Cannot find (module|package)|ERR_MODULE_NOT_FOUND|MODULE_NOT_FOUND/.test(message + String((cause as { code?: unknown })?.code));
-    const reason = missing ? `${NATIVE_PACKAGE} is not installed` : `${NATIVE_PACKAGE} failed to load: ${message}`;
+    const reason = isMissingModule(cause, NATIVE_PACKAGE) ? `${NATIVE_PACKAGE} is not installed` : `${NATIVE_PACKAGE} failed to load: ${message}`;
     throw unavailable(
       reason,
       `backend "native": ${reason}. Install it with: npm install ${NATIVE_PACKAGE} (it builds with node-gyp and a C++ compiler), or choose another backend (wasm or cpu).`,

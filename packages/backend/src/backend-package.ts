@@ -30,7 +30,8 @@ export async function isBackendPackageInstalled(name: PackagedBackendName): Prom
   }
 }
 
-function isMissingModule(error: unknown, specifier: string): boolean {
+/** Whether `error` says that `specifier` itself (not one of its dependencies) could not be found. */
+export function isMissingModule(error: unknown, specifier: string): boolean {
   const e = error as { code?: unknown; message?: unknown } | null;
   const message = typeof e?.message === 'string' ? e.message : '';
   const code = e?.code;

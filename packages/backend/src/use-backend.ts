@@ -4,6 +4,7 @@ import { BACKEND_PACKAGES, importBackendPackage, isBackendPackageInstalled, type
 import { defaultThreads } from './default-threads.js';
 import { ensureGradients } from './ensure-gradients.js';
 import { gpuAvailability } from './gpu-availability.js';
+import { installCpuKernelFixes } from './cpu-kernel-fixes.js';
 
 /** The backends selfsup can run on. `auto` picks the fastest one installed. */
 export type BackendName = 'cpu' | 'wasm' | 'native' | 'tensorflow' | 'tensorflow-gpu' | 'auto';
@@ -46,6 +47,7 @@ let tensorflowPackageLoaded: 'tensorflow' | 'tensorflow-gpu' | undefined;
 async function activateCpu(): Promise<void> {
   await import('@tensorflow/tfjs-backend-cpu');
   await ensureGradients();
+  installCpuKernelFixes();
   if (!(await tf.setBackend('cpu'))) {
     throw new SslError('BACKEND_UNAVAILABLE', 'backend "cpu" failed to initialise: tf.setBackend("cpu") returned false.');
   }
