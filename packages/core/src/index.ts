@@ -35,4 +35,5 @@ export {
   type LoadStateDictOptions,
 } from './state-dict.js';
 export type { StepContext, Objective, ObjectiveResult, Recipe } from './recipe.js';
+export { concatTargets } from './recipe.js';
 export { combineModules } from './combine-modules.js';

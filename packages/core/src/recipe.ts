@@ -1,4 +1,5 @@
-import type * as tf from '@tensorflow/tfjs-core';
+import * as tf from '@tensorflow/tfjs-core';
+import { invalidArgument } from './invariant.js';
 import type { Module, Parameter } from './module.js';
 import type { Rng } from './rng.js';
 
@@ -65,6 +66,57 @@ export interface Recipe<Batch, Views, Outputs, Targets> {
   readonly objectives: readonly Objective<Views, Outputs, Targets>[];
   /** Updates after the optimizer step (EMA teacher, centres). */
   afterStep(views: Views, targets: Targets, context: StepContext): void;
+  /**
+   * Optional, for gradient accumulation: combines the targets of every micro-batch of a step into
+   * the targets `afterStep` receives, so that a centre updated from batch statistics sees the
+   * whole batch as it would without accumulation ({@link concatTargets} concatenates every tensor
+   * along the batch axis). Without it `afterStep` receives the last micro-batch's targets. Runs in
+   * a `tf.tidy`; the step disposes its inputs and its result.
+   */
+  mergeTargets?(targets: readonly Targets[]): Targets;
   /** Disposes every module and state variable. */
   dispose(): void;
+}
+
+/**
+ * A `mergeTargets` for targets whose tensors all have the batch (or crop x batch) axis first:
+ * every tensor field is concatenated along axis 0, in micro-batch order; other fields come from
+ * the last micro-batch. Means over axis 0 (the centres of DINO and iBOT) are then the means over
+ * the whole batch when the micro-batches have the same size.
+ *
+ * @example
+ * ```ts
+ * const recipe = { ...parts, mergeTargets: concatTargets };
+ * ```
+ */
+export function concatTargets<Targets extends object>(targets: readonly Targets[]): Targets {
+  if (targets.length === 0) {
+    throw invalidArgument({ argument: 'concatTargets(targets)', expected: 'the targets of at least one micro-batch', actual: targets });
+  }
+  const last = targets[targets.length - 1]!;
+  if (targets.length === 1) return last;
+  const merged: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(last)) {
+    if (value instanceof tf.Tensor) {
+      const parts = targets.map((t, i) => {
+        const part = (t as Record<string, unknown>)[key];
+        if (!(part instanceof tf.Tensor) || part.rank !== value.rank || !sameTail(part.shape, value.shape)) {
+          throw invalidArgument({
+            argument: `concatTargets(targets[${i}].${key})`,
+            expected: `a tensor of shape [*, ${value.shape.slice(1).join(', ')}] like the last micro-batch's`,
+            actual: part instanceof tf.Tensor ? `shape [${part.shape.join(', ')}]` : part,
+          });
+        }
+        return part;
+      });
+      merged[key] = tf.concat(parts, 0);
+    } else {
+      merged[key] = value;
+    }
+  }
+  return merged as Targets;
+}
+
+function sameTail(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((d, i) => i === 0 || d === b[i]);
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { SslError, createRng } from '@selfsup/core';
-import { stepRng, trainStep } from '@selfsup/train';
+import { stepRng, trainStep, trainStepAccumulated } from '@selfsup/train';
 import { expectNoLeaks } from '@selfsup/testing';
 import { sinkhornKnopp } from '@selfsup/losses';
 import { createDinoPretraining } from './dino-pretraining.js';
@@ -91,6 +91,29 @@ describe('createDinoPretraining', () => {
     // the centre followed the teacher's outputs
     expect(Math.max(...tf.abs(run.recipe.center.value).dataSync())).toBeGreaterThan(0);
     run.dispose();
+  });
+
+  it('with gradient accumulation, updates the centre from every micro-batch (none with Sinkhorn-Knopp)', async () => {
+    const run = createDinoPretraining(tiny, 3);
+    const recipe = run.recipe;
+    const seen: tf.Tensor2D[] = [];
+    const recording = {
+      ...recipe,
+      makeTargets: (views: Parameters<typeof recipe.makeTargets>[0], c: Parameters<typeof recipe.makeTargets>[1]) => {
+        const targets = recipe.makeTargets(views, c);
+        seen.push(tf.keep(tf.clone(targets.teacherClass))); // kept past the step's tidy
+        return targets;
+      },
+    };
+    await trainStepAccumulated(recording, [batch(1), batch(2)], { optimizer: run.optimizer, gradients: run.gradients, context: context(0) });
+    // the centre starts at 0: after one update it is (1 - 0.9) x the mean over both micro-batches
+    const expected = tf.mul(tf.mean(tf.concat(seen, 0), 0), 0.1);
+    expect(tf.max(tf.abs(tf.sub(expected, recipe.center.value))).dataSync()[0]).toBeLessThan(1e-6);
+    tf.dispose([...seen, expected]);
+    run.dispose();
+    const sinkhorn = createDinoPretraining({ ...tiny, loss: { centering: 'sinkhorn-knopp' } }, 3);
+    expect(sinkhorn.recipe.mergeTargets).toBeUndefined();
+    sinkhorn.dispose();
   });
 
   it("adds DINOv2's Sinkhorn-Knopp centring and KoLeo term as options", async () => {

@@ -5,6 +5,7 @@ import {
   checkNumber,
   checkPositive,
   combineModules,
+  concatTargets,
   invalidArgument,
   type Module,
   type Objective,
@@ -208,6 +209,8 @@ export function createDinoRecipe<Batch>(options: DinoRecipeOptions<Batch>): Dino
       teacher.update(student, options.teacherMomentum.at(context.iteration));
       if (centering === 'center') center.update(targets.teacherClass);
     },
+    // with gradient accumulation the centre sees every micro-batch's teacher outputs (Sinkhorn-Knopp keeps none)
+    ...(centering === 'center' ? { mergeTargets: concatTargets } : {}),
     dispose: () => {
       student.dispose();
       teacher.dispose();

@@ -75,12 +75,15 @@ describe('createDinov2StylePretraining', () => {
     expect(run.recipe.teacher.parameters()[4]!.variable.dataSync()).not.toEqual(teacherBefore);
     expect(Math.max(...tf.abs(run.recipe.center.value).dataSync())).toBe(0);
     expect(Math.max(...tf.abs(run.recipe.patchCenter.value).dataSync())).toBe(0);
+    // no centre to update, so nothing to merge under gradient accumulation
+    expect(run.recipe.mergeTargets).toBeUndefined();
     run.dispose();
   });
 
   it("with centering 'center' and no KoLeo it is iBOT: the same targets and one objective", () => {
     const run = createDinov2StylePretraining({ ...tiny, dinov2: { centering: 'center', koleoWeight: 0 } }, 3);
     expect(run.recipe.objectives.map((o) => o.name)).toEqual(['ibot']);
+    expect(run.recipe.mergeTargets).toBeDefined(); // the running centres see every micro-batch
     const views = run.recipe.makeViews(batch(1), context(0));
     const targets = run.recipe.makeTargets(views, context(0));
     // zero centres, temperature 0.04: plain softmax

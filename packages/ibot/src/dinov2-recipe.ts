@@ -89,8 +89,11 @@ export function createDinov2StyleRecipe<Batch>(ibot: IbotRecipe<Batch>, options:
     throw invalidArgument({ argument: 'createDinov2StyleRecipe(options.centering)', expected: '"center" or "sinkhorn-knopp"', actual: centering });
   }
   const s = ibot.student.parts;
+  const { mergeTargets, ...shared } = ibot;
   return {
-    ...ibot,
+    ...shared,
+    // the running centres see every micro-batch; Sinkhorn-Knopp keeps no centre
+    ...(centering === 'center' && mergeTargets ? { mergeTargets } : {}),
     name: 'dinov2',
     makeTargets:
       centering === 'center'

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { SslError, createRng } from '@selfsup/core';
-import { stepRng, trainStep } from '@selfsup/train';
+import { stepRng, trainStep, trainStepAccumulated } from '@selfsup/train';
 import { createIbotPretraining } from './ibot-pretraining.js';
 import type { ImageBatch } from './pretraining.js';
 import { ibotConfigSchema, type IbotConfigInput } from './ibot-config.js';
@@ -59,6 +59,45 @@ describe('createIbotPretraining', () => {
     }
     const after = run.recipe.student.parameters()[4]!.variable.dataSync();
     expect(after).not.toEqual(before);
+    run.dispose();
+  });
+
+  it('with gradient accumulation, updates the centres from every micro-batch, as from the whole batch', async () => {
+    const run = createIbotPretraining(tiny, 3);
+    const recipe = run.recipe;
+    // record each micro-batch's teacher outputs; the recipe's own mergeTargets and afterStep run
+    const seen: { cls: tf.Tensor2D; patch: tf.Tensor3D }[] = [];
+    const recording = {
+      ...recipe,
+      makeTargets: (views: Parameters<typeof recipe.makeTargets>[0], context: Parameters<typeof recipe.makeTargets>[1]) => {
+        const targets = recipe.makeTargets(views, context);
+        seen.push({ cls: tf.keep(tf.clone(targets.teacherClass)), patch: tf.keep(tf.clone(targets.teacherPatch)) }); // kept past the step's tidy
+        return targets;
+      },
+    };
+    // a non-zero starting centre, so the momentum shows
+    recipe.center.value.assign(tf.fill([32], 0.25) as tf.Tensor1D);
+    const center0 = recipe.center.value.dataSync().slice();
+    const patchCenter0 = recipe.patchCenter.value.dataSync().slice();
+    await trainStepAccumulated(recording, [batch(1), batch(2), batch(3)], {
+      optimizer: run.optimizer,
+      gradients: run.gradients,
+      context: { iteration: 0, epoch: 0, iterationsPerEpoch: 3, rng: stepRng(0, 0) },
+    });
+    expect(seen).toHaveLength(3);
+    // official update_center over the whole batch: m c + (1 - m) mean(teacher outputs), patch outputs averaged over tokens first
+    const cls = tf.mean(tf.concat(seen.map((s) => s.cls), 0), 0).dataSync();
+    const patch = tf.mean(tf.mean(tf.concat(seen.map((s) => s.patch), 0), 1), 0).dataSync();
+    const center = recipe.center.value.dataSync();
+    const patchCenter = recipe.patchCenter.value.dataSync();
+    for (let k = 0; k < 32; k++) {
+      expect(center[k]).toBeCloseTo(0.9 * center0[k]! + 0.1 * cls[k]!, 6);
+      expect(patchCenter[k]).toBeCloseTo(0.9 * patchCenter0[k]! + 0.1 * patch[k]!, 6);
+    }
+    // the last micro-batch alone gives another centre: the test can tell the two apart
+    const lastOnly = tf.mean(seen[2]!.cls, 0).dataSync();
+    expect(Math.max(...Array.from(cls, (v, k) => Math.abs(v - lastOnly[k]!)))).toBeGreaterThan(1e-3);
+    tf.dispose(seen.flatMap((s) => [s.cls, s.patch]));
     run.dispose();
   });
 

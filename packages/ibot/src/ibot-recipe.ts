@@ -5,6 +5,7 @@ import {
   checkNumber,
   checkPositive,
   combineModules,
+  concatTargets,
   type Module,
   type Parameter,
   type Recipe,
@@ -203,6 +204,8 @@ export function createIbotRecipe<Batch>(options: IbotRecipeOptions<Batch>): Ibot
       center.update(targets.teacherClass);
       patchCenter.update(targets.teacherPatch);
     },
+    // with gradient accumulation the centres see every micro-batch's teacher outputs
+    mergeTargets: concatTargets,
     dispose: () => {
       student.dispose();
       teacher.dispose();

@@ -1,11 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { SslError, type StepContext } from '@selfsup/core';
+import { SslError, concatTargets, type Recipe, type StepContext } from '@selfsup/core';
 import { expectNoLeaks } from '@selfsup/testing';
 import { trainStep, trainStepAccumulated } from './train-step.js';
 import { stepRng } from './step-rng.js';
 import { createMaskedPixelRecipe, createTestOptimizer, pixelBatches, type PixelBatch } from './testing/masked-pixel-recipe.js';
-import { createLinearRecipe } from './testing/linear-recipe.js';
+import { createLinearRecipe, type LinearBatch } from './testing/linear-recipe.js';
 import { createSgd } from './testing/sgd.js';
 import { snapshotModules as snapshot } from './testing/helpers.js';
 
@@ -169,6 +169,51 @@ describe('trainStep', () => {
       expect((await recipe.u.data())[0]).toBeCloseTo(-0.4, 5);
       recipe.dispose();
     }
+  });
+
+  it("gives afterStep every micro-batch's targets when the recipe merges them, else the last one's", async () => {
+    // targets: the scalars c_i; afterStep moves a "centre" halfway to their mean
+    const rows = [[1, 2], [3, 4], [5, 6], [7, 8]];
+    const scalars = [1, 3, 5, 7];
+    const micro = [
+      { rows: rows.slice(0, 2), scalars: scalars.slice(0, 2) },
+      { rows: rows.slice(2), scalars: scalars.slice(2) },
+    ];
+    const withCentre = (merge: boolean) => {
+      const linear = createLinearRecipe([1, 1], 0);
+      const centre = tf.variable(tf.scalar(0), false);
+      const recipe: Recipe<LinearBatch, { x: tf.Tensor2D; c: tf.Tensor1D }, tf.Scalar, { c: tf.Tensor1D; label: string }> = {
+        name: linear.name,
+        trainableParameters: linear.trainableParameters,
+        modules: linear.modules,
+        makeViews: linear.makeViews,
+        forward: linear.forward,
+        makeTargets: (views) => ({ c: tf.clone(views.c), label: 'scalars' }),
+        objectives: [{ name: 'linear', compute: (outputs) => ({ loss: outputs }) }],
+        afterStep: (_views, targets) => {
+          expect(targets.label).toBe('scalars');
+          centre.assign(tf.add(tf.mul(centre, 0.5), tf.mul(tf.mean(targets.c), 0.5)));
+        },
+        ...(merge ? { mergeTargets: concatTargets } : {}),
+        dispose: () => {
+          linear.dispose();
+          centre.dispose();
+        },
+      };
+      return { recipe, centre };
+    };
+    const whole = withCentre(false);
+    const merged = withCentre(true);
+    const last = withCentre(false);
+    await trainStep(whole.recipe, { rows, scalars }, { optimizer: createSgd(whole.recipe.trainableParameters(), 0.1), context: context(0) });
+    await expectNoLeaks(async () => {
+      await trainStepAccumulated(merged.recipe, micro, { optimizer: createSgd(merged.recipe.trainableParameters(), 0.1), context: context(0) });
+    }, 'accumulated step with mergeTargets');
+    await trainStepAccumulated(last.recipe, micro, { optimizer: createSgd(last.recipe.trainableParameters(), 0.1), context: context(0) });
+    expect(whole.centre.dataSync()[0]).toBeCloseTo(2, 6); // mean 4 of the whole batch, halfway from 0
+    expect(merged.centre.dataSync()[0]).toBeCloseTo(2, 6);
+    expect(last.centre.dataSync()[0]).toBeCloseTo(3, 6); // mean 6 of the last micro-batch only
+    for (const r of [whole, merged, last]) r.recipe.dispose();
   });
 
   it('accumulates the real recipe without leaking, with the losses of the whole batch', async () => {

@@ -266,7 +266,9 @@ function checkContext(context: StepContext): void {
  * micro-batch runs `makeViews`, `makeTargets`, `forward` and the objectives with the same
  * `context` (its `rng` continues from one micro-batch to the next). With losses averaged over
  * each micro-batch and micro-batches of equal size, the update is the one of the whole batch.
- * `afterStep` runs once, after the update, with the views and targets of the last micro-batch.
+ * `afterStep` runs once, after the update, with the views of the last micro-batch and the targets
+ * of the last one or, when the recipe has `mergeTargets`, of all of them merged (so centres see
+ * the whole batch).
  *
  * Otherwise exactly {@link trainStep}.
  *
@@ -306,6 +308,7 @@ export async function trainStepAccumulated<Batch, Views, Outputs, Targets>(
   const trainable = trainableVariables(recipe as Recipe<unknown, unknown, unknown, unknown>);
   const toDispose: unknown[] = [];
   let last: MicroBatchResult<Views, Targets> | undefined;
+  const earlierTargets: Targets[] = [];
   try {
     // 1-3. views, targets, loss and gradients of every micro-batch; gradients summed
     const valueVectors: tf.Tensor1D[] = [];
@@ -317,7 +320,11 @@ export async function trainStepAccumulated<Batch, Views, Outputs, Targets>(
       const micro = lossAndGradients(recipe, batch, context, trainable);
       valueVectors.push(micro.values);
       accumulate(sums, micro.gradients);
-      if (last) disposeTensorsIn([last.views, last.targets]);
+      if (last) {
+        // with mergeTargets, every micro-batch's targets are kept for afterStep
+        if (recipe.mergeTargets) earlierTargets.push(last.targets);
+        disposeTensorsIn(recipe.mergeTargets ? last.views : [last.views, last.targets]);
+      }
       last = micro;
       if (i === 0) {
         termNames = micro.termNames;
@@ -395,9 +402,14 @@ export async function trainStepAccumulated<Batch, Views, Outputs, Targets>(
 
     // 7. the update, then what follows it (EMA teacher, centres)
     const info = optimizer.step(kept, context.iteration);
-    tf.tidy('afterStep', () => {
-      recipe.afterStep(last!.views, last!.targets, context);
-    });
+    if (recipe.mergeTargets && earlierTargets.length > 0) {
+      const merge = recipe.mergeTargets;
+      const merged = tidyKeeping('mergeTargets', () => merge([...earlierTargets, last!.targets]));
+      toDispose.push(merged);
+      tf.tidy('afterStep', () => recipe.afterStep(last!.views, merged, context));
+    } else {
+      tf.tidy('afterStep', () => recipe.afterStep(last!.views, last!.targets, context));
+    }
     return {
       iteration: context.iteration,
       epoch: context.epoch,
@@ -412,6 +424,7 @@ export async function trainStepAccumulated<Batch, Views, Outputs, Targets>(
     };
   } finally {
     if (last) disposeTensorsIn([last.views, last.targets]);
+    disposeTensorsIn(earlierTargets);
     for (const item of toDispose) disposeTensorsIn(typeof item === 'function' ? (item as () => unknown)() : item);
   }
 }
