@@ -403,8 +403,7 @@ export async function trainStepAccumulated<Batch, Views, Outputs, Targets>(
     // 7. the update, then what follows it (EMA teacher, centres)
     const info = optimizer.step(kept, context.iteration);
     if (recipe.mergeTargets && earlierTargets.length > 0) {
-      const merge = recipe.mergeTargets;
-      const merged = tidyKeeping('mergeTargets', () => merge([...earlierTargets, last!.targets]));
+      const merged = tidyKeeping('mergeTargets', () => recipe.mergeTargets!([...earlierTargets, last!.targets]));
       toDispose.push(merged);
       tf.tidy('afterStep', () => recipe.afterStep(last!.views, merged, context));
     } else {
