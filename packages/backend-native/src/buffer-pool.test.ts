@@ -32,7 +32,7 @@ describe('BufferPool', () => {
   });
 
   it('keeps at most its capacity in free buffers, and takes back unowned temporaries', () => {
-    const pool = new BufferPool(1000);
+    const pool = new BufferPool(1000, 0); // every free buffer idle at once: the oldest makes room
     const [a, b] = [pool.allocate(200), pool.allocate(200)]; // 800 bytes each
     for (const x of [a, b]) {
       pool.retain(x);
@@ -49,7 +49,7 @@ describe('BufferPool', () => {
   });
 
   it('evicts the buffers freed longest ago when a new phase of work frees other lengths', () => {
-    const pool = new BufferPool(1600); // room for 4 buffers of 100 floats
+    const pool = new BufferPool(1600, 0); // room for 4 buffers of 100 floats; idle as soon as freed
     const free = (x: Float32Array) => {
       pool.retain(x);
       pool.release(x);
@@ -79,6 +79,25 @@ describe('BufferPool', () => {
     const before = pool.freeByteCount;
     free(pool.allocate(1000));
     expect(pool.freeByteCount).toBe(before);
+  });
+
+  it('evicts only buffers no allocation took for staleAfter allocations; otherwise refuses the new one', () => {
+    const pool = new BufferPool(1600, 3);
+    const free = (x: Float32Array) => {
+      pool.retain(x);
+      pool.release(x);
+    };
+    const training = [0, 1, 2, 3].map(() => pool.allocate(100)); // clock 4
+    training.forEach(free); // each freed at clock 4
+    const first = pool.allocate(40); // clock 5: training[0] idle for 1 allocation only
+    free(first);
+    expect(pool.freeByteCount).toBe(1600); // refused, as in the steady state of a training loop
+    expect(pool.allocate(40)).not.toBe(first); // clock 6
+    const third = pool.allocate(40); // clock 7: training[*] idle for 3 allocations
+    free(third); // evicts training[0] (the oldest) only
+    expect(pool.freeByteCount).toBe(1200 + 160);
+    expect(pool.allocate(40)).toBe(third);
+    expect(pool.allocate(100)).toBe(training[3]);
   });
 });
 

@@ -7,25 +7,39 @@
  * escaped: the backend counts, per pooled ArrayBuffer, the data ids whose values live in it (views
  * made by cpu kernels, such as a contiguous slice, count too), and a buffer handed out by
  * `readSync`/`read`/`bufferSync` (`tensor.dataSync()` returns the backend's own array) is never
- * recycled. Free buffers are kept per length, up to `capacityBytes` in total; a buffer freed
- * into a full pool evicts the buffers freed longest ago. Without eviction a pool filled by one
- * phase of work (the training step's shapes) would refuse every buffer of the next phase (the
- * k-NN evaluation's), which then allocated afresh for every tensor: 3x slower evaluations, and
- * the garbage collector busy with the discarded arrays.
+ * recycled. Free buffers are kept per length, up to `capacityBytes` in total. A buffer freed into
+ * a full pool makes room by evicting idle buffers: free ones that no allocation took during the
+ * last `staleAfter` allocations, oldest first; when there are none, it is refused. Without eviction
+ * a pool filled by one phase of work (the training step's shapes) would refuse every buffer of the
+ * next phase (the k-NN evaluation's), which then allocated afresh for every tensor: 3x slower
+ * evaluations, and the garbage collector busy with the discarded arrays. Evicting the oldest free
+ * buffer whatever its age (plain LRU) fixed that but made the iBOT reference step about 5% slower
+ * in an A/B run: it kept rotating buffers the training loop was about to take again.
  */
 export class BufferPool {
   private readonly free = new Map<number, Float32Array[]>();
-  /** Every free buffer, oldest first (a Map keeps insertion order). */
-  private readonly freeOrder = new Map<Float32Array, true>();
+  /** Every free buffer, oldest first (a Map keeps insertion order), with the allocation count when it was freed. */
+  private readonly freeOrder = new Map<Float32Array, number>();
+  /** Calls of {@link allocate} so far: the pool's clock. */
+  private allocations = 0;
   private readonly made = new WeakMap<ArrayBufferLike, Float32Array>();
   private readonly owners = new Map<ArrayBufferLike, number>();
   private readonly escaped = new WeakSet<ArrayBufferLike>();
   private freeBytes = 0;
 
-  constructor(private readonly capacityBytes: number) {}
+  /**
+   * @param capacityBytes the most bytes kept in free buffers.
+   * @param staleAfter allocations after which an untaken free buffer may be evicted (8,192: a
+   *   few training steps of a small ViT; a training step's buffers are taken again every step).
+   */
+  constructor(
+    private readonly capacityBytes: number,
+    private readonly staleAfter = 8192,
+  ) {}
 
   /** A Float32Array of `length` elements with unspecified contents (the caller overwrites all of them). */
   allocate(length: number): Float32Array {
+    this.allocations++;
     const list = this.free.get(length);
     const reused = list?.pop();
     if (reused) {
@@ -57,22 +71,31 @@ export class BufferPool {
     if (this.escaped.has(buffer)) return;
     const array = this.made.get(buffer)!;
     if (array.byteLength > this.capacityBytes) return; // larger than the whole pool: let it be collected
-    while (this.freeBytes + array.byteLength > this.capacityBytes) this.evictOldest();
+    while (this.freeBytes + array.byteLength > this.capacityBytes) {
+      if (!this.evictOldestIfIdle()) return; // nothing idle to make room: let it be collected
+    }
     let list = this.free.get(array.length);
     if (!list) this.free.set(array.length, (list = []));
     list.push(array);
-    this.freeOrder.set(array, true);
+    this.freeOrder.set(array, this.allocations);
     this.freeBytes += array.byteLength;
   }
 
-  /** Drops the free buffer freed longest ago (the first of its length's list: lists push and pop at the end). */
-  private evictOldest(): void {
-    const oldest = this.freeOrder.keys().next().value as Float32Array;
+  /**
+   * Drops the free buffer freed longest ago if no allocation took it during the last `staleAfter`
+   * allocations (it is the first of its length's list: lists push and pop at the end).
+   * @returns whether one was dropped.
+   */
+  private evictOldestIfIdle(): boolean {
+    const next = this.freeOrder.entries().next();
+    if (next.done || this.allocations - next.value[1] < this.staleAfter) return false;
+    const oldest = next.value[0];
     this.freeOrder.delete(oldest);
     const list = this.free.get(oldest.length)!;
     list.shift();
     if (list.length === 0) this.free.delete(oldest.length);
     this.freeBytes -= oldest.byteLength;
+    return true;
   }
 
   /** Returns a temporary from {@link allocate} that no tensor data refers to. */
