@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { sumRowsIntoSegments } from './segment-sum-on-host.js';
 
 /** The parts of tfjs-backend-cpu's `MathBackendCPU` the host-side kernel uses. */
 interface CpuBackendInternals {
@@ -39,13 +40,7 @@ function onePassSegmentSum(original: tf.KernelConfig): tf.KernelFunc {
     const innerShape = x.shape.slice(1);
     const inner = tf.util.sizeFromShape(innerShape);
     const sums = new Float64Array(numSegments * inner);
-    for (let row = 0; row < ids.length; row++) {
-      const id = ids[row]!;
-      if (id < 0 || id >= numSegments) continue;
-      const from = row * inner;
-      const to = id * inner;
-      for (let j = 0; j < inner; j++) sums[to + j]! += values[from + j]!;
-    }
+    sumRowsIntoSegments(values, ids, numSegments, inner, sums);
     const out = x.dtype === 'int32' ? Int32Array.from(sums) : Float32Array.from(sums);
     return backend.makeTensorInfo([numSegments, ...innerShape], x.dtype, out);
   };

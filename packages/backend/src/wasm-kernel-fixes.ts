@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { sumRowsIntoSegments } from './segment-sum-on-host.js';
 
 type KernelArgs = Parameters<tf.KernelFunc>[0];
 type TensorInfo = tf.TensorInfo;
@@ -62,12 +63,7 @@ function unsortedSegmentSumOnHost(args: KernelArgs): TensorInfo {
   const source = backend.typedArrayFromHeap(x);
   const target = backend.typedArrayFromHeap(out);
   target.fill(0);
-  ids.forEach((id, row) => {
-    if (id < 0 || id >= numSegments) return;
-    const from = row * inner;
-    const to = id * inner;
-    for (let j = 0; j < inner; j++) target[to + j] = (target[to + j] ?? 0) + (source[from + j] ?? 0);
-  });
+  sumRowsIntoSegments(source, ids, numSegments, inner, target);
   return out;
 }
 
