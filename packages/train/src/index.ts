@@ -18,6 +18,7 @@ export {
 export { stepRng, stepSeed } from './step-rng.js';
 export { saveCheckpoint, type SaveCheckpointOptions, type SavedCheckpoint } from './save-checkpoint.js';
 export { loadCheckpoint, readCheckpoint, type LoadCheckpointOptions } from './load-checkpoint.js';
+export { writeFileAtomic } from './atomic-write.js';
 export { latestCheckpoint, listCheckpoints, checkpointFileName, LATEST_FILE, type LatestCheckpointRecord } from './latest-checkpoint.js';
 export {
   CHECKPOINT_FORMAT,
