@@ -13,6 +13,7 @@ export { hostTensor, sizeOf, stridesOf, transposeHost, type HostTensor } from '.
 export {
   readSafetensors,
   writeSafetensors,
+  SAFETENSORS_MAX_HEADER_BYTES,
   toFloat32,
   halfToFloat,
   floatToHalf,

@@ -4,6 +4,7 @@ import {
   floatToHalf,
   halfToFloat,
   readSafetensors,
+  SAFETENSORS_MAX_HEADER_BYTES,
   toFloat32,
   writeSafetensors,
   type SafetensorsTensor,
@@ -123,7 +124,123 @@ describe('safetensors', () => {
       /overlap/,
     );
     const notJson = handMade({}, new Uint8Array(0));
-    notJson[8] = 0x7b + 1;
+    notJson[9] = 0x7b + 1; // '{|': starts like JSON, is not
     expectCorrupt(notJson, /not JSON/);
   });
+
+  describe('malicious files: one CHECKPOINT_CORRUPT each, never a TypeError', () => {
+    const expectCorrupt = (bytes: Uint8Array, pattern: RegExp) => {
+      let caught: unknown;
+      try {
+        readSafetensors(bytes, 'evil.safetensors');
+      } catch (e) {
+        caught = e;
+      }
+      expect(caught).toBeInstanceOf(SslError);
+      expect((caught as SslError).code).toBe('CHECKPOINT_CORRUPT');
+      expect((caught as Error).message).toMatch(/^evil\.safetensors: not a valid safetensors file: /);
+      expect((caught as Error).message).toMatch(pattern);
+    };
+    const u8 = (offsets: [number, number], shape = [offsets[1] - offsets[0]]) => ({ dtype: 'U8', shape, data_offsets: offsets });
+
+    it('refuses a null, array or string tensor entry', () => {
+      expectCorrupt(handMade({ w: null }, new Uint8Array(0)), /tensor "w" is null, not an object/);
+      expectCorrupt(handMade({ w: [1, 2] }, new Uint8Array(0)), /tensor "w" is \[1, 2\], not an object/);
+      expectCorrupt(handMade({ a: u8([0, 2]), w: 'F32' }, new Uint8Array(2)), /tensor "w" is "F32"/);
+    });
+
+    it('refuses __metadata__ that is not a map of strings', () => {
+      expectCorrupt(handMade({ __metadata__: null }, new Uint8Array(0)), /__metadata__ is null, not a map of strings/);
+      expectCorrupt(handMade({ __metadata__: ['a'] }, new Uint8Array(0)), /__metadata__ is \["a"\]/);
+      expectCorrupt(handMade({ __metadata__: 'pt' }, new Uint8Array(0)), /__metadata__ is "pt"/);
+      expectCorrupt(handMade({ __metadata__: { format: 'pt', step: 3 } }, new Uint8Array(0)), /__metadata__ entry "step" is 3, not a string/);
+      expectCorrupt(handMade({ __metadata__: { nested: { a: 'b' } } }, new Uint8Array(0)), /__metadata__ entry "nested"/);
+    });
+
+    it('keeps a "__proto__" metadata key as data, without touching any prototype', () => {
+      const json = '{"__metadata__":{"__proto__":"x","format":"pt"}}';
+      const bytes = handMadeJson(json, new Uint8Array(0));
+      const { metadata } = readSafetensors(bytes);
+      expect(Object.getPrototypeOf(metadata)).toBe(Object.prototype);
+      expect(Object.keys(metadata).sort()).toEqual(['__proto__', 'format']);
+      expect(({} as Record<string, unknown>).format).toBeUndefined();
+    });
+
+    it('refuses dtypes named after inherited properties', () => {
+      for (const dtype of ['constructor', 'toString', '__proto__', 'hasOwnProperty', 'valueOf']) {
+        expectCorrupt(handMade({ w: { dtype, shape: [1], data_offsets: [0, 1] } }, new Uint8Array(1)), new RegExp(`dtype "${dtype}"; supported: F64`));
+      }
+      expectCorrupt(handMade({ w: { shape: [1], data_offsets: [0, 1] } }, new Uint8Array(1)), /dtype undefined/);
+    });
+
+    it('refuses bad shapes and offsets', () => {
+      expectCorrupt(handMade({ w: { dtype: 'U8', shape: null, data_offsets: [0, 1] } }, new Uint8Array(1)), /shape null/);
+      expectCorrupt(handMade({ w: { dtype: 'U8', shape: [-1], data_offsets: [0, 1] } }, new Uint8Array(1)), /shape \[-1\]/);
+      expectCorrupt(handMade({ w: { dtype: 'U8', shape: [1.5], data_offsets: [0, 1] } }, new Uint8Array(1)), /shape \[1\.5\]/);
+      expectCorrupt(handMade({ w: { dtype: 'U8', shape: [1], data_offsets: null } }, new Uint8Array(1)), /data_offsets null/);
+      expectCorrupt(handMade({ w: { dtype: 'U8', shape: [1], data_offsets: [0, 1, 2] } }, new Uint8Array(2)), /data_offsets \[0, 1, 2\]/);
+      expectCorrupt(handMade({ w: { dtype: 'U8', shape: [1], data_offsets: [2, 1] } }, new Uint8Array(2)), /end before they begin/);
+      expectCorrupt(handMade({ w: { dtype: 'U8', shape: [1], data_offsets: [0, 2 ** 60] } }, new Uint8Array(2)), /data_offsets/);
+    });
+
+    it('refuses a gap between tensors and a gap before the first one', () => {
+      expectCorrupt(handMade({ a: u8([0, 2]), b: u8([3, 5]) }, new Uint8Array(5)), /bytes 2 to 3 of the data section belong to no tensor \(a gap before "b"\)/);
+      expectCorrupt(handMade({ a: u8([1, 3]) }, new Uint8Array(3)), /bytes 0 to 1 .* gap before "a"/);
+    });
+
+    it('refuses overlapping tensors, including a tensor inside another', () => {
+      expectCorrupt(handMade({ a: u8([0, 4]), b: u8([2, 6]) }, new Uint8Array(6)), /tensors "a" and "b" overlap/);
+      expectCorrupt(handMade({ a: u8([0, 4]), b: u8([1, 3]) }, new Uint8Array(4)), /tensors "a" and "b" overlap/);
+      expectCorrupt(handMade({ a: u8([0, 4]), b: u8([0, 4]) }, new Uint8Array(4)), /overlap/);
+    });
+
+    it('refuses trailing bytes after the last tensor, and data in a file without tensors', () => {
+      expectCorrupt(handMade({ a: u8([0, 2]) }, new Uint8Array(3)), /1 trailing bytes after the last tensor/);
+      expectCorrupt(handMade({}, new Uint8Array(8)), /8 trailing bytes/);
+    });
+
+    it('accepts tensors in any header order and empty tensors, when they tile the data exactly', () => {
+      const file = readSafetensors(handMade({ b: u8([2, 5]), e: u8([2, 2], [0, 3]), a: u8([0, 2]) }, new Uint8Array([1, 2, 3, 4, 5])));
+      expect([...file.tensors.get('a')!.data]).toEqual([1, 2]);
+      expect([...file.tensors.get('b')!.data]).toEqual([3, 4, 5]);
+      expect(file.tensors.get('e')!.shape).toEqual([0, 3]);
+    });
+
+    it('refuses a header length over the documented limit before decoding it, and one past the end', () => {
+      expect(SAFETENSORS_MAX_HEADER_BYTES).toBe(100_000_000);
+      const huge = new Uint8Array(16);
+      new DataView(huge.buffer).setBigUint64(0, 2n ** 63n, true);
+      expectCorrupt(huge, /header length 9223372036854775808 exceeds the limit of 100000000 bytes/);
+      const justOver = new Uint8Array(16);
+      new DataView(justOver.buffer).setBigUint64(0, BigInt(SAFETENSORS_MAX_HEADER_BYTES + 1), true);
+      expectCorrupt(justOver, /exceeds the limit/);
+      const pastEnd = new Uint8Array(16);
+      new DataView(pastEnd.buffer).setBigUint64(0, 9n, true);
+      expectCorrupt(pastEnd, /header length 9 runs past the end of the file \(16 bytes\)/);
+    });
+
+    it('refuses truncated files at every length', () => {
+      const good = writeSafetensors({ a: { shape: [3], data: new Float32Array([1, 2, 3]) }, b: { shape: [1], data: new Float32Array([4]) } });
+      for (let length = 0; length < good.byteLength; length++) {
+        expectCorrupt(good.subarray(0, length), /shorter than|runs past the end|truncated|not JSON|does not start with/);
+      }
+    });
+
+    it('refuses a header that is not a JSON object or does not start with "{"', () => {
+      expectCorrupt(handMadeJson('[]', new Uint8Array(0)), /does not start with "\{"/);
+      expectCorrupt(handMadeJson(' {}', new Uint8Array(0)), /does not start with "\{"/);
+      expectCorrupt(handMadeJson('{"a":', new Uint8Array(0)), /not JSON/);
+      expectCorrupt(handMadeJson('', new Uint8Array(0)), /does not start with/);
+    });
+  });
 });
+
+/** Like {@link handMade}, from the header's JSON text. */
+function handMadeJson(json: string, data: Uint8Array): Uint8Array {
+  const text = new TextEncoder().encode(json);
+  const out = new Uint8Array(8 + text.byteLength + data.byteLength);
+  new DataView(out.buffer).setBigUint64(0, BigInt(text.byteLength), true);
+  out.set(text, 8);
+  out.set(data, 8 + text.byteLength);
+  return out;
+}

@@ -1,4 +1,4 @@
-import { SslError } from './ssl-error.js';
+import { SslError, describeValue } from './ssl-error.js';
 import { sizeOf, type HostTensor } from './host-tensor.js';
 
 /** Element types of the safetensors format that selfsup reads and writes. */
@@ -21,77 +21,158 @@ export interface SafetensorsFile {
   readonly metadata: Record<string, string>;
 }
 
-const BYTES: Record<SafetensorsDtype, number> = { F64: 8, F32: 4, F16: 2, BF16: 2, I64: 8, I32: 4, I16: 2, I8: 1, U8: 1, BOOL: 1 };
+const BYTES: ReadonlyMap<string, number> = new Map<SafetensorsDtype, number>([
+  ['F64', 8],
+  ['F32', 4],
+  ['F16', 2],
+  ['BF16', 2],
+  ['I64', 8],
+  ['I32', 4],
+  ['I16', 2],
+  ['I8', 1],
+  ['U8', 1],
+  ['BOOL', 1],
+]);
 
-function corrupt(message: string, source: string | undefined): SslError {
+/**
+ * The largest JSON header {@link readSafetensors} accepts, in bytes: 100 MB, the limit of the
+ * reference implementation. A larger header length is refused before the header is decoded.
+ */
+export const SAFETENSORS_MAX_HEADER_BYTES = 100_000_000;
+
+function corrupt(message: string, source: string | undefined, cause?: unknown): SslError {
   return new SslError('CHECKPOINT_CORRUPT', `${source ? `${source}: ` : ''}not a valid safetensors file: ${message}`, {
+    cause,
     details: { source },
   });
+}
+
+/** One tensor entry of the header, checked; `begin` and `end` are offsets into the data section. */
+interface HeaderEntry {
+  readonly name: string;
+  readonly dtype: SafetensorsDtype;
+  readonly shape: readonly number[];
+  readonly begin: number;
+  readonly end: number;
 }
 
 /**
  * Parses a safetensors file: an 8-byte little-endian header length, a JSON header naming each
  * tensor's dtype, shape and byte range, then the raw little-endian data.
  *
+ * Nothing in the file is trusted: the header length must be at most
+ * {@link SAFETENSORS_MAX_HEADER_BYTES} and inside the file, the header a JSON object starting with
+ * `{`, `__metadata__` a map of strings, every other entry an object with a known `dtype`, a shape of
+ * non-negative integers and `data_offsets` spanning exactly that shape's bytes, and the tensors
+ * must cover the data section exactly: no gap, no overlap, no trailing bytes.
+ *
  * @param bytes - the whole file.
  * @param source - a name for error messages (usually the path).
  * @throws SslError `CHECKPOINT_CORRUPT` when the file is truncated or its header is inconsistent.
  */
 export function readSafetensors(bytes: Uint8Array, source?: string): SafetensorsFile {
-  if (bytes.byteLength < 8) throw corrupt(`${bytes.byteLength} bytes is shorter than the 8-byte header length`, source);
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const headerLength = view.getBigUint64(0, true);
-  if (headerLength > BigInt(bytes.byteLength - 8)) {
-    throw corrupt(`header length ${headerLength} runs past the end of the file (${bytes.byteLength} bytes); the file is truncated`, source);
-  }
-  const headerEnd = 8 + Number(headerLength);
-  let header: unknown;
-  try {
-    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, headerEnd)));
-  } catch (cause) {
-    throw new SslError('CHECKPOINT_CORRUPT', `${source ? `${source}: ` : ''}not a valid safetensors file: the header is not JSON`, { cause });
-  }
-  if (header === null || typeof header !== 'object' || Array.isArray(header)) throw corrupt('the header is not a JSON object', source);
+  const headerEnd = 8 + readHeaderLength(bytes, source);
+  const header = parseHeader(bytes.subarray(8, headerEnd), source);
   const dataLength = bytes.byteLength - headerEnd;
-  const tensors = new Map<string, SafetensorsTensor>();
   let metadata: Record<string, string> = {};
-  const ranges: [number, number, string][] = [];
-  for (const [name, entry] of Object.entries(header as Record<string, unknown>)) {
-    if (name === '__metadata__') {
-      metadata = { ...(entry as Record<string, string>) };
-      continue;
-    }
-    const e = entry as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
-    if (typeof e.dtype !== 'string' || !(e.dtype in BYTES)) {
-      throw corrupt(`tensor "${name}" has dtype ${JSON.stringify(e.dtype)}; supported: ${Object.keys(BYTES).join(', ')}`, source);
-    }
-    const dtype = e.dtype as SafetensorsDtype;
-    if (!Array.isArray(e.shape) || !e.shape.every((d) => Number.isInteger(d) && d >= 0)) {
-      throw corrupt(`tensor "${name}" has shape ${JSON.stringify(e.shape)}`, source);
-    }
-    const shape = e.shape as number[];
-    const offsets = e.data_offsets;
-    if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every((o) => Number.isInteger(o) && o >= 0)) {
-      throw corrupt(`tensor "${name}" has data_offsets ${JSON.stringify(offsets)}`, source);
-    }
-    const [begin, end] = offsets as [number, number];
-    const expectedBytes = sizeOf(shape) * BYTES[dtype];
-    if (end - begin !== expectedBytes) {
-      throw corrupt(`tensor "${name}" (${dtype} [${shape.join(', ')}]) needs ${expectedBytes} bytes but data_offsets span ${end - begin}`, source);
-    }
-    if (end > dataLength) {
-      throw corrupt(`tensor "${name}" ends at byte ${end} of a ${dataLength}-byte data section; the file is truncated`, source);
-    }
-    ranges.push([begin, end, name]);
+  const entries: HeaderEntry[] = [];
+  for (const [name, value] of Object.entries(header)) {
+    if (name === '__metadata__') metadata = checkMetadata(value, source);
+    else entries.push(checkEntry(name, value, dataLength, source));
+  }
+  checkCoverage(entries, dataLength, source);
+  const tensors = new Map<string, SafetensorsTensor>();
+  for (const { name, dtype, shape, begin, end } of entries) {
     // a copy (aligned, owned); Uint8Array's own slice, since Buffer#slice returns a view
     const raw = Uint8Array.prototype.slice.call(bytes, headerEnd + begin, headerEnd + end);
     tensors.set(name, { dtype, shape, data: decode(dtype, raw) });
   }
-  ranges.sort((a, b) => a[0] - b[0]);
-  for (let i = 1; i < ranges.length; i++) {
-    if (ranges[i]![0] < ranges[i - 1]![1]) throw corrupt(`tensors "${ranges[i - 1]![2]}" and "${ranges[i]![2]}" overlap`, source);
-  }
   return { tensors, metadata };
+}
+
+/** The header length of the first 8 bytes, checked against the file and the header-size limit. */
+function readHeaderLength(bytes: Uint8Array, source: string | undefined): number {
+  if (bytes.byteLength < 8) throw corrupt(`${bytes.byteLength} bytes is shorter than the 8-byte header length`, source);
+  const headerLength = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getBigUint64(0, true);
+  if (headerLength > BigInt(SAFETENSORS_MAX_HEADER_BYTES)) {
+    throw corrupt(`header length ${headerLength} exceeds the limit of ${SAFETENSORS_MAX_HEADER_BYTES} bytes (100 MB)`, source);
+  }
+  if (headerLength > BigInt(bytes.byteLength - 8)) {
+    throw corrupt(`header length ${headerLength} runs past the end of the file (${bytes.byteLength} bytes); the file is truncated`, source);
+  }
+  return Number(headerLength);
+}
+
+function parseHeader(headerBytes: Uint8Array, source: string | undefined): Record<string, unknown> {
+  if (headerBytes[0] !== 0x7b) throw corrupt('the header does not start with "{"', source);
+  let header: unknown;
+  try {
+    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(headerBytes));
+  } catch (cause) {
+    throw corrupt('the header is not JSON', source, cause);
+  }
+  if (!isPlainObject(header)) throw corrupt('the header is not a JSON object', source);
+  return header;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+/** `__metadata__` must be a map of strings; the copy keeps every key as an own property. */
+function checkMetadata(value: unknown, source: string | undefined): Record<string, string> {
+  if (!isPlainObject(value)) throw corrupt(`__metadata__ is ${describeValue(value)}, not a map of strings`, source);
+  for (const [key, item] of Object.entries(value)) {
+    if (typeof item !== 'string') {
+      throw corrupt(`__metadata__ entry "${key}" is ${describeValue(item)}, not a string`, source);
+    }
+  }
+  return Object.fromEntries(Object.entries(value as Record<string, string>));
+}
+
+function checkEntry(name: string, value: unknown, dataLength: number, source: string | undefined): HeaderEntry {
+  if (!isPlainObject(value)) {
+    throw corrupt(`tensor "${name}" is ${describeValue(value)}, not an object with dtype, shape and data_offsets`, source);
+  }
+  const { dtype, shape, data_offsets: offsets } = value;
+  const bytesPerElement = typeof dtype === 'string' ? BYTES.get(dtype) : undefined;
+  if (bytesPerElement === undefined) {
+    throw corrupt(`tensor "${name}" has dtype ${describeValue(dtype)}; supported: ${[...BYTES.keys()].join(', ')}`, source);
+  }
+  if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
+    throw corrupt(`tensor "${name}" has shape ${describeValue(shape)}; expected an array of non-negative integers`, source);
+  }
+  if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every((o) => Number.isSafeInteger(o) && o >= 0)) {
+    throw corrupt(`tensor "${name}" has data_offsets ${describeValue(offsets)}; expected [begin, end] byte offsets`, source);
+  }
+  const [begin, end] = offsets as [number, number];
+  if (begin > end) throw corrupt(`tensor "${name}" has data_offsets [${begin}, ${end}] that end before they begin`, source);
+  if (end > dataLength) {
+    throw corrupt(`tensor "${name}" ends at byte ${end} of a ${dataLength}-byte data section; the file is truncated`, source);
+  }
+  const expectedBytes = sizeOf(shape as number[]) * bytesPerElement;
+  if (end - begin !== expectedBytes) {
+    throw corrupt(`tensor "${name}" (${dtype} [${shape.join(', ')}]) needs ${expectedBytes} bytes but data_offsets span ${end - begin}`, source);
+  }
+  return { name, dtype: dtype as SafetensorsDtype, shape: shape as number[], begin, end };
+}
+
+/** The tensors' byte ranges must tile the data section: no gap, no overlap, no trailing bytes. */
+function checkCoverage(entries: readonly HeaderEntry[], dataLength: number, source: string | undefined): void {
+  const sorted = [...entries].sort((a, b) => a.begin - b.begin || a.end - b.end);
+  let covered = 0;
+  let previous: HeaderEntry | undefined;
+  for (const entry of sorted) {
+    if (entry.begin < covered) throw corrupt(`tensors "${previous!.name}" and "${entry.name}" overlap`, source);
+    if (entry.begin > covered) {
+      throw corrupt(`bytes ${covered} to ${entry.begin} of the data section belong to no tensor (a gap before "${entry.name}")`, source);
+    }
+    covered = entry.end;
+    previous = entry;
+  }
+  if (covered !== dataLength) {
+    throw corrupt(`${dataLength - covered} trailing bytes after the last tensor (the data section has ${dataLength} bytes, the tensors cover ${covered})`, source);
+  }
 }
 
 function decode(dtype: SafetensorsDtype, raw: Uint8Array): SafetensorsData {
