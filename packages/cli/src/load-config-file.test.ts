@@ -24,6 +24,23 @@ describe('loadConfigFile', () => {
     expect(() => loadConfigFile(write('b.json', '{"method": "ibot",}'))).toThrow(/not valid JSON/);
   });
 
+  it('refuses a YAML alias bomb as an invalid configuration, before expanding it', () => {
+    // each line repeats the previous one 9 times: 9^7 = 4.8 million strings from 700 bytes
+    const lines = ['a0: &a0 [x, x, x, x, x, x, x, x, x]'];
+    for (let i = 1; i <= 6; i++) lines.push(`a${i}: &a${i} [${new Array(9).fill(`*a${i - 1}`).join(', ')}]`);
+    const path = write('bomb.yaml', `${lines.join('\n')}\nmethod: ibot\n`);
+    let caught: unknown;
+    try {
+      loadConfigFile(path);
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(SslError);
+    expect((caught as SslError).code).toBe('INVALID_CONFIG');
+    expect((caught as Error).message).toMatch(/bomb\.yaml: its YAML aliases .*expand/);
+    expect((caught as Error).message).toMatch(/Write the values out/);
+  });
+
   it('says when the file cannot be read', () => {
     try {
       loadConfigFile(join(folder, 'missing.yaml'));

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
-import { parseDocument } from 'yaml';
+import { parseDocument, type Document } from 'yaml';
 import { SslError } from '@selfsup/core';
 import { usageError } from './usage-error.js';
 
@@ -10,7 +10,7 @@ import { usageError } from './usage-error.js';
  *
  * @returns the file's value, not yet validated (see `parseCliConfig`).
  * @throws SslError `INVALID_ARGUMENT` (usage) when the file cannot be read; `INVALID_CONFIG` when
- *   it does not parse.
+ *   it does not parse, or when its aliases would expand to too many values (an alias bomb).
  * @example
  * ```ts
  * const raw = loadConfigFile('examples/configs/smoke.yaml'); // { method: 'ibot', ... }
@@ -44,5 +44,25 @@ export function loadConfigFile(path: string): unknown {
       details: { path, line: error.linePos?.[0]?.line, column: error.linePos?.[0]?.col },
     });
   }
-  return document.toJS() as unknown;
+  return valueOfDocument(document, path);
+}
+
+/** Alias references a config file may expand (the yaml library's default): a handful is plenty. */
+const MAX_ALIAS_COUNT = 100;
+
+/**
+ * The value of a parsed YAML document. The yaml library stops a document whose aliases expand
+ * too much (a "billion laughs" bomb) before building it; that is an invalid configuration.
+ */
+function valueOfDocument(document: Document.Parsed, path: string): unknown {
+  try {
+    return document.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) as unknown;
+  } catch (cause) {
+    throw new SslError(
+      'INVALID_CONFIG',
+      `${path}: its YAML aliases (*name) expand to too many values (more than ${MAX_ALIAS_COUNT} alias references, as in a ` +
+        `"billion laughs" document): ${(cause as Error).message}. Write the values out, or use fewer aliases.`,
+      { cause, details: { path, maxAliasCount: MAX_ALIAS_COUNT } },
+    );
+  }
 }
