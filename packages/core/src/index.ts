@@ -6,6 +6,9 @@ export {
   checkNumber,
   checkPositive,
   checkShape,
+  checkOptions,
+  checkNotDisposed,
+  MAX_TENSOR_ELEMENTS,
   type InvalidArgumentReport,
 } from './invariant.js';
 export { createRng, restoreRng, type Rng, type RngState } from './rng.js';

@@ -1,5 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { checkInteger, checkNumber, checkPositive, checkShape, invalidArgument, invariant } from './invariant.js';
+import * as tf from '@tensorflow/tfjs-core';
+import {
+  checkInteger,
+  checkNotDisposed,
+  checkNumber,
+  checkOptions,
+  checkPositive,
+  checkShape,
+  invalidArgument,
+  invariant,
+} from './invariant.js';
 import { SslError, isSslError } from './ssl-error.js';
 
 describe('errors and invariants', () => {
@@ -33,5 +43,31 @@ describe('errors and invariants', () => {
       'mask: expected shape [2, 4] ([batch, patches]), got [2, 3].',
     );
     expect(() => invariant(false, () => 'lazy message')).toThrow('lazy message');
+  });
+
+  it('checkOptions refuses null, arrays and primitives; undefined is {} only when the options are optional', () => {
+    const options = { a: 1 };
+    expect(checkOptions('f(options)', options)).toBe(options);
+    expect(checkOptions('f(options)', undefined, true)).toEqual({});
+    for (const bad of [null, [], 5, 'x', true]) {
+      expect(() => checkOptions('f(options)', bad as unknown as object, true)).toThrow(
+        `f(options): expected an options object (or nothing, for the defaults), got ${bad === null ? 'null' : Array.isArray(bad) ? '[]' : JSON.stringify(bad)}.`,
+      );
+    }
+    expect(() => checkOptions('f(options)', undefined)).toThrow('f(options): expected an options object, got undefined.');
+    expect(() => checkOptions('f(options)', null)).toThrow(expect.objectContaining({ name: 'SslError', code: 'INVALID_ARGUMENT' }));
+  });
+
+  it('checkNotDisposed refuses a disposed tensor or variable with DISPOSED, naming the argument and shape', () => {
+    const t = tf.zeros([2, 3]);
+    checkNotDisposed('f(x)', t);
+    checkNotDisposed('f(x)', undefined);
+    checkNotDisposed('f(x)', 3);
+    t.dispose();
+    expect(() => checkNotDisposed('f(x)', t)).toThrow('f(x): the tensor of shape [2, 3] was disposed before this call.');
+    expect(() => checkNotDisposed('f(x)', t)).toThrow(expect.objectContaining({ name: 'SslError', code: 'DISPOSED' }));
+    const v = tf.variable(tf.zeros([1]));
+    v.dispose();
+    expect(() => checkNotDisposed('f(v)', v)).toThrow(/f\(v\): the tensor of shape \[1\] was disposed/);
   });
 });

@@ -93,3 +93,51 @@ export function checkShape(
     );
   }
 }
+
+/**
+ * The most elements selfsup allocates for one tensor: 2^31 - 1, the int32 index range that
+ * TensorFlow.js kernels and typed-array indices stay within. Sizes above it are refused before
+ * anything is allocated.
+ */
+export const MAX_TENSOR_ELEMENTS = 2 ** 31 - 1;
+
+/**
+ * Checks the options argument of a factory or function: a plain object, not `null`, an array or a
+ * primitive. With `optional`, `undefined` stands for "all defaults" and gives `{}`.
+ *
+ * @example
+ * ```ts
+ * export function createVit(options: VitOptions = {}): Vit {
+ *   const o = checkOptions('createVit(options)', options, true);
+ * ```
+ */
+export function checkOptions<T extends object>(argument: string, value: T | null | undefined, optional = false): T {
+  if (value === undefined && optional) return {} as T;
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw invalidArgument({
+      argument,
+      expected: optional ? 'an options object (or nothing, for the defaults)' : 'an options object',
+      actual: value,
+      fix: 'Pass the options as one object, e.g. { ... }.',
+    });
+  }
+  return value;
+}
+
+/**
+ * Checks that a tensor argument (anything with `isDisposed`, such as a `tf.Tensor` or
+ * `tf.Variable`) was not disposed: a disposed tensor still has its shape, so shape checks pass and
+ * the first operation on it fails far from the call. Other values pass through unchanged.
+ *
+ * @throws SslError `DISPOSED` naming the argument and the tensor's shape.
+ */
+export function checkNotDisposed(argument: string, value: unknown): void {
+  if (value === null || typeof value !== 'object' || (value as { isDisposed?: unknown }).isDisposed !== true) return;
+  const shape = (value as { shape?: unknown }).shape;
+  throw new SslError(
+    'DISPOSED',
+    `${argument}: the tensor${Array.isArray(shape) ? ` of shape ${describeValue(shape)}` : ''} was disposed before this call. ` +
+      'Keep it alive until the call returns: dispose it afterwards, and do not return it out of a tf.tidy that already disposed it.',
+    { details: { argument } },
+  );
+}

@@ -89,6 +89,32 @@ describe('loadStateDict / exportStateDict', () => {
     m.dispose();
   });
 
+  it('says the element counts when a tensor has the right shape but too few or too many values', () => {
+    const m = tinyModule();
+    const dict = torchDict();
+    dict.set('fc.weight', { shape: [2, 3], data: new Float32Array(4) });
+    dict.set('fc.bias', { shape: [2], data: new Float32Array(3) });
+    expect(() => loadStateDict(m, dict)).toThrow(
+      'loadStateDict: 2 tensor(s) do not fit: "fc.weight": shape [2, 3] needs 6 values, got 4; "fc.bias": shape [2] needs 2 values, got 3. ' +
+        'A tensor whose values do not fill its shape is damaged',
+    );
+    expect(m.w.arraySync()).toEqual([[0, 0], [0, 0], [0, 0]]);
+    m.dispose();
+  });
+
+  it('refuses a state-dict value that is not a tensor, and null options, with SslErrors', () => {
+    const m = tinyModule();
+    const dict = torchDict() as Map<string, unknown>;
+    dict.set('fc.bias', null);
+    expect(() => loadStateDict(m, dict as ReturnType<typeof torchDict>)).toThrow(
+      expect.objectContaining({ code: 'STATE_DICT_MISMATCH', message: expect.stringContaining('"fc.bias": expected a { shape, data } tensor, got null') }),
+    );
+    expect(() => loadStateDict(m, torchDict(), null as never)).toThrow(
+      expect.objectContaining({ code: 'INVALID_ARGUMENT', message: expect.stringContaining('loadStateDict(options): expected an options object') }),
+    );
+    m.dispose();
+  });
+
   it('round-trips through safetensors', async () => {
     const m = tinyModule();
     loadStateDict(m, torchDict());

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { SslError } from './ssl-error.js';
+import { SslError, describeValue } from './ssl-error.js';
+import { checkOptions } from './invariant.js';
 import { sizeOf, transposeHost, type HostTensor } from './host-tensor.js';
 import type { Module, Parameter } from './module.js';
 import { readSafetensors, toFloat32, writeSafetensors, type WriteSafetensorsOptions } from './safetensors.js';
@@ -58,6 +59,12 @@ function torchShape(parameter: Parameter): readonly number[] {
   return parameter.torch ? parameter.torch.shape : parameter.variable.shape;
 }
 
+function isHostTensor(value: unknown): value is HostTensor {
+  if (value === null || typeof value !== 'object') return false;
+  const { shape, data } = value as Partial<HostTensor>;
+  return Array.isArray(shape) && data !== null && typeof data === 'object' && typeof data.length === 'number';
+}
+
 function sameShape(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((d, i) => d === b[i]);
 }
@@ -75,7 +82,7 @@ export function loadStateDict(
   stateDict: ReadonlyMap<string, HostTensor>,
   options: LoadStateDictOptions = {},
 ): LoadStateDictResult {
-  const { strict = true, prefix = '', rename = (k: string) => k } = options;
+  const { strict = true, prefix = '', rename = (k: string) => k } = checkOptions('loadStateDict(options)', options, true);
   const parameters = parametersOf(module);
   const byName = new Map(parameters.map((p) => [p.name, p]));
   const provided = new Map<string, HostTensor>();
@@ -86,19 +93,28 @@ export function loadStateDict(
   const missingKeys = parameters.filter((p) => !provided.has(p.name)).map((p) => p.name);
   const unexpectedKeys = [...provided.keys()].filter((k) => !byName.has(k));
   const shapeErrors: string[] = [];
+  let damaged = false;
   for (const [key, value] of provided) {
     const parameter = byName.get(key);
     if (!parameter) continue;
     const expected = torchShape(parameter);
-    if (!sameShape(expected, value.shape) || value.data.length !== sizeOf(expected)) {
+    if (!isHostTensor(value)) {
+      damaged = true;
+      shapeErrors.push(`"${prefix}${key}": expected a { shape, data } tensor, got ${describeValue(value)}`);
+    } else if (!sameShape(expected, value.shape)) {
       shapeErrors.push(`"${prefix}${key}": expected shape [${expected.join(', ')}], got [${value.shape.join(', ')}]`);
+    } else if (value.data.length !== sizeOf(expected)) {
+      damaged = true;
+      shapeErrors.push(`"${prefix}${key}": shape [${expected.join(', ')}] needs ${sizeOf(expected)} values, got ${value.data.length}`);
     }
   }
   if (shapeErrors.length > 0) {
     throw new SslError(
       'STATE_DICT_MISMATCH',
-      `loadStateDict: ${shapeErrors.length} tensor(s) have the wrong shape: ${shapeErrors.join('; ')}. ` +
-        'The checkpoint was made for a model of another size: build the model with the checkpoint\'s configuration.',
+      `loadStateDict: ${shapeErrors.length} tensor(s) do not fit: ${shapeErrors.join('; ')}. ` +
+        (damaged
+          ? 'A tensor whose values do not fill its shape is damaged: rebuild the state dict from the original file.'
+          : 'The checkpoint was made for a model of another size: build the model with the checkpoint\'s configuration.'),
       { details: { shapeErrors } },
     );
   }
