@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { gunzipSync } from 'node:zlib';
 import * as tf from '@tensorflow/tfjs-core';
 
 /** A tensor as the reference fixtures store it: flat row-major `data` of `shape`. */
@@ -9,29 +10,40 @@ export interface FixtureTensor {
   data: number[];
 }
 
+/** The repository's own copy of the reference fixtures (`fixtures/reference/`, gzip-compressed JSON). */
+export function bundledReferenceDir(): string {
+  return fileURLToPath(new URL('../../../fixtures/reference/', import.meta.url));
+}
+
 /**
- * The folder of reference fixtures: `$SELFSUP_REFERENCE_DIR` when set, else
- * `../shared/fixtures/reference` beside the repository.
+ * The folder of reference fixtures: `$SELFSUP_REFERENCE_DIR` when set, else the repository's own
+ * copy, `fixtures/reference/`. Nothing outside the repository is read unless the variable says so.
  */
 export function referenceDir(): string {
   const fromEnv = process.env.SELFSUP_REFERENCE_DIR;
-  if (fromEnv) return resolve(fromEnv);
-  const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
-  return resolve(repoRoot, '..', 'shared', 'fixtures', 'reference');
+  return fromEnv ? resolve(fromEnv) : bundledReferenceDir();
 }
 
 const cache = new Map<string, unknown>();
 
-/** Reads and parses one fixture file (`vit.json`, ...) from {@link referenceDir}. */
+/**
+ * Reads and parses one fixture (`vit.json`, ...) from {@link referenceDir}: the plain file when the
+ * folder has it, else its gzip-compressed copy (`vit.json.gz`), as the repository stores them.
+ */
 export function loadFixture<T = unknown>(file: string): T {
   const path = join(referenceDir(), file);
-  if (!cache.has(path)) {
-    if (!existsSync(path)) {
-      throw new Error(`reference fixture ${path} not found: set SELFSUP_REFERENCE_DIR to the folder holding the reference fixtures`);
-    }
-    cache.set(path, JSON.parse(readFileSync(path, 'utf8')));
-  }
+  if (!cache.has(path)) cache.set(path, JSON.parse(readFixtureText(path)));
   return cache.get(path) as T;
+}
+
+function readFixtureText(path: string): string {
+  if (existsSync(path)) return readFileSync(path, 'utf8');
+  if (existsSync(`${path}.gz`)) return gunzipSync(readFileSync(`${path}.gz`)).toString('utf8');
+  throw new Error(
+    `reference fixture ${path} (or ${path}.gz) not found: SELFSUP_REFERENCE_DIR is ` +
+      `${process.env.SELFSUP_REFERENCE_DIR ? `'${process.env.SELFSUP_REFERENCE_DIR}'` : 'unset, so the repository copy fixtures/reference/ is read'}; ` +
+      'point it at a folder of fixtures in the same format, or unset it.',
+  );
 }
 
 /** A fixture tensor as a tf tensor (float32 unless `dtype` says otherwise). The caller owns it. */

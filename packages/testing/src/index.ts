@@ -1,3 +1,3 @@
-export { referenceDir, loadFixture, fromFixture, imagesFromFixture, type FixtureTensor } from './fixtures.js';
+export { referenceDir, bundledReferenceDir, loadFixture, fromFixture, imagesFromFixture, type FixtureTensor } from './fixtures.js';
 export { expectClose, maxAbsDiff, type Tolerance } from './matchers.js';
 export { leakedTensors, expectNoLeaks, collectTensors } from './leaks.js';
