@@ -1,6 +1,9 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import { writeFileAtomic } from '@selfsup/train';
 import { exportBackbone } from './export-backbone.js';
+import { checkExportTarget } from './check-export-target.js';
+import { withFileSystemPath } from './file-system-error.js';
 import { openCheckpoint, pickBackbone } from './open-checkpoint.js';
 import { displayPath, type CliIo } from './cli-io.js';
 
@@ -17,11 +20,24 @@ export interface ExportOptions {
   readonly layerScaleNames?: 'timm' | 'dino';
   /** @defaultValue 'cpu' (nothing is computed) */
   readonly backend?: string;
+  /**
+   * Replace an existing `out` (never the checkpoint read, nor a file in a run's checkpoints folder).
+   * @defaultValue false
+   */
+  readonly force?: boolean;
 }
 
-/** `selfsup export`: a checkpoint's backbone as a timm-loadable safetensors file. */
+/**
+ * `selfsup export`: a checkpoint's backbone as a timm-loadable safetensors file. Where it writes is
+ * checked first (see {@link checkExportTarget}: never over the checkpoint read, never into a run's
+ * checkpoints folder, an existing file only with `force`), and the file is written atomically
+ * (a temporary file in the same folder, flushed, renamed over `out`).
+ */
 export async function runExport(options: ExportOptions, io: CliIo): Promise<{ path: string; metadata: Readonly<Record<string, string>> }> {
   const cwd = io.cwd ?? process.cwd();
+  const path = resolve(cwd, options.out);
+  const target = { force: options.force ?? false, show: (p: string) => displayPath(p, cwd) };
+  checkExportTarget(path, resolve(cwd, options.checkpoint), target);
   const opened = await openCheckpoint(options.checkpoint, { backend: options.backend ?? 'cpu', cwd });
   try {
     const { which, backbone } = pickBackbone(opened, options.which);
@@ -35,9 +51,11 @@ export async function runExport(options: ExportOptions, io: CliIo): Promise<{ pa
         selfsup_checkpoint: displayPath(opened.path, cwd),
       },
     });
-    const path = resolve(cwd, options.out);
+    checkExportTarget(path, opened.path, target); // again: the export took a while
     mkdirSync(dirname(path), { recursive: true });
-    writeFileSync(path, bytes);
+    await writeFileAtomic(path, bytes).catch((error: unknown) => {
+      throw withFileSystemPath(error, path);
+    });
     const parameters = [...stateDict.values()].reduce((sum, t) => sum + t.data.length, 0);
     io.stdout.write(
       `exported the ${which} backbone of ${displayPath(opened.path, cwd)} (step ${opened.metadata.step}): ${stateDict.size} tensors, ` +

@@ -14,6 +14,7 @@ import { runEvalKnn, runEvalLinear } from './eval-command.js';
 import { runExport } from './export-command.js';
 import { displayPath, processIo, type CliIo } from './cli-io.js';
 import { exitCodeOf, usageError } from './usage-error.js';
+import { describeFileSystemError, fileSystemErrorOf } from './file-system-error.js';
 
 const BACKENDS = ['auto', ...BACKEND_NAMES].join(', ');
 
@@ -92,7 +93,9 @@ timm model has it, timm_kwargs, img_size, patch_size, embed_dim, depth, num_head
 
 Flags:
   --checkpoint <file>        a checkpoint written by selfsup pretrain (required)
-  --out <file>               the safetensors file to write (required)
+  --out <file>               the safetensors file to write (required); never the checkpoint
+                             read nor a file in a run's checkpoints/ folder; written atomically
+  --force                    replace --out when it exists
   --which <backbone>         teacher (default when the method has one) or student
   --keep-mask-token          keep iBOT's masked_embed (timm has no such parameter)
   --layer-scale-names <n>    timm (ls1.gamma, default) or dino (gamma_1), for layer scale
@@ -257,6 +260,7 @@ async function exportCommand(args: string[], io: CliIo): Promise<number> {
       'keep-mask-token': { type: 'boolean' },
       'layer-scale-names': { type: 'string' },
       backend: { type: 'string' },
+      force: { type: 'boolean' },
     },
     'export',
   );
@@ -278,6 +282,7 @@ async function exportCommand(args: string[], io: CliIo): Promise<number> {
       keepMaskToken: values['keep-mask-token'] === true,
       ...(names !== undefined ? { layerScaleNames: names as 'timm' | 'dino' } : {}),
       ...(values.backend !== undefined ? { backend: values.backend as string } : {}),
+      force: values.force === true,
     },
     io,
   );
@@ -343,6 +348,13 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
         throw usageError(`selfsup: unknown command ${JSON.stringify(command)}; expected pretrain, eval, export or schema. Run \`selfsup --help\`.`);
     }
   } catch (error) {
+    const fileSystemError = isSslError(error) ? undefined : fileSystemErrorOf(error);
+    if (fileSystemError) {
+      const cwd = io.cwd ?? process.cwd();
+      io.stderr.write(`error (${fileSystemError.code}): ${describeFileSystemError(fileSystemError, (path) => displayPath(path, cwd))}\n`);
+      if (hasVerbose(argv) && error instanceof Error && error.stack) io.stderr.write(`${error.stack}\n`);
+      return 1;
+    }
     const code = exitCodeOf(error);
     const message = error instanceof Error ? error.message : String(error);
     const prefix = isSslError(error) ? `error (${error.code})` : 'error';
