@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { Parameter, Rng } from '@selfsup/core';
+import { checkOptions, type Parameter, type Rng } from '@selfsup/core';
 import { createLinear } from './linear.js';
 import { selfAttention } from './self-attention.js';
 
@@ -26,7 +26,7 @@ export interface Attention {
  * and projected. The fused `qkv` projection is laid out `[q heads | k heads | v heads]` as in timm.
  */
 export function createAttention(options: AttentionOptions): Attention {
-  const { prefix, dim, headCount, qkvBias = true, rng } = options;
+  const { prefix, dim, headCount, qkvBias = true, rng } = checkOptions('createAttention(options)', options);
   const qkv = createLinear({ prefix: `${prefix}.qkv`, inDim: dim, outDim: 3 * dim, bias: qkvBias, rng });
   const proj = createLinear({ prefix: `${prefix}.proj`, inDim: dim, outDim: dim, rng });
   return {

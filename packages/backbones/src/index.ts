@@ -1,5 +1,6 @@
 export { createVit, type Vit, type VitOptions } from './vit.js';
 export { VIT_PRESETS, type VitPreset, type VitPresetName } from './vit-presets.js';
+export { VIT_MAX_PARAMETERS, vitParameterCount, type VitSizes } from './vit-parameter-count.js';
 export { createLinear, linear, type Linear, type LinearOptions } from './linear.js';
 export { createLayerNorm, layerNorm, type LayerNorm, type LayerNormOptions } from './layer-norm.js';
 export { gelu } from './gelu.js';

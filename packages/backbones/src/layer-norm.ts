@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { Parameter } from '@selfsup/core';
+import { MAX_TENSOR_ELEMENTS, checkInteger, checkOptions, type Parameter } from '@selfsup/core';
 import { makeVariable } from './init.js';
 import { customOp } from './custom-op.js';
 
@@ -68,7 +68,8 @@ export interface LayerNorm {
 
 /** Creates a {@link LayerNorm} (weight 1, bias 0). */
 export function createLayerNorm(options: LayerNormOptions): LayerNorm {
-  const { prefix, dim, eps = 1e-6 } = options;
+  const { prefix, dim, eps = 1e-6 } = checkOptions('createLayerNorm(options)', options);
+  checkInteger(`createLayerNorm(options.dim) of ${prefix}`, dim, 1, MAX_TENSOR_ELEMENTS);
   const weight = makeVariable([dim], 1);
   const bias = makeVariable([dim], 0);
   return {

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { Parameter, Rng } from '@selfsup/core';
+import { MAX_TENSOR_ELEMENTS, checkInteger, checkOptions, invalidArgument, type Parameter, type Rng } from '@selfsup/core';
 import { makeVariable, truncatedNormal } from './init.js';
 import { customOp } from './custom-op.js';
 
@@ -65,7 +65,17 @@ export interface Linear {
 
 /** Creates a {@link Linear} layer initialised as timm's ViT does (truncated normal weights, zero bias). */
 export function createLinear(options: LinearOptions): Linear {
-  const { prefix, inDim, outDim, bias = true, rng, initStd = 0.02 } = options;
+  const { prefix, inDim, outDim, bias = true, rng, initStd = 0.02 } = checkOptions('createLinear(options)', options);
+  checkInteger(`createLinear(options.inDim) of ${prefix}`, inDim, 1);
+  checkInteger(`createLinear(options.outDim) of ${prefix}`, outDim, 1);
+  if (inDim * outDim > MAX_TENSOR_ELEMENTS) {
+    throw invalidArgument({
+      argument: `createLinear(options) of ${prefix}`,
+      expected: `a weight of at most ${MAX_TENSOR_ELEMENTS} elements (inDim * outDim)`,
+      actual: `${inDim} * ${outDim}`,
+      fix: 'Use smaller dimensions.',
+    });
+  }
   const weight = makeVariable([inDim, outDim], truncatedNormal(rng, inDim * outDim, initStd));
   const b = bias ? makeVariable([outDim], 0) : undefined;
   return {

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { Parameter, Rng } from '@selfsup/core';
+import { checkOptions, type Parameter, type Rng } from '@selfsup/core';
 import { createLinear } from './linear.js';
 import { gelu } from './gelu.js';
 
@@ -21,7 +21,7 @@ export interface Mlp {
 
 /** Creates the two-layer GELU MLP of a ViT block. */
 export function createMlp(options: MlpOptions): Mlp {
-  const { prefix, dim, hiddenDim, rng } = options;
+  const { prefix, dim, hiddenDim, rng } = checkOptions('createMlp(options)', options);
   const fc1 = createLinear({ prefix: `${prefix}.fc1`, inDim: dim, outDim: hiddenDim, rng });
   const fc2 = createLinear({ prefix: `${prefix}.fc2`, inDim: hiddenDim, outDim: dim, rng });
   return {

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { SslError, type Parameter, type Rng } from '@selfsup/core';
+import { SslError, checkOptions, type Parameter, type Rng } from '@selfsup/core';
 import { createAttention } from './attention.js';
 import { createLayerNorm } from './layer-norm.js';
 import { createMlp } from './mlp.js';
@@ -62,7 +62,7 @@ export function dropPath(branch: tf.Tensor3D, probability: number, rng: Rng): tf
 /** Creates a ViT block with PyTorch (timm/iBOT) parameter names. */
 export function createTransformerBlock(options: TransformerBlockOptions): TransformerBlock {
   const { prefix, dim, headCount, mlpRatio = 4, qkvBias = true, layerNormEps = 1e-6, dropPath: dropRate = 0, layerScaleInit = 0, rng } =
-    options;
+    checkOptions('createTransformerBlock(options)', options);
   const norm1 = createLayerNorm({ prefix: `${prefix}.norm1`, dim, eps: layerNormEps });
   const attn = createAttention({ prefix: `${prefix}.attn`, dim, headCount, qkvBias, rng });
   const norm2 = createLayerNorm({ prefix: `${prefix}.norm2`, dim, eps: layerNormEps });

@@ -11,6 +11,12 @@ import {
 import { expectClose, expectNoLeaks } from '@selfsup/testing';
 import { createVit } from './vit.js';
 import { VIT_PRESETS } from './vit-presets.js';
+import { VIT_MAX_PARAMETERS, vitParameterCount } from './vit-parameter-count.js';
+import { createLinear } from './linear.js';
+import { createLayerNorm } from './layer-norm.js';
+import { createAttention } from './attention.js';
+import { createMlp } from './mlp.js';
+import { createTransformerBlock } from './transformer-block.js';
 
 const tiny = { imageSize: 16, patchSize: 4, embedDim: 16, depth: 2, headCount: 2 } as const;
 
@@ -155,6 +161,104 @@ describe('createVit', () => {
     }
     vit.dispose();
     expect(() => vit.encode(x)).toThrow(/disposed/);
+  });
+
+  it('refuses null, an array or a number as options, and inherited names as presets, with SslErrors', () => {
+    for (const options of [null, [], 5, 'tiny']) {
+      expect(() => createVit(options as never)).toThrow(
+        expect.objectContaining({ name: 'SslError', code: 'INVALID_ARGUMENT', message: expect.stringMatching(/^createVit\(options\): expected an options object/) }),
+      );
+    }
+    for (const preset of ['constructor', 'toString', '__proto__', 'hasOwnProperty']) {
+      expect(() => createVit({ ...tiny, preset: preset as never })).toThrow(
+        expect.objectContaining({ code: 'INVALID_ARGUMENT', message: expect.stringContaining('createVit(options.preset): expected one of tiny, small, base, large') }),
+      );
+    }
+  });
+
+  it('refuses sizes over VIT_MAX_PARAMETERS before allocating anything', () => {
+    const before = tf.memory().numTensors;
+    const huge = [
+      { ...tiny, embedDim: 2 ** 31, headCount: 1 },
+      { ...tiny, embedDim: 2 ** 16, headCount: 1 }, // 12 * 2^32 weights in qkv and proj alone
+      { ...tiny, depth: 10 ** 7 },
+      { ...tiny, imageSize: 2 ** 20, patchSize: 1 }, // 2^40 position embeddings per channel
+      { ...tiny, mlpRatio: 1e12 },
+    ];
+    for (const options of huge) {
+      expect(() => createVit(options)).toThrow(
+        expect.objectContaining({
+          code: 'INVALID_ARGUMENT',
+          message: expect.stringMatching(new RegExp(`^createVit\\(options\\): expected at most ${VIT_MAX_PARAMETERS} parameters`)),
+        }),
+      );
+    }
+    expect(tf.memory().numTensors).toBe(before);
+    expect(VIT_MAX_PARAMETERS).toBe(2 ** 31 - 1);
+  });
+
+  it('counts its parameters without allocating them: vitParameterCount matches parameters()', () => {
+    const configs = [
+      tiny,
+      { ...tiny, maskToken: false, qkvBias: false },
+      { ...tiny, layerScaleInit: 0.1, mlpRatio: 2.5, inChannels: 1 },
+      { ...tiny, imageSize: [8, 8] as const, depth: 0 },
+    ];
+    for (const options of configs) {
+      const vit = createVit(options);
+      const actual = vit.parameters().reduce((sum, p) => sum + p.variable.size, 0);
+      expect(vitParameterCount(vit.config)).toBe(actual);
+      vit.dispose();
+    }
+    // ViT-S/16 at 224 (D = 384, N = 196, patch 768 values, MLP 1536), by hand:
+    // embeddings 384 * (1 + 197 + 1 + 768 + 1) = 371,712 (cls, pos, masked_embed, proj weight, proj bias)
+    // block 4 * 384 + (384 * 1152 + 1152 + 384 * 384 + 384) + (2 * 384 * 1536 + 1536 + 384) = 1,774,464
+    // total 371,712 + 12 * 1,774,464 + 768 = 21,666,048 (timm's 22,050,664 with its 1000-class head, without masked_embed)
+    expect(
+      vitParameterCount({ imageSize: [224, 224], patchSize: 16, inChannels: 3, embedDim: 384, depth: 12, mlpRatio: 4, qkvBias: true, layerScaleInit: 0, maskToken: true }),
+    ).toBe(21_666_048);
+  });
+
+  it('refuses disposed images, masks and indices in encode with DISPOSED', () => {
+    const vit = createVit(tiny);
+    const x = images(2, 16, 3);
+    const disposedImages = images(2, 16, 3);
+    disposedImages.dispose();
+    expect(() => vit.encode(disposedImages)).toThrow(
+      expect.objectContaining({ code: 'DISPOSED', message: expect.stringContaining('vit.encode(images): the tensor of shape [2, 16, 16, 3] was disposed') }),
+    );
+    const mask = tf.zeros([2, 16]) as tf.Tensor2D;
+    mask.dispose();
+    expect(() => vit.encode(x, { tokenMask: mask })).toThrow(expect.objectContaining({ code: 'DISPOSED' }));
+    const keep = tf.zeros([2, 4], 'int32') as tf.Tensor2D;
+    keep.dispose();
+    expect(() => vit.encode(x, { keepIndices: keep })).toThrow(expect.objectContaining({ code: 'DISPOSED' }));
+    expect(() => vit.encode(x, null as never)).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
+    x.dispose();
+    vit.dispose();
+  });
+
+  it('the layer factories refuse missing options and oversized weights with SslErrors', () => {
+    const rng = createRng(0);
+    const factories: [string, (o: never) => unknown][] = [
+      ['createLinear', createLinear],
+      ['createLayerNorm', createLayerNorm],
+      ['createAttention', createAttention],
+      ['createMlp', createMlp],
+      ['createTransformerBlock', createTransformerBlock],
+    ];
+    for (const [name, create] of factories) {
+      for (const options of [null, undefined]) {
+        expect(() => create(options as never)).toThrow(
+          expect.objectContaining({ code: 'INVALID_ARGUMENT', message: expect.stringContaining(`${name}(options): expected an options object`) }),
+        );
+      }
+    }
+    expect(() => createLinear({ prefix: 'fc', inDim: 2 ** 20, outDim: 2 ** 20, rng })).toThrow(
+      expect.objectContaining({ code: 'INVALID_ARGUMENT', message: expect.stringContaining('createLinear(options) of fc: expected a weight of at most 2147483647 elements') }),
+    );
+    expect(() => createLinear({ prefix: 'fc', inDim: 0, outDim: 2, rng })).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
+    expect(() => createLayerNorm({ prefix: 'norm', dim: 2 ** 40 })).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
   });
 
   it('names the key, the expected and the actual shape of a mis-shaped or missing tensor', async () => {

@@ -2,7 +2,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import {
   SslError,
   checkInteger,
+  checkNotDisposed,
   checkNumber,
+  checkOptions,
   checkShape,
   createRng,
   invalidArgument,
@@ -17,6 +19,7 @@ import { createTransformerBlock, type TransformerBlock } from './transformer-blo
 import { makeVariable, truncatedNormal, uniformValues } from './init.js';
 import { resamplePositionEmbedding } from './position-embedding.js';
 import { VIT_PRESETS, type VitPresetName } from './vit-presets.js';
+import { VIT_MAX_PARAMETERS, vitParameterCount } from './vit-parameter-count.js';
 
 /** Options of {@link createVit}. Sizes default to the preset's, and the preset to `small`. */
 export interface VitOptions {
@@ -109,8 +112,9 @@ function resolveImageSize(value: VitOptions['imageSize']): [number, number] {
  * ```
  */
 export function createVit(options: VitOptions = {}): Vit {
+  options = checkOptions('createVit(options)', options, true);
   const preset = options.preset ?? 'small';
-  if (!(preset in VIT_PRESETS)) {
+  if (typeof preset !== 'string' || !Object.hasOwn(VIT_PRESETS, preset)) {
     throw invalidArgument({ argument: 'createVit(options.preset)', expected: `one of ${Object.keys(VIT_PRESETS).join(', ')}`, actual: preset });
   }
   const base = VIT_PRESETS[preset];
@@ -155,6 +159,26 @@ export function createVit(options: VitOptions = {}): Vit {
       `createVit(options.imageSize): position embeddings are stored on a square grid (as the official code), got ${gridHeight}x${gridWidth} patches. ` +
         'Configure a square imageSize; non-square inputs are still accepted by encode (the embeddings are resampled).',
     );
+  }
+  const parameterCount = vitParameterCount({
+    imageSize: [imageHeight, imageWidth],
+    patchSize,
+    inChannels,
+    embedDim,
+    depth,
+    mlpRatio,
+    qkvBias,
+    layerScaleInit,
+    maskToken,
+  });
+  if (!(parameterCount <= VIT_MAX_PARAMETERS)) {
+    throw invalidArgument({
+      argument: 'createVit(options)',
+      expected: `at most ${VIT_MAX_PARAMETERS} parameters (VIT_MAX_PARAMETERS)`,
+      actual: `${parameterCount.toExponential(3)} parameters for embedDim ${embedDim}, depth ${depth}, mlpRatio ${mlpRatio}, ` +
+        `imageSize ${imageHeight}x${imageWidth}, patchSize ${patchSize}, inChannels ${inChannels}`,
+      fix: 'Use smaller sizes, e.g. a preset (tiny, small, base, large).',
+    });
   }
   const patchCount = gridHeight * gridWidth;
   const rng = createRng(options.seed ?? 0);
@@ -204,6 +228,7 @@ export function createVit(options: VitOptions = {}): Vit {
 
   function checkImages(images: tf.Tensor4D): [number, number, number] {
     if (disposed) throw new SslError('DISPOSED', 'vit.encode: this ViT was disposed; create a new one.');
+    checkNotDisposed('vit.encode(images)', images);
     if (!(images instanceof tf.Tensor) || images.rank !== 4) {
       throw invalidArgument({
         argument: 'vit.encode(images)',
@@ -242,7 +267,9 @@ export function createVit(options: VitOptions = {}): Vit {
 
   function encode(images: tf.Tensor4D, encodeOptions: EncodeOptions = {}): BackboneFeatures {
     const [batch, h, w] = checkImages(images);
-    const { tokenMask, keepIndices, training = false, rng: callRng } = encodeOptions;
+    const { tokenMask, keepIndices, training = false, rng: callRng } = checkOptions('vit.encode(options)', encodeOptions, true);
+    checkNotDisposed('vit.encode(options.tokenMask)', tokenMask);
+    checkNotDisposed('vit.encode(options.keepIndices)', keepIndices);
     const n = h * w;
     if (tokenMask && keepIndices) {
       throw new SslError(
