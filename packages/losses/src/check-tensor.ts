@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { invalidArgument } from '@selfsup/core';
+import { checkNotDisposed, invalidArgument } from '@selfsup/core';
 
 /** Describes a tensor (or anything else) for an error message. */
 export function describeTensor(value: unknown): string {
@@ -7,8 +7,9 @@ export function describeTensor(value: unknown): string {
 }
 
 /**
- * Checks that `value` is a tensor of rank `rank` whose sizes match `expected` (`null` matches any
- * size); `meaning` spells the expected shape out for the message, e.g. `[batch, patches, dim]`.
+ * Checks that `value` is a live (not disposed) tensor of rank `rank` whose sizes match `expected`
+ * (`null` matches any size); `meaning` spells the expected shape out for the message, e.g.
+ * `[batch, patches, dim]`.
  */
 export function checkTensor<T extends tf.Tensor>(
   argument: string,
@@ -17,6 +18,7 @@ export function checkTensor<T extends tf.Tensor>(
   meaning: string,
   fix?: string,
 ): T {
+  checkNotDisposed(argument, value);
   const ok =
     value instanceof tf.Tensor &&
     value.rank === expected.length &&

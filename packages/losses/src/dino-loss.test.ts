@@ -54,4 +54,16 @@ describe('dinoLoss', () => {
     await expectNoLeaks(() => dinoLoss({ studentGlobal: g, studentLocal: l, teacherTargets: t, globalCropCount: 2 }));
     tf.dispose([g, l, t]);
   });
+
+  it('refuses a disposed input tensor with DISPOSED, and null inputs, instead of a TypeError', () => {
+    for (const key of ['studentGlobal', 'studentLocal', 'teacherTargets'] as const) {
+      const inputs = { studentGlobal: studentGlobal(), studentLocal: studentLocal(), teacherTargets: targets(), globalCropCount: 2 };
+      inputs[key].dispose();
+      expect(() => dinoLoss(inputs)).toThrow(
+        expect.objectContaining({ name: 'SslError', code: 'DISPOSED', message: expect.stringContaining(`dinoLoss(inputs.${key}): the tensor of shape`) }),
+      );
+      tf.dispose(Object.values(inputs).filter((v) => v instanceof tf.Tensor && !v.isDisposed));
+    }
+    expect(() => dinoLoss(null as never)).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT', message: expect.stringContaining('dinoLoss(inputs): expected an options object') }));
+  });
 });

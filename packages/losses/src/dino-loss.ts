@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { checkInteger, checkPositive, invalidArgument } from '@selfsup/core';
+import { checkInteger, checkOptions, checkPositive, invalidArgument } from '@selfsup/core';
 import { checkTensor, describeTensor } from './check-tensor.js';
 
 /** Inputs of {@link dinoLoss}. */
@@ -32,6 +32,15 @@ export interface CropLayout {
   readonly localCrops: number;
 }
 
+/** The names of the three tensors of DINO-style inputs, for error messages. */
+export interface CropLayoutNames {
+  readonly global: string;
+  readonly local: string;
+  readonly targets: string;
+}
+
+const DINO_NAMES: CropLayoutNames = { global: 'studentGlobal', local: 'studentLocal', targets: 'teacherTargets' };
+
 /** Checks the crop layout of DINO-style inputs and returns the batch and crop counts. */
 export function checkCropLayout(
   where: string,
@@ -39,13 +48,14 @@ export function checkCropLayout(
   studentLocal: unknown,
   teacherTargets: unknown,
   globalCropCount: number,
+  names: CropLayoutNames = DINO_NAMES,
 ): CropLayout {
   const globalCrops = checkInteger(`${where}(inputs.globalCropCount)`, globalCropCount, 1);
-  const global = checkTensor<tf.Tensor2D>(`${where}(inputs.studentGlobal)`, studentGlobal, [null, null], '[globalCrops * batch, dim]');
+  const global = checkTensor<tf.Tensor2D>(`${where}(inputs.${names.global})`, studentGlobal, [null, null], '[globalCrops * batch, dim]');
   const [rows, dim] = global.shape;
   if (rows % globalCrops !== 0 || rows === 0) {
     throw invalidArgument({
-      argument: `${where}(inputs.studentGlobal)`,
+      argument: `${where}(inputs.${names.global})`,
       expected: `a positive multiple of globalCropCount (${globalCrops}) rows`,
       actual: describeTensor(global),
       code: 'SHAPE_MISMATCH',
@@ -53,13 +63,13 @@ export function checkCropLayout(
     });
   }
   const batch = rows / globalCrops;
-  checkTensor(`${where}(inputs.teacherTargets)`, teacherTargets, [rows, dim], `[${rows}, ${dim}] (the teacher's targets for the same global crops as studentGlobal)`);
+  checkTensor(`${where}(inputs.${names.targets})`, teacherTargets, [rows, dim], `[${rows}, ${dim}] (the teacher's targets for the same global crops as ${names.global})`);
   let localCrops = 0;
   if (studentLocal !== undefined) {
-    const local = checkTensor<tf.Tensor2D>(`${where}(inputs.studentLocal)`, studentLocal, [null, dim], `[localCrops * ${batch}, ${dim}]`);
+    const local = checkTensor<tf.Tensor2D>(`${where}(inputs.${names.local})`, studentLocal, [null, dim], `[localCrops * ${batch}, ${dim}]`);
     if (local.shape[0] % batch !== 0) {
       throw invalidArgument({
-        argument: `${where}(inputs.studentLocal)`,
+        argument: `${where}(inputs.${names.local})`,
         expected: `a multiple of the batch (${batch} images = ${rows} global rows / ${globalCrops} crops) rows`,
         actual: describeTensor(local),
         code: 'SHAPE_MISMATCH',
@@ -103,6 +113,7 @@ export function checkCropLayout(
  * ```
  */
 export function dinoLoss(inputs: DinoLossInputs): tf.Scalar {
+  checkOptions('dinoLoss(inputs)', inputs);
   const { studentGlobal, studentLocal, teacherTargets: targets } = inputs;
   const studentTemperature = checkPositive('dinoLoss(inputs.studentTemperature)', inputs.studentTemperature ?? 0.1);
   const layout = checkCropLayout('dinoLoss', studentGlobal, studentLocal, targets, inputs.globalCropCount);

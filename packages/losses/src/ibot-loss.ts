@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { checkNumber, checkPositive } from '@selfsup/core';
+import { checkNumber, checkOptions, checkPositive } from '@selfsup/core';
 import { checkCropLayout, crossViewLoss } from './dino-loss.js';
 import { maskedPatchLoss } from './ibot-patch-loss.js';
 import { checkTensor } from './check-tensor.js';
@@ -82,10 +82,15 @@ export interface IbotLossTerms {
  * from the teacher before it, and the centres are updated after it.
  */
 export function ibotLoss(inputs: IbotLossInputs): IbotLossTerms {
+  checkOptions('ibotLoss(inputs)', inputs);
   const studentTemperature = checkPositive('ibotLoss(inputs.studentTemperature)', inputs.studentTemperature ?? 0.1);
   const classWeight = checkNumber('ibotLoss(inputs.classWeight)', inputs.classWeight ?? 1);
   const patchWeight = checkNumber('ibotLoss(inputs.patchWeight)', inputs.patchWeight ?? 1);
-  const layout = checkCropLayout('ibotLoss', inputs.studentClass, inputs.studentLocalClass, inputs.teacherClassTargets, inputs.globalCropCount);
+  const layout = checkCropLayout('ibotLoss', inputs.studentClass, inputs.studentLocalClass, inputs.teacherClassTargets, inputs.globalCropCount, {
+    global: 'studentClass',
+    local: 'studentLocalClass',
+    targets: 'teacherClassTargets',
+  });
   const rows = inputs.studentClass.shape[0];
   const student = checkTensor<tf.Tensor3D>('ibotLoss(inputs.studentPatch)', inputs.studentPatch, [rows, null, null], `[${rows}, patches, patchDim] (one row per row of studentClass)`);
   const [, patches, patchDim] = student.shape;

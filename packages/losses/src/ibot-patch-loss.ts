@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { checkPositive } from '@selfsup/core';
+import { checkOptions, checkPositive } from '@selfsup/core';
 import { checkTensor } from './check-tensor.js';
 import { maskRows, type TokenMaskInput } from './token-mask.js';
 
@@ -39,6 +39,7 @@ export interface IbotPatchLossInputs {
  * ```
  */
 export function ibotPatchLoss(inputs: IbotPatchLossInputs): tf.Scalar {
+  checkOptions('ibotPatchLoss(inputs)', inputs);
   const studentTemperature = checkPositive('ibotPatchLoss(inputs.studentTemperature)', inputs.studentTemperature ?? 0.1);
   const student = checkTensor<tf.Tensor3D>('ibotPatchLoss(inputs.studentPatch)', inputs.studentPatch, [null, null, null], '[images, patches, dim]');
   const [images, patches, dim] = student.shape;

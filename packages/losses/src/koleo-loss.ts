@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { checkPositive, invalidArgument } from '@selfsup/core';
+import { checkOptions, checkPositive, invalidArgument } from '@selfsup/core';
 import { checkTensor, describeTensor } from './check-tensor.js';
 
 /** Options of {@link koleoLoss}. */
@@ -32,6 +32,7 @@ export interface KoleoLossOptions {
  * ```
  */
 export function koleoLoss(features: tf.Tensor2D, options: KoleoLossOptions = {}): tf.Scalar {
+  options = checkOptions('koleoLoss(options)', options, true);
   const eps = checkPositive('koleoLoss(options.eps)', options.eps ?? 1e-8);
   checkTensor('koleoLoss(features)', features, [null, null], '[batch, dim]');
   const batch = features.shape[0];

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { checkInteger, invalidArgument } from '@selfsup/core';
+import { checkInteger, checkNotDisposed, checkOptions, invalidArgument } from '@selfsup/core';
 import { checkTensor, describeTensor } from './check-tensor.js';
 import { patchify } from './patchify.js';
 import { maskRows } from './token-mask.js';
@@ -42,8 +42,10 @@ export interface MaeLossInputs {
  * ```
  */
 export function maeLoss(inputs: MaeLossInputs): tf.Scalar {
+  checkOptions('maeLoss(inputs)', inputs);
   const patchSize = checkInteger('maeLoss(inputs.patchSize)', inputs.patchSize, 1);
   const images = inputs.images;
+  checkNotDisposed('maeLoss(inputs.images)', images);
   if (!(images instanceof tf.Tensor) || images.rank !== 4 || images.shape[1] % patchSize !== 0 || images.shape[2] % patchSize !== 0) {
     throw invalidArgument({
       argument: 'maeLoss(inputs.images)',

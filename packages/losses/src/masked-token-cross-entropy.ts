@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { invalidArgument } from '@selfsup/core';
+import { checkOptions, invalidArgument } from '@selfsup/core';
 import { checkTensor, describeTensor } from './check-tensor.js';
 import { maskRows, type TokenMaskInput } from './token-mask.js';
 
@@ -30,6 +30,7 @@ export interface MaskedTokenCrossEntropyInputs {
  * ```
  */
 export function maskedTokenCrossEntropy(inputs: MaskedTokenCrossEntropyInputs): tf.Scalar {
+  checkOptions('maskedTokenCrossEntropy(inputs)', inputs);
   const logits = checkTensor<tf.Tensor3D>('maskedTokenCrossEntropy(inputs.logits)', inputs.logits, [null, null, null], '[batch, patches, vocabulary]');
   const [batch, patches, vocabulary] = logits.shape;
   const targets = checkTensor<tf.Tensor2D>('maskedTokenCrossEntropy(inputs.targets)', inputs.targets, [batch, patches], `int32 [${batch}, ${patches}] (one token per patch)`);

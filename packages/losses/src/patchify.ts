@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { checkInteger, invalidArgument } from '@selfsup/core';
+import { checkInteger, checkNotDisposed, invalidArgument } from '@selfsup/core';
 import { describeTensor } from './check-tensor.js';
 
 /**
@@ -17,6 +17,7 @@ import { describeTensor } from './check-tensor.js';
  */
 export function patchify(images: tf.Tensor4D, patchSize: number): tf.Tensor3D {
   checkInteger('patchify(patchSize)', patchSize, 1);
+  checkNotDisposed('patchify(images)', images);
   if (!(images instanceof tf.Tensor) || images.rank !== 4 || images.shape[1] % patchSize !== 0 || images.shape[2] % patchSize !== 0) {
     throw invalidArgument({
       argument: 'patchify(images)',
@@ -50,6 +51,7 @@ export function patchify(images: tf.Tensor4D, patchSize: number): tf.Tensor3D {
  */
 export function unpatchify(patches: tf.Tensor3D, patchSize: number, gridSize?: readonly [number, number]): tf.Tensor4D {
   checkInteger('unpatchify(patchSize)', patchSize, 1);
+  checkNotDisposed('unpatchify(patches)', patches);
   if (!(patches instanceof tf.Tensor) || patches.rank !== 3 || patches.shape[2] % (patchSize * patchSize) !== 0) {
     throw invalidArgument({
       argument: 'unpatchify(patches)',

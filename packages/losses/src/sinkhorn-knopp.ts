@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { checkInteger, checkPositive } from '@selfsup/core';
+import { checkInteger, checkOptions, checkPositive } from '@selfsup/core';
 import { checkTensor } from './check-tensor.js';
 
 /** Options of {@link sinkhornKnopp}. */
@@ -33,6 +33,7 @@ export interface SinkhornKnoppOptions {
  * ```
  */
 export function sinkhornKnopp(teacherLogits: tf.Tensor2D, options: SinkhornKnoppOptions): tf.Tensor2D {
+  checkOptions('sinkhornKnopp(options)', options);
   const temperature = checkPositive('sinkhornKnopp(options.temperature)', options.temperature);
   const iterations = checkInteger('sinkhornKnopp(options.iterations)', options.iterations ?? 3, 0);
   checkTensor('sinkhornKnopp(teacherLogits)', teacherLogits, [null, null], '[samples, prototypes]');

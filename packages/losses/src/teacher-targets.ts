@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { checkPositive, invalidArgument } from '@selfsup/core';
+import { checkNotDisposed, checkOptions, checkPositive, invalidArgument } from '@selfsup/core';
 import { describeTensor } from './check-tensor.js';
 
 /** Options of {@link teacherTargets}. */
@@ -35,7 +35,10 @@ export interface TeacherTargetsOptions {
  * ```
  */
 export function teacherTargets(teacherLogits: tf.Tensor, options: TeacherTargetsOptions): tf.Tensor {
+  checkOptions('teacherTargets(options)', options);
   const temperature = checkPositive('teacherTargets(options.temperature)', options.temperature);
+  checkNotDisposed('teacherTargets(teacherLogits)', teacherLogits);
+  checkNotDisposed('teacherTargets(options.center)', options.center);
   if (!(teacherLogits instanceof tf.Tensor) || teacherLogits.rank < 1) {
     throw invalidArgument({ argument: 'teacherTargets(teacherLogits)', expected: 'a tensor [..., dim]', actual: describeTensor(teacherLogits), code: 'SHAPE_MISMATCH' });
   }

@@ -1,4 +1,4 @@
-import { checkInteger, checkPositive, invalidArgument, type Schedule } from '@selfsup/core';
+import { checkInteger, checkOptions, checkPositive, invalidArgument, type Schedule } from '@selfsup/core';
 
 /** Options of {@link teacherTemperatureSchedule}. Values are DINO/iBOT's defaults where they have one. */
 export interface TeacherTemperatureScheduleOptions {
@@ -47,6 +47,7 @@ function linspace(start: number, stop: number, count: number): number[] {
  */
 export function teacherTemperatureSchedule(options: TeacherTemperatureScheduleOptions): Schedule & { readonly values: readonly number[] } {
   const where = 'teacherTemperatureSchedule';
+  checkOptions(`${where}(options)`, options);
   const warmupTemperature = checkPositive(`${where}(options.warmupTemperature)`, options.warmupTemperature ?? 0.04);
   const temperature = checkPositive(`${where}(options.temperature)`, options.temperature);
   const warmupEpochs = checkInteger(`${where}(options.warmupEpochs)`, options.warmupEpochs, 0);

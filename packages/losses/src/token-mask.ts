@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { invalidArgument } from '@selfsup/core';
+import { checkNotDisposed, invalidArgument } from '@selfsup/core';
 import { describeTensor } from './check-tensor.js';
 
 /**
@@ -27,6 +27,7 @@ export function maskRows(
   let total = 0;
   parts.forEach((part, index) => {
     const name = Array.isArray(masks) ? `${argument}[${index}]` : argument;
+    checkNotDisposed(name, part);
     const ok = part instanceof tf.Tensor && (part.rank === 2 || part.rank === 3);
     const size = ok ? part.shape.slice(1).reduce((a, b) => a * b, 1) : -1;
     const gridOk = !ok || part.rank === 2 || !grid || (part.shape[1] === grid[0] && part.shape[2] === grid[1]);
