@@ -21,6 +21,15 @@ import {
   maeConfigSchema,
   type Pretraining,
 } from '@selfsup/ibot';
+import {
+  beitTokenizerProblems,
+  cropProblems,
+  maeDecoderProblems,
+  maeMaskingProblems,
+  maskRatioProblems,
+  vitProblems,
+  type ConfigProblem,
+} from './config-problems.js';
 
 /** What the images given to a method's backbone look like, read from its configuration. */
 export interface MethodInput {
@@ -80,6 +89,13 @@ export interface MethodDefinition<Schema extends z.ZodObject = z.ZodObject> {
   readonly lossParts?: readonly string[];
   /** Named configurations of the method's keys (`fashion-mnist-reference`), shown by `--help`. */
   readonly presets?: Readonly<Record<string, unknown>>;
+  /**
+   * The rules between keys that the schema cannot express (every crop a multiple of the patch
+   * size, ...), checked on a validated configuration before anything is created or computed: one
+   * {@link ConfigProblem} per broken rule, none when the configuration can run.
+   * @defaultValue no rules
+   */
+  check?(config: z.output<Schema>): ConfigProblem[];
 }
 
 const registry = new Map<string, MethodDefinition>();
@@ -162,6 +178,22 @@ export function inputOf(method: MethodDefinition, config: unknown): MethodInput 
   return method.input ? method.input(config as never) : methodInputOf(config);
 }
 
+/** The crop rules of the multi-crop methods (iBOT, DINO, DINOv2-style): global and local crops. */
+function multiCropProblems(config: {
+  backbone: Parameters<typeof vitProblems>[0];
+  augmentation: { globalSize: number; globalCrops: number; localSize: number; localCrops: number; mean: number[]; std: number[] };
+}): ConfigProblem[] {
+  const a = config.augmentation;
+  return cropProblems(
+    config.backbone,
+    [
+      ['augmentation.globalSize', a.globalSize, a.globalCrops],
+      ['augmentation.localSize', a.localSize, a.localCrops],
+    ],
+    a,
+  );
+}
+
 registerMethod({
   name: 'ibot',
   title: 'iBOT',
@@ -171,6 +203,7 @@ registerMethod({
   featureToken: 'class',
   lossParts: ['cls', 'patch'],
   presets: { 'fashion-mnist-reference': IBOT_FASHION_MNIST_REFERENCE },
+  check: (config) => [...vitProblems(config.backbone), ...multiCropProblems(config), ...maskRatioProblems(config.masking)],
 });
 
 registerMethod({
@@ -181,6 +214,7 @@ registerMethod({
   create: (config, context) => createDinoPretraining(config, context.iterationsPerEpoch),
   featureToken: 'class',
   presets: { 'fashion-mnist-reference': DINO_FASHION_MNIST_REFERENCE },
+  check: (config) => [...vitProblems(config.backbone), ...multiCropProblems(config)],
 });
 
 registerMethod({
@@ -192,6 +226,7 @@ registerMethod({
   featureToken: 'class',
   lossParts: ['cls', 'patch'],
   presets: { 'fashion-mnist-reference': DINOV2_FASHION_MNIST_REFERENCE },
+  check: (config) => [...vitProblems(config.backbone), ...multiCropProblems(config), ...maskRatioProblems(config.masking)],
 });
 
 registerMethod({
@@ -202,6 +237,12 @@ registerMethod({
   create: (config, context) => createMaePretraining(config, context.iterationsPerEpoch),
   featureToken: 'meanPatch',
   presets: { 'fashion-mnist-reference': MAE_FASHION_MNIST_REFERENCE },
+  check: (config) => [
+    ...vitProblems(config.backbone),
+    ...cropProblems(config.backbone, [['augmentation.size', config.augmentation.size, 1]], config.augmentation),
+    ...maeMaskingProblems(config.masking.ratio, config.augmentation.size, config.backbone.patchSize),
+    ...maeDecoderProblems(config.decoder),
+  ],
 });
 
 registerMethod({
@@ -227,4 +268,9 @@ registerMethod({
   },
   featureToken: 'meanPatch',
   presets: { 'fashion-mnist-reference': BEIT_FASHION_MNIST_REFERENCE },
+  check: (config) => [
+    ...vitProblems(config.backbone),
+    ...cropProblems(config.backbone, [['augmentation.size', config.augmentation.size, 1]], config.augmentation),
+    ...beitTokenizerProblems(config.tokenizer, config.backbone.patchSize),
+  ],
 });

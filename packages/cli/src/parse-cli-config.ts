@@ -3,6 +3,7 @@ import { SslError, describeValue } from '@selfsup/core';
 import { getMethod, type MethodDefinition } from './method-registry.js';
 import { cliConfigSchema, type CliConfig } from './cli-config-schema.js';
 import { configJsonSchema, type JsonSchema } from './config-json-schema.js';
+import { describeProblem, type ConfigProblem } from './config-problems.js';
 
 /** A validated config file and its method. */
 export interface ParsedCliConfig {
@@ -13,7 +14,8 @@ export interface ParsedCliConfig {
 
 /**
  * Validates a config (as read from a file, flags applied) before any work starts: the method is
- * looked up by `method`, then every key is checked against that method's schema. All problems are
+ * looked up by `method`, then every key is checked against that method's schema, then the rules
+ * between keys the method states (`check`: crop sizes against the patch size, ...). All problems are
  * reported at once, in one `SslError('INVALID_CONFIG')` whose message has a line per problem
  * naming the key, what was expected and the value found; a misspelt key gets the nearest valid one.
  *
@@ -47,13 +49,29 @@ export function parseCliConfig(input: unknown, source: string): ParsedCliConfig 
   }
   const schema = cliConfigSchema(method);
   const result = schema.safeParse(raw);
-  if (result.success) return { method, config: result.data as CliConfig };
+  if (result.success) {
+    const config = result.data as CliConfig;
+    const broken = checkRules(method, config);
+    if (broken.length > 0) {
+      throw new SslError('INVALID_CONFIG', `${source} is invalid:\n  - ${broken.map(describeProblem).join('\n  - ')}`, {
+        details: { problems: broken },
+      });
+    }
+    return { method, config };
+  }
   const json = configJsonSchema(method.name);
   const problems = result.error.issues.flatMap((issue) => describeIssue(issue, [], raw, json));
   throw new SslError('INVALID_CONFIG', `${source} is invalid:\n  - ${problems.join('\n  - ')}`, {
     cause: result.error,
     details: { issues: result.error.issues },
   });
+}
+
+/** The rules between keys the method states ({@link MethodDefinition.check}) that `config` breaks. */
+function checkRules(method: MethodDefinition, config: CliConfig): ConfigProblem[] {
+  if (!method.check) return [];
+  const { method: _method, data: _data, run: _run, ...keys } = config;
+  return method.check(keys);
 }
 
 type Issue = z.core.$ZodIssue;
