@@ -11,6 +11,8 @@ export type SslErrorCode =
   | 'STATE_DICT_MISMATCH'
   | 'DATA_CORRUPT'
   | 'NON_FINITE_LOSS'
+  | 'DIVERGED'
+  | 'RUN_LOCKED'
   | 'DISPOSED'
   | 'NOT_SUPPORTED';
 

@@ -1,7 +1,9 @@
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { removeTemporaryFiles, writeFileAtomic } from './atomic-write.js';
+import { HOST_TAG, removeTemporaryFiles, writeFileAtomic } from './atomic-write.js';
+import { RUN_LOCK_FILE, acquireRunLock } from './run-lock.js';
 import { removeTempDirs, tempDir } from './testing/helpers.js';
 
 afterAll(removeTempDirs);
@@ -28,13 +30,40 @@ describe('writeFileAtomic', () => {
 });
 
 describe('removeTemporaryFiles', () => {
-  it('removes what a killed writer left, and nothing else', async () => {
+  it("removes what this host's dead writers left, and nothing a live writer or another host may still rename", async () => {
     const dir = tempDir();
-    for (const name of ['.step-4.safetensors.tmp-1234-0a1b2c3d', '.latest.json.tmp-99-ffff0000', 'step-3.safetensors', '.hidden', 'notes.tmp-1-ab']) {
-      writeFileSync(join(dir, name), 'x');
+    const live = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60_000)'], { stdio: 'ignore' });
+    const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
+    const deadPid = Number(dead.stdout);
+    try {
+      const otherHost = HOST_TAG === '0badc0de' ? '0badc0df' : '0badc0de';
+      const names = {
+        dead: `.step-4.safetensors.tmp-${deadPid}-${HOST_TAG}-0a1b2c3d`,
+        deadOlderName: `.latest.json.tmp-${deadPid}-ffff0000`, // written by a version without the host tag
+        ownLeftover: `.latest.json.tmp-${process.pid}-${HOST_TAG}-12345678`, // an earlier process with this pid
+        live: `.step-5.safetensors.tmp-${live.pid}-${HOST_TAG}-abcdef01`,
+        otherHost: `.step-5.safetensors.tmp-${deadPid}-${otherHost}-abcdef02`,
+      };
+      for (const name of [...Object.values(names), 'step-3.safetensors', '.hidden', 'notes.tmp-1-ab']) writeFileSync(join(dir, name), 'x');
+      const lock = await acquireRunLock(dir);
+      // a write of this process in flight survives too: clean up while its temporary file exists
+      const bytes = new Uint8Array(32 * 1024 * 1024).fill(7);
+      const ours = writeFileAtomic(join(dir, 'step-6.safetensors'), bytes);
+      let inFlight: string[] = [];
+      while (inFlight.length === 0) {
+        await new Promise((resolve) => setImmediate(resolve));
+        inFlight = readdirSync(dir).filter((n) => n.startsWith('.step-6.safetensors.tmp-'));
+      }
+      const removed = await removeTemporaryFiles(lock);
+      await ours;
+      expect(removed.sort()).toEqual([names.dead, names.deadOlderName, names.ownLeftover].sort());
+      expect(readFileSync(join(dir, 'step-6.safetensors')).length).toBe(bytes.length);
+      expect(readdirSync(dir).sort()).toEqual(
+        ['.hidden', RUN_LOCK_FILE, names.live, names.otherHost, 'notes.tmp-1-ab', 'step-3.safetensors', 'step-6.safetensors'].sort(),
+      );
+      await lock.release();
+    } finally {
+      live.kill();
     }
-    expect((await removeTemporaryFiles(dir)).sort()).toEqual(['.latest.json.tmp-99-ffff0000', '.step-4.safetensors.tmp-1234-0a1b2c3d']);
-    expect(readdirSync(dir).sort()).toEqual(['.hidden', 'notes.tmp-1-ab', 'step-3.safetensors']);
-    expect(await removeTemporaryFiles(join(dir, 'missing'))).toEqual([]);
   });
 });

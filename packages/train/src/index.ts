@@ -19,6 +19,7 @@ export { stepRng, stepSeed } from './step-rng.js';
 export { saveCheckpoint, type SaveCheckpointOptions, type SavedCheckpoint } from './save-checkpoint.js';
 export { loadCheckpoint, readCheckpoint, type LoadCheckpointOptions } from './load-checkpoint.js';
 export { writeFileAtomic } from './atomic-write.js';
+export { acquireRunLock, RUN_LOCK_FILE, type AcquireRunLockOptions, type RunLock, type RunLockOwner } from './run-lock.js';
 export { latestCheckpoint, listCheckpoints, checkpointFileName, LATEST_FILE, type LatestCheckpointRecord } from './latest-checkpoint.js';
 export {
   CHECKPOINT_FORMAT,

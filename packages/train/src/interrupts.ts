@@ -1,3 +1,5 @@
+import { releaseRunLocksSync } from './run-lock.js';
+
 /** Options of {@link watchInterrupts}. */
 export interface WatchInterruptsOptions {
   /** Listen to SIGINT (Ctrl-C) and SIGTERM. */
@@ -21,7 +23,8 @@ const SIGNALS = ['SIGINT', 'SIGTERM'] as const;
 /**
  * Turns SIGINT/SIGTERM and an AbortSignal into a stop request: the loop finishes its step, saves a
  * checkpoint and returns. A second signal removes the handlers and re-raises it, so that a second
- * Ctrl-C stops the process at once, as usual.
+ * Ctrl-C stops the process at once, as usual; the run folders' locks (`acquireRunLock`) are
+ * removed first when that ends the process.
  */
 export function watchInterrupts(options: WatchInterruptsOptions): InterruptWatch {
   let requested = false;
@@ -34,6 +37,8 @@ export function watchInterrupts(options: WatchInterruptsOptions): InterruptWatch
   const onSignal = (signal: NodeJS.Signals): void => {
     if (requested) {
       dispose();
+      // the default action ends the process without 'exit' handlers: give the run folders back first
+      if (process.listenerCount(signal) === 0) releaseRunLocksSync();
       process.kill(process.pid, signal);
       return;
     }

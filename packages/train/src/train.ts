@@ -6,6 +6,7 @@ import { saveCheckpoint } from './save-checkpoint.js';
 import { loadCheckpoint, readCheckpoint } from './load-checkpoint.js';
 import { latestCheckpoint, listCheckpoints } from './latest-checkpoint.js';
 import { removeTemporaryFiles } from './atomic-write.js';
+import { acquireRunLock } from './run-lock.js';
 import { createMetricsWriter, type MetricsRecord, type MetricsWriter } from './metrics-writer.js';
 import { createProgress, type ProgressMode, type ProgressOptions } from './progress.js';
 import { watchInterrupts } from './interrupts.js';
@@ -257,162 +258,173 @@ export async function train<Batch, Views, Outputs, Targets>(options: TrainOption
   const progressOptions = typeof options.progress === 'string' ? { mode: options.progress } : (options.progress ?? {});
   const progress = createProgress({ totalSteps, epochs }, progressOptions);
 
-  // where to start
-  let step = 0;
-  let resumedFrom: string | undefined;
-  let lastCheckpoint: string | undefined;
-  if (options.resume) {
-    if (options.resume === true && !checkpoint) {
-      throw invalidArgument({
-        argument: 'train(options.resume)',
-        expected: 'a checkpoint path, or true with options.checkpoint.dir',
-        actual: true,
-        fix: 'Give checkpoint: { dir } to resume from its latest checkpoint.',
-      });
-    }
-    const path = typeof options.resume === 'string' ? options.resume : await latestCheckpoint(checkpoint!.dir);
-    if (path) {
-      let metadata: CheckpointMetadata;
-      try {
-        const saved = await readCheckpoint(path);
-        checkResumable(saved.metadata, path, iterationsPerEpoch, accumulationSteps);
-        metadata = await loadCheckpoint(saved, { recipe, optimizer });
-      } catch (error) {
-        if (!isSslError(error, 'CHECKPOINT_CORRUPT') || !checkpoint) throw error;
-        const others = (await listCheckpoints(checkpoint.dir)).filter((c) => c.path !== path).map((c) => c.path);
-        throw new SslError(
-          'CHECKPOINT_CORRUPT',
-          `${error.message} ${others.length > 0 ? `Other checkpoints: ${others.join(', ')}; pass resume: '<path>' to continue from one.` : 'No other checkpoint is in the folder.'}`,
-          { cause: error, details: { ...error.details, others } },
-        );
-      }
-      if (options.seed !== undefined && options.seed !== metadata.seed) {
-        progress.log(`train: resuming with the checkpoint's seed ${metadata.seed} (options.seed ${options.seed} applies to new runs only)`);
-      }
-      seed = metadata.seed;
-      step = metadata.step;
-      resumedFrom = path;
-      lastCheckpoint = path;
-      progress.log(`train: resumed from ${path} at step ${step} (epoch ${metadata.epoch})`);
-    }
-  } else if (checkpoint) {
-    const existing = await latestCheckpoint(checkpoint.dir);
-    if (existing) {
-      throw invalidArgument({
-        argument: 'train(options.checkpoint.dir)',
-        expected: 'a folder without checkpoints for a new run',
-        actual: `${checkpoint.dir} (it holds ${existing})`,
-        fix: 'Pass resume: true to continue that run, or choose another folder.',
-      });
-    }
-  }
-  if (checkpoint) await removeTemporaryFiles(checkpoint.dir);
-  const metrics: MetricsWriter | undefined = options.metricsFile
-    ? await createMetricsWriter(options.metricsFile, resumedFrom ? { resumeAtIteration: step } : {})
+  // one process at a time in a run folder: taken before anything in it is read or written, held to the end
+  const lock = checkpoint
+    ? await acquireRunLock(checkpoint.dir, {
+        onStale: (owner) =>
+          progress.log(`train: took over the lock of ${checkpoint.dir} left by process ${owner.pid} (since ${owner.startedAt}), which no longer runs`),
+      })
     : undefined;
-
-  let savedStep = resumedFrom ? step : -1;
-  async function save(): Promise<void> {
-    if (!checkpoint || savedStep === step) return;
-    const saved = await saveCheckpoint({ dir: checkpoint.dir, recipe, optimizer, step, iterationsPerEpoch, accumulationSteps, seed, config, keep });
-    savedStep = step;
-    lastCheckpoint = saved.path;
-  }
-
-  const interrupts = watchInterrupts({
-    handleSignals: options.handleSignals ?? true,
-    ...(options.signal ? { signal: options.signal } : {}),
-    onRequest: (reason) =>
-      progress.log(`train: ${reason} received: finishing the current step${checkpoint ? ' and saving a checkpoint' : ''} (again to exit now)`),
-  });
-  let lastStep: StepResult | undefined;
-  let status: TrainResult['status'] = 'completed';
   try {
-    epochs: for (let epoch = Math.floor(step / iterationsPerEpoch); epoch < epochs; epoch++) {
-      const first = step - epoch * iterationsPerEpoch;
-      const label = `train(options.batches)(${epoch}, { startBatch: ${first * accumulationSteps} })`;
-      const iterator = iteratorOf(batches(epoch, { startBatch: first * accumulationSteps }), label);
-      try {
-        for (let index = first; index < iterationsPerEpoch; index++) {
-          if (interrupts.requested) {
-            status = 'interrupted';
-            break epochs;
-          }
-          const dataStart = performance.now();
-          const micro: Batch[] = [];
-          for (let k = 0; k < accumulationSteps; k++) {
-            const next = await iterator.next();
-            if (next.done) {
-              throw invalidArgument({
-                argument: label,
-                expected: `${(iterationsPerEpoch - first) * accumulationSteps} batches (iterationsPerEpoch ${iterationsPerEpoch} x accumulationSteps ${accumulationSteps}, from batch ${first * accumulationSteps})`,
-                actual: `${(index - first) * accumulationSteps + k} batches`,
-                fix: 'Make iterationsPerEpoch match the data (loader.batchesPerEpoch / accumulationSteps), and honour startBatch.',
-              });
-            }
-            micro.push(next.value);
-          }
-          const dataMs = performance.now() - dataStart;
-          const iteration = epoch * iterationsPerEpoch + index;
-          const context = { iteration, epoch, iterationsPerEpoch, rng: stepRng(seed, iteration) };
-          const stepStart = performance.now();
-          let result: StepResult;
-          try {
-            result = await trainStepAccumulated(recipe, micro, { optimizer, context, ...(gradients ? { gradients } : {}) });
-          } catch (error) {
-            if (!isSslError(error, 'NON_FINITE_LOSS')) throw error;
-            throw new SslError(
-              'NON_FINITE_LOSS',
-              `${error.message} ${lastCheckpoint ? `The last good checkpoint is ${lastCheckpoint}.` : 'No checkpoint was written yet.'}`,
-              { cause: error, details: { ...error.details, lastCheckpoint } },
-            );
-          }
-          const stepMs = performance.now() - stepStart;
-          step = iteration + 1;
-          lastStep = result;
-          const seconds = (stepMs + dataMs) / 1000;
-          const images = micro.reduce<number | undefined>((sum, b) => {
-            const n = batchSize(b);
-            return sum === undefined || n === undefined ? undefined : sum + n;
-          }, 0);
-          const memory = process.memoryUsage();
-          const tensors = tf.memory();
-          const record: MetricsRecord = {
-            ...result,
-            ...(result.metrics.momentum !== undefined ? { momentum: result.metrics.momentum } : {}),
-            ...(images !== undefined && seconds > 0 ? { imagesPerSecond: images / seconds } : {}),
-            stepsPerSecond: seconds > 0 ? 1 / seconds : 0,
-            stepMs,
-            dataMs,
-            rssMb: memory.rss / MB,
-            heapMb: memory.heapUsed / MB,
-            tensorMb: tensors.numBytes / MB,
-            numTensors: tensors.numTensors,
-            time: new Date().toISOString(),
-          };
-          metrics?.write(record);
-          progress.update(record);
-          await onStep?.(record);
-          if (checkpoint && step % everySteps === 0) await save();
+    // where to start
+    let step = 0;
+    let resumedFrom: string | undefined;
+    let lastCheckpoint: string | undefined;
+    if (options.resume) {
+      if (options.resume === true && !checkpoint) {
+        throw invalidArgument({
+          argument: 'train(options.resume)',
+          expected: 'a checkpoint path, or true with options.checkpoint.dir',
+          actual: true,
+          fix: 'Give checkpoint: { dir } to resume from its latest checkpoint.',
+        });
+      }
+      const path = typeof options.resume === 'string' ? options.resume : await latestCheckpoint(checkpoint!.dir);
+      if (path) {
+        let metadata: CheckpointMetadata;
+        try {
+          const saved = await readCheckpoint(path);
+          checkResumable(saved.metadata, path, iterationsPerEpoch, accumulationSteps);
+          metadata = await loadCheckpoint(saved, { recipe, optimizer });
+        } catch (error) {
+          if (!isSslError(error, 'CHECKPOINT_CORRUPT') || !checkpoint) throw error;
+          const others = (await listCheckpoints(checkpoint.dir)).filter((c) => c.path !== path).map((c) => c.path);
+          throw new SslError(
+            'CHECKPOINT_CORRUPT',
+            `${error.message} ${others.length > 0 ? `Other checkpoints: ${others.join(', ')}; pass resume: '<path>' to continue from one.` : 'No other checkpoint is in the folder.'}`,
+            { cause: error, details: { ...error.details, others } },
+          );
         }
-      } finally {
-        await iterator.return?.();
+        if (options.seed !== undefined && options.seed !== metadata.seed) {
+          progress.log(`train: resuming with the checkpoint's seed ${metadata.seed} (options.seed ${options.seed} applies to new runs only)`);
+        }
+        seed = metadata.seed;
+        step = metadata.step;
+        resumedFrom = path;
+        lastCheckpoint = path;
+        progress.log(`train: resumed from ${path} at step ${step} (epoch ${metadata.epoch})`);
+      }
+    } else if (checkpoint) {
+      const existing = await latestCheckpoint(checkpoint.dir);
+      if (existing) {
+        throw invalidArgument({
+          argument: 'train(options.checkpoint.dir)',
+          expected: 'a folder without checkpoints for a new run',
+          actual: `${checkpoint.dir} (it holds ${existing})`,
+          fix: 'Pass resume: true to continue that run, or choose another folder.',
+        });
       }
     }
-    await save();
+    if (lock) await removeTemporaryFiles(lock);
+    const metrics: MetricsWriter | undefined = options.metricsFile
+      ? await createMetricsWriter(options.metricsFile, resumedFrom ? { resumeAtIteration: step } : {})
+      : undefined;
+
+    let savedStep = resumedFrom ? step : -1;
+    async function save(): Promise<void> {
+      if (!checkpoint || savedStep === step) return;
+      const saved = await saveCheckpoint({ dir: checkpoint.dir, recipe, optimizer, step, iterationsPerEpoch, accumulationSteps, seed, config, keep });
+      savedStep = step;
+      lastCheckpoint = saved.path;
+    }
+
+    const interrupts = watchInterrupts({
+      handleSignals: options.handleSignals ?? true,
+      ...(options.signal ? { signal: options.signal } : {}),
+      onRequest: (reason) =>
+        progress.log(`train: ${reason} received: finishing the current step${checkpoint ? ' and saving a checkpoint' : ''} (again to exit now)`),
+    });
+    let lastStep: StepResult | undefined;
+    let status: TrainResult['status'] = 'completed';
+    try {
+      epochs: for (let epoch = Math.floor(step / iterationsPerEpoch); epoch < epochs; epoch++) {
+        const first = step - epoch * iterationsPerEpoch;
+        const label = `train(options.batches)(${epoch}, { startBatch: ${first * accumulationSteps} })`;
+        const iterator = iteratorOf(batches(epoch, { startBatch: first * accumulationSteps }), label);
+        try {
+          for (let index = first; index < iterationsPerEpoch; index++) {
+            if (interrupts.requested) {
+              status = 'interrupted';
+              break epochs;
+            }
+            const dataStart = performance.now();
+            const micro: Batch[] = [];
+            for (let k = 0; k < accumulationSteps; k++) {
+              const next = await iterator.next();
+              if (next.done) {
+                throw invalidArgument({
+                  argument: label,
+                  expected: `${(iterationsPerEpoch - first) * accumulationSteps} batches (iterationsPerEpoch ${iterationsPerEpoch} x accumulationSteps ${accumulationSteps}, from batch ${first * accumulationSteps})`,
+                  actual: `${(index - first) * accumulationSteps + k} batches`,
+                  fix: 'Make iterationsPerEpoch match the data (loader.batchesPerEpoch / accumulationSteps), and honour startBatch.',
+                });
+              }
+              micro.push(next.value);
+            }
+            const dataMs = performance.now() - dataStart;
+            const iteration = epoch * iterationsPerEpoch + index;
+            const context = { iteration, epoch, iterationsPerEpoch, rng: stepRng(seed, iteration) };
+            const stepStart = performance.now();
+            let result: StepResult;
+            try {
+              result = await trainStepAccumulated(recipe, micro, { optimizer, context, ...(gradients ? { gradients } : {}) });
+            } catch (error) {
+              if (!isSslError(error, 'NON_FINITE_LOSS')) throw error;
+              throw new SslError(
+                'NON_FINITE_LOSS',
+                `${error.message} ${lastCheckpoint ? `The last good checkpoint is ${lastCheckpoint}.` : 'No checkpoint was written yet.'}`,
+                { cause: error, details: { ...error.details, lastCheckpoint } },
+              );
+            }
+            const stepMs = performance.now() - stepStart;
+            step = iteration + 1;
+            lastStep = result;
+            const seconds = (stepMs + dataMs) / 1000;
+            const images = micro.reduce<number | undefined>((sum, b) => {
+              const n = batchSize(b);
+              return sum === undefined || n === undefined ? undefined : sum + n;
+            }, 0);
+            const memory = process.memoryUsage();
+            const tensors = tf.memory();
+            const record: MetricsRecord = {
+              ...result,
+              ...(result.metrics.momentum !== undefined ? { momentum: result.metrics.momentum } : {}),
+              ...(images !== undefined && seconds > 0 ? { imagesPerSecond: images / seconds } : {}),
+              stepsPerSecond: seconds > 0 ? 1 / seconds : 0,
+              stepMs,
+              dataMs,
+              rssMb: memory.rss / MB,
+              heapMb: memory.heapUsed / MB,
+              tensorMb: tensors.numBytes / MB,
+              numTensors: tensors.numTensors,
+              time: new Date().toISOString(),
+            };
+            metrics?.write(record);
+            progress.update(record);
+            await onStep?.(record);
+            if (checkpoint && step % everySteps === 0) await save();
+          }
+        } finally {
+          await iterator.return?.();
+        }
+      }
+      await save();
+    } finally {
+      interrupts.dispose();
+      progress.finish();
+    }
+    if (status === 'interrupted') {
+      progress.log(`train: stopped at step ${step}${lastCheckpoint ? `; ${lastCheckpoint} holds it, run again with resume: true to continue` : ''}`);
+    }
+    return {
+      status,
+      step,
+      epoch: Math.floor(step / iterationsPerEpoch),
+      ...(lastCheckpoint ? { checkpoint: lastCheckpoint } : {}),
+      ...(resumedFrom ? { resumedFrom } : {}),
+      ...(lastStep ? { lastStep } : {}),
+    };
   } finally {
-    interrupts.dispose();
-    progress.finish();
+    await lock?.release();
   }
-  if (status === 'interrupted') {
-    progress.log(`train: stopped at step ${step}${lastCheckpoint ? `; ${lastCheckpoint} holds it, run again with resume: true to continue` : ''}`);
-  }
-  return {
-    status,
-    step,
-    epoch: Math.floor(step / iterationsPerEpoch),
-    ...(lastCheckpoint ? { checkpoint: lastCheckpoint } : {}),
-    ...(resumedFrom ? { resumedFrom } : {}),
-    ...(lastStep ? { lastStep } : {}),
-  };
 }

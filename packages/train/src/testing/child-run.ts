@@ -27,29 +27,29 @@ export interface ChildOptions {
 /** A child process running train-child.ts, with its output collected. */
 export interface Child {
   readonly process: ChildProcess;
-  /** Resolves when a stdout line matches. */
+  /** Resolves when a line of stdout or stderr matches. */
   waitFor(pattern: RegExp): Promise<string>;
   /** Resolves with the exit code (or signal) and the whole output. */
   readonly exit: Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>;
 }
 
 const repositoryRoot = fileURLToPath(new URL('../../../../', import.meta.url));
-const script = fileURLToPath(new URL('./train-child.ts', import.meta.url));
 
-export function startChild(options: ChildOptions): Child {
-  const child = spawn(process.execPath, ['--conditions=@selfsup/source', '--import', 'tsx', script, JSON.stringify(options)], {
+/** Runs a TypeScript script of this folder in a child process (from source), with `argument` as its JSON argument. */
+export function startScript(name: string, argument: unknown, options: { stdin?: boolean } = {}): Child {
+  const script = fileURLToPath(new URL(`./${name}`, import.meta.url));
+  const child = spawn(process.execPath, ['--conditions=@selfsup/source', '--import', 'tsx', script, JSON.stringify(argument)], {
     cwd: repositoryRoot,
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: [options.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
     env: { ...process.env, CI: 'true' },
   });
   let stdout = '';
   let stderr = '';
   const waiters: { pattern: RegExp; resolve: (line: string) => void }[] = [];
-  child.stdout.setEncoding('utf8');
-  child.stderr.setEncoding('utf8');
-  child.stdout.on('data', (chunk: string) => {
-    stdout += chunk;
-    for (const line of stdout.split('\n')) {
+  child.stdout!.setEncoding('utf8');
+  child.stderr!.setEncoding('utf8');
+  const wake = (): void => {
+    for (const line of `${stdout}\n${stderr}`.split('\n')) {
       for (const waiter of [...waiters]) {
         if (waiter.pattern.test(line)) {
           waiters.splice(waiters.indexOf(waiter), 1);
@@ -57,8 +57,15 @@ export function startChild(options: ChildOptions): Child {
         }
       }
     }
+  };
+  child.stdout!.on('data', (chunk: string) => {
+    stdout += chunk;
+    wake();
   });
-  child.stderr.on('data', (chunk: string) => (stderr += chunk));
+  child.stderr!.on('data', (chunk: string) => {
+    stderr += chunk;
+    wake();
+  });
   const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>((resolve) =>
     child.on('exit', (code, signal) => resolve({ code, signal, stdout, stderr })),
   );
@@ -74,4 +81,9 @@ export function startChild(options: ChildOptions): Child {
       });
     },
   };
+}
+
+/** The training run of train-child.ts in a child process. */
+export function startChild(options: ChildOptions): Child {
+  return startScript('train-child.ts', options);
 }
