@@ -46,6 +46,13 @@ describe('loadIdxDataset', () => {
     expect(test.classNames[9]).toBe('9');
   });
 
+  it('passes maxBytes to each file: a file over the limit is refused with NOT_SUPPORTED naming it', async () => {
+    const dir = mkdtempSync(join(root, 'limit-'));
+    writeSplit(dir, 'train', 4); // images: 16-byte header + 4 * 6 pixels = 40 bytes; labels: 8 + 4 = 12
+    expect((await loadIdxDataset({ folder: dir, maxBytes: 40 })).count).toBe(4);
+    await expectError(loadIdxDataset({ folder: dir, maxBytes: 39 }), 'NOT_SUPPORTED', /train-images-idx3-ubyte\.gz: its header \[4, 2, 3\] of uint8 needs 40 bytes, over the limit of 39 bytes/);
+  });
+
   it('names a missing file and says how to get it', async () => {
     const dir = mkdtempSync(join(root, 'missing-'));
     writeSplit(dir, 'train', 2);

@@ -26,6 +26,12 @@ export interface LoadIdxDatasetOptions {
    * @defaultValue 'fashion-mnist'
    */
   name?: IdxDatasetName;
+  /**
+   * The most bytes each IDX file may hold once gunzipped; a larger header is refused before
+   * anything is inflated.
+   * @defaultValue `DEFAULT_MAX_IDX_BYTES` (1 GiB)
+   */
+  maxBytes?: number;
 }
 
 /**
@@ -59,14 +65,14 @@ function findFile(folder: string, base: string): string {
   );
 }
 
-async function readIdxFile(path: string): Promise<IdxArray> {
+async function readIdxFile(path: string, maxBytes: number | undefined): Promise<IdxArray> {
   let bytes: Uint8Array;
   try {
     bytes = new Uint8Array(await readFile(path));
   } catch (cause) {
     throw new SslError('INVALID_ARGUMENT', `loadIdxDataset: cannot read ${path} (${(cause as Error).message}).`, { cause });
   }
-  return readIdx(bytes, path);
+  return readIdx(bytes, path, maxBytes === undefined ? {} : { maxBytes });
 }
 
 /**
@@ -98,7 +104,7 @@ export async function loadIdxDataset(options: LoadIdxDatasetOptions): Promise<Im
   const files = idxFileNames(split);
   const imagesPath = findFile(options.folder, files.images);
   const labelsPath = findFile(options.folder, files.labels);
-  const [images, labels] = await Promise.all([readIdxFile(imagesPath), readIdxFile(labelsPath)]);
+  const [images, labels] = await Promise.all([readIdxFile(imagesPath, options.maxBytes), readIdxFile(labelsPath, options.maxBytes)]);
   return idxToDataset(images, labels, imagesPath, labelsPath, classNames);
 }
 

@@ -1,5 +1,15 @@
 export { createImageDataset, selectImages, type ImageDataset, type ImageDatasetOptions } from './image-dataset.js';
-export { readIdx, writeIdx, isGzip, type IdxArray, type IdxData, type IdxDtype, type WriteIdxOptions } from './idx.js';
+export {
+  readIdx,
+  writeIdx,
+  isGzip,
+  DEFAULT_MAX_IDX_BYTES,
+  type IdxArray,
+  type IdxData,
+  type IdxDtype,
+  type ReadIdxOptions,
+  type WriteIdxOptions,
+} from './idx.js';
 export {
   loadIdxDataset,
   idxFileNames,
