@@ -10,6 +10,7 @@ import { describeConfig } from './describe-config.js';
 import { loadConfigFile } from './load-config-file.js';
 import { parseSetFlag } from './apply-overrides.js';
 import { runPretrain } from './pretrain-command.js';
+import { RESUME_SAFE_KEYS } from './check-resume-config.js';
 import { runEvalKnn, runEvalLinear } from './eval-command.js';
 import { runExport } from './export-command.js';
 import { displayPath, processIo, type CliIo } from './cli-io.js';
@@ -17,6 +18,17 @@ import { exitCodeOf, usageError } from './usage-error.js';
 import { describeFileSystemError, fileSystemErrorOf } from './file-system-error.js';
 
 const BACKENDS = ['auto', ...BACKEND_NAMES].join(', ');
+
+const EXIT_CODES = `Exit codes:
+  0    done
+  1    the run failed while working (a damaged checkpoint, a full disk, a diverged loss, ...);
+       the message names the file or the cause and what to do
+  2    bad input: a wrong flag, an invalid configuration (every key and rule is checked before
+       anything is created or computed), a refused --resume, a run folder locked by another run;
+       nothing was written
+  130  interrupted by Ctrl-C (or SIGTERM): the step finished and a checkpoint was saved;
+       continue with --resume
+`;
 
 const GENERAL_HELP = `selfsup: self-supervised pretraining of Vision Transformers on TensorFlow.js
 
@@ -31,8 +43,7 @@ Usage:
 
 Methods: ${'{methods}'}
 Run \`selfsup <command> --help\` for a command's flags; \`selfsup pretrain --help\` lists every config key.
-Exit codes: 0 done, 1 failed while working, 2 wrong usage or invalid configuration, 130 interrupted (saved).
-`;
+${EXIT_CODES}`;
 
 function pretrainHelp(methodName: string, width: number): string {
   const method = getMethod(methodName);
@@ -41,12 +52,17 @@ function pretrainHelp(methodName: string, width: number): string {
 Pretrains a backbone with the method the config names, evaluates k-NN on the held-out images, and
 writes checkpoints, metrics.jsonl (one JSON line per step, and k-NN lines with "type": "knn"),
 plot.png and config.yaml into the run folder. Ctrl-C finishes the step, saves and exits; --resume
-continues exactly where it stopped.
+continues exactly where it stopped. One run at a time writes a run folder: it holds a lock
+(.selfsup.lock, with the owner's pid and host) while it runs; a second run is refused, a lock left by a
+process that no longer runs is taken over.
 
 Flags (they override the config file):
   --config <file>        the configuration (YAML or JSON; keys below)
   --resume               continue the run in the run folder from its latest checkpoint (without
-                         --config, with --out: the configuration stored in the checkpoint)
+                         --config, with --out: the configuration stored in the checkpoint); a
+                         folder without checkpoints starts the run
+  --resume-from <file>   continue the run from this checkpoint (e.g. an older one when the latest is
+                         damaged); the run folder is the one above its checkpoints/ folder
   --out <folder>         run.outDir: the run folder
   --backend <name>       run.backend: ${BACKENDS}
   --threads <n>          run.threads
@@ -56,6 +72,10 @@ Flags (they override the config file):
   --method <name>        with --help: list the keys of that method (${methodNames().join(', ')})
   --verbose              print stack traces of errors
 
+A resumed run keeps its configuration and seed: a flag or file that changes another key is refused
+with the keys that differ. A resume may change only: ${Object.keys(RESUME_SAFE_KEYS).join(', ')}.
+
+${EXIT_CODES}
 Keys of a config file for ${method.title} (method: ${method.name}): key, default, accepted values. Description.
 ${describeConfig(methodName, width)}
 ${
@@ -162,6 +182,7 @@ async function pretrainCommand(args: string[], io: CliIo): Promise<number> {
     {
       config: { type: 'string', short: 'c' },
       resume: { type: 'boolean' },
+      'resume-from': { type: 'string' },
       out: { type: 'string', short: 'o' },
       backend: { type: 'string' },
       threads: { type: 'string' },
@@ -191,8 +212,17 @@ async function pretrainCommand(args: string[], io: CliIo): Promise<number> {
     const { keyPath, value } = parseSetFlag(text);
     overrides.push([keyPath, value]);
   }
+  const resumeFrom = values['resume-from'] as string | undefined;
+  if (resumeFrom !== undefined && values.resume === true) {
+    throw usageError('selfsup pretrain: pass --resume (from the latest checkpoint) or --resume-from <checkpoint>, not both.');
+  }
   const result = await runPretrain(
-    { ...(values.config !== undefined ? { config: values.config as string } : {}), resume: values.resume === true, overrides },
+    {
+      ...(values.config !== undefined ? { config: values.config as string } : {}),
+      resume: values.resume === true,
+      ...(resumeFrom !== undefined ? { resumeFrom } : {}),
+      overrides,
+    },
     io,
   );
   return result.status === 'interrupted' ? 130 : 0;
@@ -311,9 +341,10 @@ function schemaCommand(args: string[], io: CliIo): number {
 
 /**
  * The `selfsup` command line, callable in-process: runs one command and resolves to its exit
- * code (0 done, 1 failed while working, 2 wrong usage or invalid configuration, 130 interrupted
- * after saving). Every failure is one line on stderr (the `SslError` message), with the stack
- * only under `--verbose`.
+ * code (0 done, 1 failed while working, 2 wrong usage, invalid configuration, refused resume or a
+ * run folder locked by another run, 130 interrupted after saving). Every failure is one message on
+ * stderr (the `SslError` message; a file-system error as one line naming the path, the cause and
+ * what to do), with the stack only under `--verbose`.
  *
  * @param argv - the arguments after the program name (`['pretrain', '--config', 'smoke.yaml']`).
  * @param io - where to write; the process's streams by default.

@@ -1,31 +1,23 @@
-import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { appendFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { SslError, type Backbone } from '@selfsup/core';
 import { useBackend, type BackendName } from '@selfsup/backend';
 import { createDataLoader } from '@selfsup/data';
-import { formatDuration, latestCheckpoint, readCheckpoint, train, type MetricsRecord } from '@selfsup/train';
+import { acquireRunLock, formatDuration, latestCheckpoint, train, writeFileAtomic, type MetricsRecord, type RunLock, type RunLockOwner } from '@selfsup/train';
 import { inputOf } from './method-registry.js';
-import { parseCliConfig } from './parse-cli-config.js';
-import { loadConfigFile } from './load-config-file.js';
-import { setKeyPath } from './apply-overrides.js';
 import { loadDatasets } from './load-datasets.js';
 import { evaluateKnn } from './knn-evaluation.js';
 import { readRunMetrics, type KnnLine } from './run-metrics.js';
 import { renderTrainingPlot } from './plot/training-plot.js';
 import { createLogger, displayPath, usesBar, type CliIo } from './cli-io.js';
 import { usageError } from './usage-error.js';
+import { withFileSystemPath } from './file-system-error.js';
+import { shellWord } from './format-pretrain-command.js';
+import { planPretrainRun, type PretrainOptions, type PretrainPlan } from './plan-pretrain-run.js';
 import { createPretraining, describeBackbone, methodConfigOf, methodContext } from './run-parts.js';
 
-/** What `selfsup pretrain` was asked, flags already parsed. */
-export interface PretrainOptions {
-  /** The config file (JSON or YAML). Optional with `resume` and `outDir`: the checkpoint's config is used. */
-  readonly config?: string;
-  /** Continue the run of the output folder from its latest checkpoint. */
-  readonly resume?: boolean;
-  /** `[key.path, value]` overrides, applied in order before validation (`--out`, `--epochs`, `--set`, ...). */
-  readonly overrides?: readonly (readonly [string, unknown])[];
-}
+export type { PretrainOptions } from './plan-pretrain-run.js';
 
 /** What a pretraining run produced. */
 export interface PretrainResult {
@@ -37,51 +29,61 @@ export interface PretrainResult {
   readonly knn: readonly KnnLine[];
 }
 
+/** Writes a file of the run folder atomically; a file-system error names the file. */
+async function writeRunFile(path: string, content: string | Uint8Array): Promise<void> {
+  try {
+    await writeFileAtomic(path, content);
+  } catch (error) {
+    throw withFileSystemPath(error, path);
+  }
+}
+
+/** Appends lines to a file of the run folder; a file-system error names the file. */
+function appendRunFile(path: string, text: string): void {
+  try {
+    appendFileSync(path, text);
+  } catch (error) {
+    throw withFileSystemPath(error, path);
+  }
+}
+
+/** `process 12 on host a (since ..., "selfsup pretrain ...")`. */
+function describeLockOwner(owner: RunLockOwner): string {
+  return `process ${owner.pid} on ${owner.hostname} (since ${owner.startedAt}, running "${owner.command}")`;
+}
+
+/**
+ * Checks, holding the run lock, that the run folder is as it was planned: its latest checkpoint is
+ * the same (another process may have started or continued a run in it in between).
+ */
+async function checkFolderUnchanged(plan: PretrainPlan, show: (path: string) => string): Promise<void> {
+  const latest = await latestCheckpoint(plan.checkpointDir);
+  if (latest === plan.latest) return;
+  throw usageError(
+    `selfsup pretrain: ${show(plan.outDir)} changed while this command started (its latest checkpoint is now ${latest === undefined ? 'none' : show(latest)}): ` +
+      'another process wrote in it. Run the command again.',
+  );
+}
+
 /**
  * `selfsup pretrain`: validates the configuration (before anything is created), selects the
- * backend, loads the data, builds the method's pretraining and runs `train()` with checkpoints,
- * metrics (JSON lines), progress, Ctrl-C handling and `--resume`; evaluates k-NN on the held-out
- * images every `run.knnEveryEpochs` epochs and at the end (appended to the metrics as
- * `type: 'knn'` lines); writes `plot.png`; prints where everything is.
+ * backend, loads the data, builds the method's pretraining, locks the run folder and runs
+ * `train()` with checkpoints, metrics (JSON lines), progress, Ctrl-C handling and `--resume`;
+ * evaluates k-NN on the held-out images every `run.knnEveryEpochs` epochs and at the end (appended
+ * to the metrics as `type: 'knn'` lines); writes `plot.png`; prints where everything is.
+ *
+ * Nothing is written in the run folder before the configuration, the data, the method's rules and
+ * the resume (the checkpoint verified, the configuration kept) are accepted and the folder's lock
+ * (`.selfsup.lock`) is held; `config.yaml` and `plot.png` are written atomically.
  */
 export async function runPretrain(options: PretrainOptions, io: CliIo): Promise<PretrainResult> {
   const cwd = io.cwd ?? process.cwd();
-  const overrides = options.overrides ?? [];
-  let raw: unknown;
-  let source: string;
-  if (options.config !== undefined) {
-    raw = loadConfigFile(resolve(cwd, options.config));
-    source = options.config;
-  } else {
-    const out = overrides.find(([key]) => key === 'run.outDir')?.[1];
-    if (!options.resume || typeof out !== 'string') {
-      throw usageError('selfsup pretrain: expected --config <file> (or --resume --out <run folder> to continue a run with its own configuration).');
-    }
-    const latest = await latestCheckpoint(join(resolve(cwd, out), 'checkpoints'));
-    if (!latest) throw usageError(`selfsup pretrain --resume: ${out} holds no checkpoint to continue; pass --config <file> to start a run.`);
-    raw = (await readCheckpoint(latest)).metadata.config;
-    source = `the configuration stored in ${displayPath(latest, cwd)}`;
-  }
-  if (raw !== null && typeof raw === 'object' && !Array.isArray(raw)) {
-    raw = structuredClone(raw);
-    for (const [key, value] of overrides) setKeyPath(raw as Record<string, unknown>, key, value);
-  }
-  const { method, config } = parseCliConfig(raw, source);
+  const show = (path: string) => displayPath(path, cwd);
+  const plan = await planPretrainRun(options, cwd);
+  const { method, config, outDir, checkpointDir, resumeFrom } = plan;
   const run = config.run;
-  const outDir = resolve(cwd, run.outDir ?? join('runs', method.name));
-  const checkpointDir = join(outDir, 'checkpoints');
   const metricsPath = join(outDir, 'metrics.jsonl');
-  const shownOut = displayPath(outDir, cwd);
-  if (!options.resume) {
-    const existing = await latestCheckpoint(checkpointDir);
-    if (existing) {
-      throw usageError(
-        `selfsup pretrain: ${shownOut} already holds a run (${displayPath(existing, cwd)}). ` +
-          'Pass --resume to continue it, or --out <folder> (run.outDir) to start a new one.',
-        { outDir },
-      );
-    }
-  }
+  const shownOut = show(outDir);
   const input = inputOf(method, config);
   const methodConfig = methodConfigOf(config);
   const barMode = usesBar(run.progress, io);
@@ -95,24 +97,40 @@ export async function runPretrain(options: PretrainOptions, io: CliIo): Promise<
       details: { key: 'batchSize', expected: data.train.count, actual: batchSize },
     });
   }
-  const seed = (methodConfig as { seed?: unknown }).seed;
+  // one seed for the data order and the steps: a resumed run keeps its checkpoint's
+  const configSeed = (methodConfig as { seed?: unknown }).seed;
+  const seed = resumeFrom?.metadata.seed ?? (typeof configSeed === 'number' ? configSeed : 0);
   const loader = createDataLoader({
     dataset: data.train,
     batchSize: typeof batchSize === 'number' ? batchSize : 64,
     shuffle: true,
-    seed: typeof seed === 'number' ? seed : 0,
+    seed,
     dropLast: true,
   });
   const iterationsPerEpoch = Math.min(run.maxStepsPerEpoch ?? loader.batchesPerEpoch, loader.batchesPerEpoch);
+  if (resumeFrom && resumeFrom.metadata.iterationsPerEpoch !== iterationsPerEpoch) {
+    throw new SslError(
+      'INVALID_CONFIG',
+      `selfsup pretrain --resume: the run has ${resumeFrom.metadata.iterationsPerEpoch} steps per epoch (${show(resumeFrom.path)}), ` +
+        `but ${iterationsPerEpoch} with the data now (${data.train.count} images of ${data.name} in batches of ${loader.batchSize}` +
+        `${run.maxStepsPerEpoch === undefined ? '' : `, at most ${run.maxStepsPerEpoch}`}): the data set changed. Resume with the run's data, or start a new run in another folder.`,
+      { details: { checkpoint: resumeFrom.path, expected: resumeFrom.metadata.iterationsPerEpoch, actual: iterationsPerEpoch } },
+    );
+  }
   const pretraining = await createPretraining(method, methodConfig, methodContext(iterationsPerEpoch, async () => data.train, cwd));
+  let lock: RunLock | undefined;
   try {
     const epochs = (pretraining.config as { epochs?: unknown }).epochs;
     if (typeof epochs !== 'number') {
       throw new SslError('INVALID_CONFIG', `method ${method.name}: its configuration has no "epochs" key, which the command line needs.`);
     }
-    // everything is checked: from here on the run folder is written
-    mkdirSync(outDir, { recursive: true });
-    writeFileSync(
+    // everything is checked: from here on the run folder is written, by this process only
+    lock = await acquireRunLock(outDir, {
+      command: plan.command,
+      onStale: (owner) => log(`note: took over the lock of ${shownOut}, left by ${describeLockOwner(owner)}, which no longer runs`),
+    });
+    await checkFolderUnchanged(plan, show);
+    await writeRunFile(
       join(outDir, 'config.yaml'),
       `# The resolved configuration of this run (every default filled in), as stored in its checkpoints.\n${stringify(config)}`,
     );
@@ -120,7 +138,9 @@ export async function runPretrain(options: PretrainOptions, io: CliIo): Promise<
     log(`selfsup pretrain: ${method.title} on ${data.name} (${data.train.count} training images${data.heldOut ? `, ${data.heldOut.count} held out` : ''})`);
     log(`  backend ${backend.name}, ${backend.threads} thread(s) (${backend.reason})`);
     log(`  ${describeBackbone(backbones.student)}; ${epochs} epoch(s) x ${iterationsPerEpoch} steps of ${loader.batchSize} images`);
-    log(`  run folder ${shownOut}${options.resume ? ' (resuming)' : ''}`);
+    log(`  run folder ${shownOut}${resumeFrom ? ` (resuming from ${show(resumeFrom.path)})` : ''}`);
+    if (plan.changes.length > 0) log(`  changed on resume: ${plan.changes.map((c) => `${c.key} ${JSON.stringify(c.before)} -> ${JSON.stringify(c.after)}`).join(', ')}`);
+    if ((options.resume || options.resumeFrom !== undefined) && !resumeFrom) log(`  ${shownOut} holds no checkpoint yet: starting the run`);
 
     const knnBackbones: [string, Backbone][] = [];
     for (const which of run.knnOf) {
@@ -162,11 +182,11 @@ export async function runPretrain(options: PretrainOptions, io: CliIo): Promise<
       return lines;
     };
     const append = (lines: readonly KnnLine[]) => {
-      for (const line of lines) appendFileSync(metricsPath, `${JSON.stringify(line)}\n`);
+      for (const line of lines) appendRunFile(metricsPath, `${JSON.stringify(line)}\n`);
     };
     // the starting point (a fresh run only), written once train() has created the metrics file
     let pending: KnnLine[] = [];
-    if (run.knnBeforeTraining && !(options.resume && (await latestCheckpoint(checkpointDir)))) pending = await evaluate(-1, -1);
+    if (run.knnBeforeTraining && !resumeFrom) pending = await evaluate(-1, -1);
     const onStep = async (record: MetricsRecord): Promise<void> => {
       append(pending);
       pending = [];
@@ -186,13 +206,13 @@ export async function runPretrain(options: PretrainOptions, io: CliIo): Promise<
       batches: (epoch, position) => loader.epoch(epoch, position),
       epochs,
       iterationsPerEpoch,
-      seed: typeof seed === 'number' ? seed : 0,
+      seed,
       checkpoint: {
         dir: checkpointDir,
         everySteps: run.checkpointEverySteps ?? iterationsPerEpoch,
         keep: run.keepCheckpoints,
       },
-      resume: options.resume ?? false,
+      resume: resumeFrom?.path ?? false,
       metricsFile: metricsPath,
       progress: { mode: run.progress, stream: io.stderr, ...(io.env ? { env: io.env } : {}) },
       onStep,
@@ -204,7 +224,7 @@ export async function runPretrain(options: PretrainOptions, io: CliIo): Promise<
     if (run.plot) {
       plot = join(outDir, 'plot.png');
       const title = `${method.title} on ${data.name} - ${describeBackbone(backbones.student)} - ${result.step} steps`;
-      writeFileSync(plot, renderTrainingPlot(metrics, { title, ...(method.lossParts ? { lossParts: method.lossParts } : {}) }));
+      await writeRunFile(plot, renderTrainingPlot(metrics, { title, ...(method.lossParts ? { lossParts: method.lossParts } : {}) }));
     }
 
     const out = (line: string) => io.stdout.write(`${line}\n`);
@@ -232,7 +252,7 @@ export async function runPretrain(options: PretrainOptions, io: CliIo): Promise<
     if (plot) out(`plot:       ${displayPath(plot, cwd)}`);
     out(`config:     ${displayPath(join(outDir, 'config.yaml'), cwd)}`);
     if (result.status === 'interrupted') {
-      out(`continue with: selfsup pretrain --resume --out ${shownOut}`);
+      out(`continue with: selfsup pretrain --resume --out ${shellWord(shownOut)}`);
     } else if (result.checkpoint) {
       const checkpoint = displayPath(result.checkpoint, cwd);
       out(`next: selfsup eval knn --checkpoint ${checkpoint}`);
@@ -246,7 +266,11 @@ export async function runPretrain(options: PretrainOptions, io: CliIo): Promise<
       ...(plot ? { plot } : {}),
       knn: metrics.knn,
     };
+  } catch (error) {
+    // a file-system error without a path (a write on an open file) happened in the run folder
+    throw lock ? withFileSystemPath(error, outDir) : error;
   } finally {
+    await lock?.release();
     pretraining.dispose();
   }
 }

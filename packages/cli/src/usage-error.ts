@@ -9,11 +9,12 @@ export function usageError(message: string, details: Record<string, unknown> = {
 }
 
 /**
- * The exit code of a failure: 2 for usage and configuration errors (the command was called
- * wrongly; nothing ran), 1 for failures while working.
+ * The exit code of a failure: 2 for usage and configuration errors and for a run folder locked
+ * by another run (the command was called wrongly or at the wrong time; nothing ran), 1 for
+ * failures while working.
  */
 export function exitCodeOf(error: unknown): 1 | 2 {
-  if (isSslError(error, 'INVALID_CONFIG')) return 2;
+  if (isSslError(error, 'INVALID_CONFIG') || isSslError(error, 'RUN_LOCKED')) return 2;
   if (isSslError(error) && error.details.usage === true) return 2;
   return 1;
 }
