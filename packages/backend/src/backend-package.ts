@@ -2,11 +2,12 @@ import * as tf from '@tensorflow/tfjs-core';
 import { SslError } from '@selfsup/core';
 
 /** The backends that live in an optional peer package. */
-export type PackagedBackendName = 'wasm' | 'tensorflow' | 'tensorflow-gpu';
+export type PackagedBackendName = 'wasm' | 'webgpu' | 'tensorflow' | 'tensorflow-gpu';
 
 /** The npm package that provides each packaged backend. */
 export const BACKEND_PACKAGES: Readonly<Record<PackagedBackendName, string>> = {
   wasm: '@tensorflow/tfjs-backend-wasm',
+  webgpu: '@tensorflow/tfjs-backend-webgpu',
   tensorflow: '@tensorflow/tfjs-node',
   'tensorflow-gpu': '@tensorflow/tfjs-node-gpu',
 };
@@ -51,7 +52,7 @@ function unavailable(name: PackagedBackendName, message: string, cause?: unknown
 /** The error for a backend whose package is not installed: names the npm command that installs it. */
 export function notInstalledError(name: PackagedBackendName, cause?: unknown): SslError {
   const why =
-    name === 'wasm'
+    name === 'wasm' || name === 'webgpu'
       ? ''
       : ' (its install script downloads libtensorflow, so it needs network access and a supported platform)';
   return unavailable(

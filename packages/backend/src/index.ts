@@ -9,4 +9,7 @@ export {
 export { ensureGradients } from './ensure-gradients.js';
 export { defaultThreads } from './default-threads.js';
 export { gpuAvailability, type GpuAvailability } from './gpu-availability.js';
+export { webgpuAvailability, type WebgpuAvailability } from './webgpu-availability.js';
+export type { WebgpuAdapterDescription } from './webgpu-adapter.js';
+export { DAWN_BACKENDS, type DawnBackend } from './dawn-gpu.js';
 export { WASM_MAX_THREADS } from './start-wasm.js';

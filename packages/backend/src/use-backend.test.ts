@@ -117,9 +117,9 @@ describe('useBackend', () => {
   });
 
   it('rejects an unknown backend name with the valid ones', async () => {
-    const error = await rejection(useBackend('webgpu' as BackendName));
+    const error = await rejection(useBackend('webgl' as BackendName));
     expect(isSslError(error, 'INVALID_ARGUMENT')).toBe(true);
-    expect((error as Error).message).toContain('auto, tensorflow-gpu, native, tensorflow, wasm, cpu');
+    expect((error as Error).message).toContain('auto, webgpu, tensorflow-gpu, native, tensorflow, wasm, cpu');
   });
 
   it('rejects a bad SELFSUP_THREADS before touching the backend', async () => {

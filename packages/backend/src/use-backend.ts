@@ -5,18 +5,21 @@ import { defaultThreads } from './default-threads.js';
 import { ensureGradients } from './ensure-gradients.js';
 import { gpuAvailability } from './gpu-availability.js';
 import { installCpuKernelFixes } from './cpu-kernel-fixes.js';
+import type { WebgpuAdapterDescription } from './webgpu-adapter.js';
+import { webgpuAvailability } from './webgpu-availability.js';
 
 /** The backends selfsup can run on. `auto` picks the fastest one installed. */
-export type BackendName = 'cpu' | 'wasm' | 'native' | 'tensorflow' | 'tensorflow-gpu' | 'auto';
+export type BackendName = 'cpu' | 'wasm' | 'native' | 'webgpu' | 'tensorflow' | 'tensorflow-gpu' | 'auto';
 
 /** The concrete backends (not `auto`). */
 export type ConcreteBackendName = Exclude<BackendName, 'auto'>;
 
 /**
- * Every concrete backend name, in `auto`'s order of preference: a usable GPU first, then the
- * native CPU backend (`@selfsup/backend-native`), then libtensorflow on the CPU, wasm, cpu.
+ * Every concrete backend name, in `auto`'s order of preference: a hardware WebGPU adapter first,
+ * then a CUDA GPU through tfjs-node-gpu, then the native CPU backend (`@selfsup/backend-native`),
+ * libtensorflow on the CPU, wasm, cpu.
  */
-export const BACKEND_NAMES: readonly ConcreteBackendName[] = ['tensorflow-gpu', 'native', 'tensorflow', 'wasm', 'cpu'];
+export const BACKEND_NAMES: readonly ConcreteBackendName[] = ['webgpu', 'tensorflow-gpu', 'native', 'tensorflow', 'wasm', 'cpu'];
 
 /** Options of {@link useBackend}. */
 export interface UseBackendOptions {
@@ -33,12 +36,14 @@ export interface UseBackendOptions {
 export interface BackendInfo {
   /** The selfsup name of the backend now active. */
   readonly name: ConcreteBackendName;
-  /** The TensorFlow.js backend name (`cpu`, `wasm`, `selfsup-native` or `tensorflow`). */
+  /** The TensorFlow.js backend name (`cpu`, `wasm`, `selfsup-native`, `webgpu` or `tensorflow`). */
   readonly tfBackend: string;
   /** Threads the backend computes with. */
   readonly threads: number;
   /** Why this backend runs: `requested`, or what `auto` found; plus any adjustment (thread cap, fallback). */
   readonly reason: string;
+  /** For `webgpu`: the adapter computing (vendor, device, description, software or not, feature level). */
+  readonly adapter?: WebgpuAdapterDescription;
 }
 
 /** The one of tfjs-node / tfjs-node-gpu loaded in this process (both register `tensorflow`). */
@@ -88,33 +93,45 @@ async function activateTensorflow(name: 'tensorflow' | 'tensorflow-gpu', threads
 async function activate(name: ConcreteBackendName, threads: number, reason: string): Promise<BackendInfo> {
   let actualThreads = 1;
   let note: string | undefined;
+  let adapter: WebgpuAdapterDescription | undefined;
   if (name === 'cpu') {
     await activateCpu();
   } else if (name === 'native') {
     const { activateNative } = await import('./activate-native.js');
     await ensureGradients();
-    actualThreads = await activateNative(threads);
+    const started = await activateNative(threads);
+    actualThreads = started.threads;
+    if (started.binary !== undefined) note = `native binary: ${started.binary}`;
   } else if (name === 'wasm') {
     const { startWasm } = await import('./start-wasm.js');
     await ensureGradients();
     const started = await startWasm(threads);
     actualThreads = started.threads;
     note = started.note;
+  } else if (name === 'webgpu') {
+    const { activateWebgpu } = await import('./activate-webgpu.js');
+    await ensureGradients();
+    ({ adapter, note } = await activateWebgpu());
   } else {
     ({ threads: actualThreads, note } = await activateTensorflow(name, threads));
   }
   await tf.ready();
-  return { name, tfBackend: tf.getBackend(), threads: actualThreads, reason: note === undefined ? reason : `${reason}; ${note}` };
+  const info = { name, tfBackend: tf.getBackend(), threads: actualThreads, reason: note === undefined ? reason : `${reason}; ${note}` };
+  return adapter === undefined ? info : { ...info, adapter };
 }
 
 /**
  * Selects the TensorFlow.js backend for this process and makes gradients work on it (see
- * {@link ensureGradients}). Backends, fastest first: `tensorflow-gpu` (`@tensorflow/tfjs-node-gpu`,
- * CUDA), `native` (`@selfsup/backend-native`: multi-threaded native kernels through Node-API,
+ * {@link ensureGradients}). Backends, fastest first: `webgpu` (`@tensorflow/tfjs-backend-webgpu`
+ * on the browser's `navigator.gpu`, or in Node.js on Dawn from the npm package `webgpu`: Vulkan,
+ * Metal or D3D12; `SELFSUP_WEBGPU_BACKEND=opengles` selects Dawn's OpenGL ES backend, which runs on
+ * Mesa's software rasteriser where there is no GPU, for tests), `tensorflow-gpu`
+ * (`@tensorflow/tfjs-node-gpu`, CUDA 11.2), `native` (`@selfsup/backend-native`: multi-threaded native kernels through Node-API,
  * built at install), `tensorflow` (`@tensorflow/tfjs-node`, libtensorflow on the CPU), `wasm`
  * (`@tensorflow/tfjs-backend-wasm`, XNNPACK, multi-threaded in Node), `cpu` (plain JavaScript,
  * always available). `auto` (the default) takes the first one that is installed and usable
- * (`tensorflow-gpu` only when a GPU is visible; `native` only when its addon was built) and says
+ * (`webgpu` only with a hardware adapter, never a software one; `tensorflow-gpu` only when a GPU
+ * is visible; `native` only when its addon was built) and says
  * why in `reason`, including a one-line explanation of each backend it skipped (for example why
  * the native addon is missing, before it falls back to wasm).
  *
@@ -125,7 +142,8 @@ async function activate(name: ConcreteBackendName, threads: number, reason: stri
  *
  * @param name - The backend to use.
  * @param options - Threads; see {@link UseBackendOptions}.
- * @returns What now runs: the backend, its thread count, and why it was chosen.
+ * @returns What now runs: the backend, its thread count, why it was chosen, and for `webgpu` the
+ *   adapter (`info.adapter.software` is true for a software adapter such as llvmpipe).
  * @throws SslError `BACKEND_UNAVAILABLE` when the requested backend's package is not installed
  *   (the message names the npm command that installs it) or cannot start; `INVALID_ARGUMENT` for
  *   an unknown name or a bad `threads`; `INVALID_CONFIG` for a bad `SELFSUP_THREADS`.
@@ -153,6 +171,13 @@ export async function useBackend(name: BackendName = 'auto', options: UseBackend
     let why = 'the fastest installed backend';
     if (candidate === 'native') {
       why = 'the fastest backend on a machine without a usable GPU';
+    } else if (candidate === 'webgpu') {
+      const webgpu = await webgpuAvailability();
+      if (!webgpu.usable) {
+        skipped.push(`webgpu (${webgpu.reason})`);
+        continue;
+      }
+      why = `${webgpu.reason}`;
     } else if (candidate !== 'cpu') {
       if (!(await isBackendPackageInstalled(candidate))) {
         skipped.push(`${candidate} (${BACKEND_PACKAGES[candidate as PackagedBackendName]} is not installed)`);
