@@ -1,0 +1,179 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { RUN_LOCK_FILE } from '@selfsup/train';
+import { readRunMetrics } from './run-metrics.js';
+import { run, temporaryFolder, tinyConfig, writeConfig } from './testing/cli-harness.js';
+
+const root = fileURLToPath(new URL('../../../', import.meta.url));
+
+/** The tiny configuration without k-NN and plot (fast), writing into `outDir`. */
+function quickConfig(outDir: string, run: Record<string, unknown> = {}): Record<string, unknown> {
+  const tiny = tinyConfig(outDir);
+  return { ...tiny, data: { heldOut: 'none' }, run: { ...(tiny.run as object), plot: false, ...run } };
+}
+
+/** Flips one byte near the end of a file (in the tensor data, which the checksums cover). */
+function damage(path: string): void {
+  const bytes = readFileSync(path);
+  bytes[bytes.length - 3] ^= 0xff;
+  writeFileSync(path, bytes);
+}
+
+const children: ChildProcess[] = [];
+afterEach(() => {
+  for (const child of children.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+});
+
+/** Starts `selfsup <args>` as a separate process (the real program), from the repository root. */
+function startSelfsup(args: string[]): { child: ChildProcess; exited: Promise<number | null>; output: () => string } {
+  const child = spawn(process.execPath, ['--conditions=@selfsup/source', '--import', 'tsx', join(root, 'packages/cli/src/bin.ts'), ...args], {
+    cwd: root,
+    env: { ...process.env, CI: 'true' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.push(child);
+  let output = '';
+  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { child, exited, output: () => output };
+}
+
+async function waitFor(condition: () => boolean, what: string, output: () => string, timeoutMs = 60_000): Promise<void> {
+  const start = Date.now();
+  while (!condition()) {
+    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}; the process wrote:\n${output()}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+describe('selfsup pretrain checks everything before it writes', () => {
+  const folder = temporaryFolder('pretrain');
+
+  it('refuses crop sizes that are not multiples of the patch size with exit 2, before creating the folder or computing k-NN', async () => {
+    const outDir = join(folder, 'crops');
+    const path = writeConfig(folder, 'crops.yaml', { ...tinyConfig(outDir), run: { ...(tinyConfig(outDir).run as object), knnBeforeTraining: true } });
+    const result = await run(['pretrain', '--config', path, '--set', 'augmentation.localSize=10'], folder);
+    expect(result.code).toBe(2);
+    expect(result.err).toMatch(/^error \(INVALID_CONFIG\): .*crops\.yaml is invalid:\n {2}- augmentation\.localSize: expected a multiple of backbone\.patchSize \(7\), e\.g\. 7 or 14, got 10\n$/);
+    expect(result.err).not.toMatch(/k-NN/);
+    expect(existsSync(outDir)).toBe(false);
+  });
+
+  it('--resume keeps the seed: --set seed=5 is refused (exit 2) without touching config.yaml or the checkpoints', async () => {
+    const outDir = join(folder, 'seed');
+    const path = writeConfig(folder, 'seed.yaml', quickConfig(outDir));
+    expect((await run(['pretrain', '--config', path, '--steps', '2'], folder)).code).toBe(0);
+    const config = readFileSync(join(outDir, 'config.yaml'));
+    const files = readdirSync(join(outDir, 'checkpoints'));
+    for (const args of [['--config', path], ['--out', outDir]]) {
+      const refused = await run(['pretrain', ...args, '--resume', '--steps', '2', '--epochs', '2', '--set', 'seed=5'], folder);
+      expect(refused.code).toBe(2);
+      expect(refused.err).toMatch(/^error \(INVALID_CONFIG\): selfsup pretrain --resume: the configuration differs from the one the run was started with \(stored in .*step-2\.safetensors\)/);
+      expect(refused.err).toMatch(/\n {2}- seed: 0 in the run, 5 now\n/);
+      expect(refused.err).toMatch(/A resume may change only: epochs, run\.outDir/);
+      expect(readFileSync(join(outDir, 'config.yaml')).equals(config)).toBe(true);
+      expect(readdirSync(join(outDir, 'checkpoints'))).toEqual(files);
+    }
+  });
+
+  it('a refused --resume lists every changed key and leaves config.yaml as it was; safe keys (epochs, run.*) are applied', async () => {
+    const outDir = join(folder, 'changed');
+    const path = writeConfig(folder, 'changed.yaml', quickConfig(outDir));
+    expect((await run(['pretrain', '--config', path, '--steps', '2'], folder)).code).toBe(0);
+    const config = readFileSync(join(outDir, 'config.yaml'), 'utf8');
+    const changed = writeConfig(folder, 'changed-2.yaml', { ...quickConfig(outDir), epochs: 2, batchSize: 4, optimizer: { warmupEpochs: 0, learningRate: 0.001 } });
+    const refused = await run(['pretrain', '--config', changed, '--resume', '--steps', '2', '--set', 'run.knnK=5'], folder);
+    expect(refused.code).toBe(2);
+    expect(refused.err).toMatch(/\n {2}- batchSize: 8 in the run, 4 now\n {2}- optimizer\.learningRate: 0\.0005 in the run, 0\.001 now\n/);
+    expect(refused.err).not.toMatch(/- epochs|- run\.knnK/);
+    expect(readFileSync(join(outDir, 'config.yaml'), 'utf8')).toBe(config);
+
+    const accepted = await run(['pretrain', '--config', path, '--resume', '--steps', '2', '--epochs', '2', '--set', 'run.knnK=5'], folder);
+    expect(accepted.code, accepted.err).toBe(0);
+    const changes = /changed on resume: (.*)\n/.exec(accepted.err)?.[1]?.split(', ');
+    expect(changes?.sort()).toEqual(['epochs 1 -> 2', 'run.knnK 20 -> 5']);
+    expect(readFileSync(join(outDir, 'config.yaml'), 'utf8')).toMatch(/^epochs: 2$/m);
+  });
+});
+
+describe('selfsup pretrain past a damaged latest checkpoint', () => {
+  const folder = temporaryFolder('damaged');
+
+  it('names the other checkpoints and the exact command to continue from one; that command works, and so does deleting the file', async () => {
+    const outDir = join(folder, 'run');
+    const path = writeConfig(folder, 'run.yaml', quickConfig(outDir, { checkpointEverySteps: 2 }));
+    expect((await run(['pretrain', '--config', path, '--steps', '4'], folder)).code).toBe(0);
+    const latest = join(outDir, 'checkpoints', 'step-4.safetensors');
+    damage(latest);
+
+    const withConfig = await run(['pretrain', '--config', path, '--steps', '4', '--epochs', '2', '--resume'], folder);
+    expect(withConfig.code).toBe(1);
+    expect(withConfig.err).toMatch(/^error \(CHECKPOINT_CORRUPT\): .*step-4\.safetensors: /);
+    expect(withConfig.err).toMatch(/The run's other checkpoints: run\/checkpoints\/step-2\.safetensors \(step 2, verified\)\./);
+    const command = /Continue from step 2 with: (selfsup pretrain [^\n]*?) -- or delete run\/checkpoints\/step-4\.safetensors and run (selfsup pretrain [^\n]*?) again/.exec(withConfig.err);
+    expect(command, withConfig.err).not.toBeNull();
+    expect(command![1]).toBe(`selfsup pretrain --config ${path} --resume-from run/checkpoints/step-2.safetensors --epochs 2 --steps 4`);
+    expect(command![2]).toBe(`selfsup pretrain --config ${path} --resume --epochs 2 --steps 4`);
+
+    const withoutConfig = await run(['pretrain', '--resume', '--out', outDir], folder);
+    expect(withoutConfig.code).toBe(1);
+    expect(withoutConfig.err).toContain(`Continue from step 2 with: selfsup pretrain --resume-from run/checkpoints/step-2.safetensors --out ${outDir} --`);
+
+    const continued = await run(command![1]!.split(' ').slice(1), folder);
+    expect(continued.code, continued.err).toBe(0);
+    expect(continued.out).toMatch(/^done: step 8\/8 \(epoch 2\/2\).*resumed from run\/checkpoints\/step-2\.safetensors/);
+    expect(readRunMetrics(join(outDir, 'metrics.jsonl')).steps.map((s) => s.iteration)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+
+    damage(join(outDir, 'checkpoints', 'step-8.safetensors'));
+    const { rmSync } = await import('node:fs');
+    rmSync(join(outDir, 'checkpoints', 'step-8.safetensors'));
+    const afterDelete = await run(['pretrain', '--resume', '--out', outDir, '--epochs', '3'], folder);
+    expect(afterDelete.code, afterDelete.err).toBe(0);
+    expect(afterDelete.out).toMatch(/resumed from run\/checkpoints\/step-6\.safetensors/);
+  });
+});
+
+describe('one run at a time writes a run folder', () => {
+  const folder = temporaryFolder('lock');
+
+  it('refuses a second pretrain into a folder a live run holds (exit 2, naming the owner) without writing in it', async () => {
+    const outDir = join(folder, 'busy');
+    const path = writeConfig(folder, 'busy.yaml', quickConfig(outDir, { progress: 'lines' }));
+    const first = startSelfsup(['pretrain', '--config', path, '--epochs', '50']);
+    await waitFor(() => existsSync(join(outDir, 'metrics.jsonl')), 'the first run to start training', first.output);
+    const config = readFileSync(join(outDir, 'config.yaml'));
+    for (const args of [['--config', path], ['--config', path, '--resume'], ['--resume', '--out', outDir]]) {
+      const second = await run(['pretrain', ...args], folder);
+      if (args.includes('--out')) {
+        // without --config, --resume needs a checkpoint: the first run has written none yet
+        expect(second.code).toBe(2);
+        continue;
+      }
+      expect(second.code, second.err).toBe(2);
+      expect(second.err).toMatch(new RegExp(`^error \\(RUN_LOCKED\\): The run folder .*busy is in use by process ${first.child.pid} on this host`));
+      expect(second.err).toMatch(/selfsup pretrain --config .*busy\.yaml --epochs 50/);
+      expect(readFileSync(join(outDir, 'config.yaml')).equals(config)).toBe(true);
+    }
+    first.child.kill('SIGINT');
+    expect(await first.exited, first.output()).toBe(130);
+    expect(existsSync(join(outDir, RUN_LOCK_FILE))).toBe(false);
+  });
+
+  it('takes over, in one line, the lock of a run that was killed', async () => {
+    const outDir = join(folder, 'stale');
+    const path = writeConfig(folder, 'stale.yaml', quickConfig(outDir, { progress: 'none' }));
+    const killed = startSelfsup(['pretrain', '--config', path, '--epochs', '50']);
+    await waitFor(() => existsSync(join(outDir, RUN_LOCK_FILE)), 'the first run to lock its folder', killed.output);
+    killed.child.kill('SIGKILL');
+    await killed.exited;
+    expect(existsSync(join(outDir, RUN_LOCK_FILE))).toBe(true);
+    const next = await run(['pretrain', '--config', path, '--steps', '2', '--resume'], folder);
+    expect(next.code, next.err).toBe(0);
+    expect(next.err).toMatch(new RegExp(`(^|\\n)note: took over the lock of stale/?.*, left by process ${killed.child.pid} on .*, which no longer runs\\n`));
+    expect(existsSync(join(outDir, RUN_LOCK_FILE))).toBe(false);
+  });
+});
