@@ -12,8 +12,8 @@ export default defineConfig({
   test: {
     testTimeout: 120_000,
     hookTimeout: 120_000,
-    // Test files share their worker's module cache: the backend (and @tensorflow/tfjs, which
-    // registers gradients) loads once per worker instead of once per file.
+    // Test files share their worker's module cache: the backend (and the gradients it registers)
+    // loads once per worker instead of once per file.
     isolate: false,
     projects: packages.map((name) => ({
       extends: true,

@@ -43,7 +43,7 @@ describe('installCpuKernelFixes (via useBackend("cpu"))', () => {
   it("gives gather's gradient: every picked row's upstream gradient added back to its source row", () => {
     const picks = [3, 0, 3, 1, 3];
     const grad = tf.tidy(() => {
-      const f = (params: tf.Tensor) => tf.sum(tf.mul(tf.gather(params, tf.tensor1d(picks, 'int32')), tf.range(1, 11).reshape([5, 2])));
+      const f = (params: tf.Tensor) => tf.sum(tf.mul(tf.gather(params, tf.tensor1d(picks, 'int32')), tf.reshape(tf.range(1, 11), [5, 2])));
       return Array.from(tf.grad(f)(tf.zeros([4, 2])).dataSync());
     });
     // weights per picked row: [1, 2], [3, 4], [5, 6], [7, 8], [9, 10]; row 3 gets picks 0, 2 and 4

@@ -29,7 +29,7 @@ async function rejection(promise: Promise<unknown>): Promise<unknown> {
 
 /** d/dx sum(x^2) = 2x, so at x = [1, -2, 3] the gradient is [2, -4, 6]. */
 function squareSumGradient(): number[] {
-  return tf.tidy(() => Array.from(tf.grad((x: tf.Tensor) => x.square().sum())(tf.tensor1d([1, -2, 3])).dataSync()));
+  return tf.tidy(() => Array.from(tf.grad((x: tf.Tensor) => tf.sum(tf.square(x)))(tf.tensor1d([1, -2, 3])).dataSync()));
 }
 
 /**
@@ -42,7 +42,7 @@ function matMulGradient(): number[] {
       [1, 2],
       [3, 4],
     ]);
-    return Array.from(tf.grad((a: tf.Tensor) => tf.matMul(a as tf.Tensor2D, b).sum())(tf.zeros([2, 2])).dataSync());
+    return Array.from(tf.grad((a: tf.Tensor) => tf.sum(tf.matMul(a as tf.Tensor2D, b)))(tf.zeros([2, 2])).dataSync());
   });
 }
 
@@ -82,7 +82,9 @@ describe('useBackend', () => {
 
   it.skipIf(!nativeAvailable)('runs native with the requested threads, and tf.grad works on it', async () => {
     const info = await useBackend('native', { threads: 2 });
-    expect(info).toMatchObject({ name: 'native', tfBackend: 'selfsup-native', threads: 2, reason: 'requested' });
+    expect(info).toMatchObject({ name: 'native', tfBackend: 'selfsup-native', threads: 2 });
+    // which binary runs: the prebuilt platform package, the build from source, or SELFSUP_NATIVE_ADDON
+    expect(info.reason).toMatch(/^requested; native binary: (prebuilt @selfsup\/backend-native-[a-z0-9-]+@\S+|built from source|SELFSUP_NATIVE_ADDON=)/);
     expect(tf.getBackend()).toBe('selfsup-native');
     expect(squareSumGradient()).toEqual([2, -4, 6]);
     expect(matMulGradient()).toEqual([3, 7, 3, 7]);
@@ -111,7 +113,7 @@ describe('useBackend', () => {
     expect(info.name).toBe('wasm');
     expect(info.threads).toBe(2);
     expect(info.reason).toContain('auto chose wasm');
-    expect(info.reason).toMatch(/skipped .*native \(the native addon was not built \(\/nonexistent\/selfsup_native\.node is missing\)/);
+    expect(info.reason).toMatch(/skipped .*native \(SELFSUP_NATIVE_ADDON names \/nonexistent\/selfsup_native\.node, which does not exist; unset it/);
     expect(info.reason).not.toContain('\n');
     expect(info.reason).toContain('@tensorflow/tfjs-node is not installed');
   });

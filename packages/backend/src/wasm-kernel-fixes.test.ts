@@ -46,7 +46,7 @@ describe('installWasmKernelFixes (via useBackend)', () => {
 
   it('gathers [[0, 2], [1, 3]] from each batch item of [2, 4, 3] by hand', () => {
     const picked = tf.tidy(() => {
-      const x = tf.range(0, 24).reshape([2, 4, 3]); // item 0 rows 0..3 start at 0, 3, 6, 9; item 1 at 12, 15, 18, 21
+      const x = tf.reshape(tf.range(0, 24), [2, 4, 3]); // item 0 rows 0..3 start at 0, 3, 6, 9; item 1 at 12, 15, 18, 21
       return Array.from(tf.gather(x, tf.tensor2d([[0, 2], [1, 3]], [2, 2], 'int32'), 1, 1).dataSync());
     });
     expect(picked).toEqual([0, 1, 2, 6, 7, 8, 15, 16, 17, 21, 22, 23]);

@@ -89,7 +89,7 @@ describe('installWasmMatMulKernels', () => {
     const tensors = tf.memory().numTensors;
     const buffers = backend.numDataIds();
     tf.matMul(a, b, false, true).dispose();
-    const aT = a.transpose(); // [3, 4]
+    const aT = tf.transpose(a); // [3, 4]
     const buffersWithTranspose = backend.numDataIds();
     tf.matMul(aT, b, true, true).dispose();
     expect(backend.numDataIds()).toBe(buffersWithTranspose);
@@ -115,7 +115,7 @@ describe('installWasmMatMulKernels', () => {
   it('leaves batched products to the original kernel', () => {
     // A batch of two products: A B^T and (2A) B^T.
     const result = tf.tidy(() => {
-      const a = tf.stack([tf.tensor2d(A), tf.tensor2d(A).mul(2)]);
+      const a = tf.stack([tf.tensor2d(A), tf.mul(tf.tensor2d(A), 2)]);
       const b = tf.stack([tf.tensor2d(B), tf.tensor2d(B)]);
       return Array.from(tf.matMul(a, b, false, true).dataSync());
     });
