@@ -1,4 +1,10 @@
 {
+  "variables": {
+    # 1 for the prebuilt binaries of the platform packages (node-gyp rebuild --selfsup_portable=1):
+    # on Linux, libstdc++ is linked in (its symbols kept inside the addon) so the binary needs
+    # only glibc >= 2.34, libm and libgcc_s. See ../backend-native-linux-x64-gnu/scripts/build.mjs.
+    "selfsup_portable%": 0
+  },
   "targets": [
     {
       "target_name": "selfsup_native",
@@ -19,6 +25,10 @@
       "defines": ["NAPI_VERSION=8"],
       "conditions": [
         ["OS=='linux'", { "libraries": ["-ldl", "-pthread"], "ldflags": ["-pthread"] }],
+        ["OS=='linux' and selfsup_portable==1", {
+          "sources": ["native/glibc_compat.cc"],
+          "ldflags": ["-static-libstdc++", "-Wl,--exclude-libs,ALL"]
+        }],
         ["OS=='mac'", {
           "xcode_settings": {
             "GCC_ENABLE_CPP_EXCEPTIONS": "YES",

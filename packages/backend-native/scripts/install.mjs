@@ -1,80 +1,108 @@
 #!/usr/bin/env node
-// Builds the native addon with node-gyp against the Node.js headers already on this machine. It
-// never downloads anything and never fails the install: without a toolchain or headers it prints
-// one line, and the backend reports itself unavailable (selfsup then falls back to wasm or cpu).
+// The install script of @selfsup/backend-native. When the prebuilt binary of this platform's
+// package (an optional dependency, e.g. @selfsup/backend-native-linux-x64-gnu) is installed and
+// loads, it does nothing. Otherwise it builds the addon from source with node-gyp against the
+// Node.js headers already on this machine; it never downloads anything and never fails the
+// install. Either way it records what happened in build/install-status.json, which the runtime
+// reads to say why no binary is there (nativeBinaryInfo()); when npm skips install scripts
+// (--ignore-scripts, allowScripts) that file is absent, and that absence is the explanation.
 //
-//   node scripts/install.mjs           build unless build/Release/selfsup_native.node exists
-//   node scripts/install.mjs --force   rebuild
+//   node scripts/install.mjs           use the prebuilt, else build unless build/Release/selfsup_native.node exists
+//   node scripts/install.mjs --force   build from source, even over a prebuilt
 //
-// SELFSUP_NATIVE_SKIP_BUILD=1 skips the build.
+// SELFSUP_NATIVE_SKIP_BUILD=1 skips the build from source (the prebuilt is still used when it loads).
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { rebuildAddon } from './node-gyp.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 const addon = join(root, 'build', 'Release', 'selfsup_native.node');
 const log = join(root, 'build', 'install.log');
+const statusFile = join(root, 'build', 'install-status.json');
 const force = process.argv.includes('--force');
 
+/** Records the outcome for the runtime (the format nativeBinaryInfo() reads: src/install-status.ts). */
+function record(outcome, detail, extra = {}) {
+  try {
+    mkdirSync(dirname(statusFile), { recursive: true });
+    const status = { outcome, detail, ...extra, node: process.versions.node, date: new Date().toISOString() };
+    writeFileSync(statusFile, `${JSON.stringify(status, null, 2)}\n`);
+  } catch {
+    // a read-only package folder: the runtime then says the install script did not run
+  }
+}
+
 function done(message) {
-  if (message) console.log(`@selfsup/backend-native: ${message}`);
+  if (message) console.log(`${manifest.name}: ${message}`);
   process.exit(0);
 }
 
-if (process.env.SELFSUP_NATIVE_SKIP_BUILD === '1') done('native build skipped (SELFSUP_NATIVE_SKIP_BUILD=1); the backend will be unavailable.');
-if (!force && existsSync(addon)) done();
-if (!existsSync(join(root, 'binding.gyp'))) done('binding.gyp is missing; the native backend will be unavailable.');
+/** Loads the binary in a child process (a binary that crashes on load must not fail the install). */
+function loadError(path) {
+  const result = spawnSync(process.execPath, ['-e', `require(${JSON.stringify(path)}).info()`], { encoding: 'utf8' });
+  return result.status === 0 ? undefined : (result.stderr.split('\n').find((line) => /Error/.test(line)) ?? `exit ${result.status}`).trim();
+}
 
-// node-gyp: the one npm runs scripts with, else the copy bundled with npm next to this node.
-function findNodeGyp() {
-  const candidates = [
-    process.env.npm_config_node_gyp,
-    join(dirname(process.execPath), '..', 'lib', 'node_modules', 'npm', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js'),
-    join(dirname(process.execPath), 'node_modules', 'npm', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js'),
-  ];
-  for (const candidate of candidates) if (candidate && existsSync(candidate)) return candidate;
-  try {
-    return createRequire(import.meta.url).resolve('node-gyp/bin/node-gyp.js');
-  } catch {
-    return undefined;
+/**
+ * The prebuilt binary among this package's optional dependencies that npm installed here and that
+ * loads, or why none does. npm installs only the platform package whose os/cpu/libc match.
+ */
+function findPrebuilt() {
+  const require = createRequire(join(root, 'package.json'));
+  const notes = [];
+  for (const name of Object.keys(manifest.optionalDependencies ?? {}).filter((dependency) => dependency.startsWith(`${manifest.name}-`))) {
+    let packageJson;
+    try {
+      packageJson = require.resolve(`${name}/package.json`);
+    } catch {
+      continue;
+    }
+    const { version } = JSON.parse(readFileSync(packageJson, 'utf8'));
+    const binary = join(dirname(packageJson), 'selfsup_native.node');
+    const id = `${name}@${version}`;
+    if (version !== manifest.version) notes.push(`${id} does not match ${manifest.name}@${manifest.version}`);
+    else if (!existsSync(binary)) notes.push(`${id} has no selfsup_native.node`);
+    else {
+      const error = loadError(binary);
+      if (error === undefined) return { id, binary };
+      notes.push(`${id} does not load (${error.slice(0, 200)})`);
+    }
   }
+  return { notes };
 }
 
-// Node's headers: npm's nodedir setting, the prefix of this node (Debian/NodeSource packages and
-// the official tarballs ship include/node), or node-gyp's own cache. Never a download.
-function findNodeDir() {
-  const version = process.versions.node;
-  const candidates = [
-    process.env.npm_config_nodedir,
-    resolve(dirname(process.execPath), '..'),
-    join(homedir(), '.cache', 'node-gyp', version),
-    process.env.XDG_CACHE_HOME ? join(process.env.XDG_CACHE_HOME, 'node-gyp', version) : undefined,
-  ];
-  for (const candidate of candidates) {
-    if (candidate && existsSync(join(candidate, 'include', 'node', 'node_api.h'))) return candidate;
-  }
-  return undefined;
+const prebuilt = force ? { notes: ['--force'] } : findPrebuilt();
+if (prebuilt.binary) {
+  record('prebuilt', `${prebuilt.id} loads; nothing to build`, { prebuilt: prebuilt.id });
+  done();
+}
+const notUsed = { prebuiltNotUsed: prebuilt.notes };
+
+if (process.env.SELFSUP_NATIVE_SKIP_BUILD === '1') {
+  record('skipped', 'SELFSUP_NATIVE_SKIP_BUILD=1 at install', notUsed);
+  done('native build skipped (SELFSUP_NATIVE_SKIP_BUILD=1); the backend will be unavailable.');
+}
+if (!force && existsSync(addon)) {
+  if (!existsSync(statusFile)) record('built', 'found an existing build', notUsed);
+  done();
+}
+if (!existsSync(join(root, 'binding.gyp'))) {
+  record('no-toolchain', 'binding.gyp is missing', notUsed);
+  done('binding.gyp is missing; the native backend will be unavailable.');
 }
 
-const nodeGyp = findNodeGyp();
-if (!nodeGyp) done('node-gyp not found (it ships with npm); the native backend will be unavailable.');
-const nodeDir = findNodeDir();
-if (!nodeDir) done(`Node.js ${process.versions.node} headers not found (include/node/node_api.h); the native backend will be unavailable.`);
-
-const args = [nodeGyp, 'rebuild', `--nodedir=${nodeDir}`, '--jobs=max'];
-const result = spawnSync(process.execPath, args, { cwd: root, encoding: 'utf8', env: { ...process.env, npm_config_nodedir: nodeDir } });
-const output = `${result.stdout ?? ''}${result.stderr ?? ''}`;
-try {
-  mkdirSync(dirname(log), { recursive: true });
-  writeFileSync(log, `$ node ${args.join(' ')}\n${output}`);
-} catch {
-  // the log is a convenience
+const built = rebuildAddon({ cwd: root, log });
+if (!built.ok) {
+  record(built.toolchain ? 'failed' : 'no-toolchain', built.reason, built.toolchain ? { log, ...notUsed } : notUsed);
+  done(
+    built.toolchain
+      ? `native build failed (${built.reason}); the backend will be unavailable and selfsup falls back to wasm or cpu. Log: ${log}`
+      : `${built.reason}; the native backend will be unavailable.`,
+  );
 }
-if (result.status !== 0 || !existsSync(addon)) {
-  const reason = result.error?.message ?? output.split('\n').find((line) => /error|not found|No such file/i.test(line))?.trim() ?? `node-gyp exited with ${result.status}`;
-  done(`native build failed (${reason.slice(0, 200)}); the backend will be unavailable and selfsup falls back to wasm or cpu. Log: ${log}`);
-}
+record('built', 'built from source with node-gyp', { log, ...notUsed });
 done(force ? `built ${addon}` : undefined);

@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
-import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { ADDON_FILE, findNativeBinary, type NativeBinaryInfo } from './native-binary.js';
 
 /** Unary ops of the addon, numbered as `UnaryOp` in native/ops.h. */
 export const UnaryOp = {
@@ -85,36 +86,30 @@ export interface NativeAddon {
   setGemm(engine: string): boolean;
 }
 
-/** The compiled addon's path inside this package (node-gyp's output). */
-export const ADDON_PATH = fileURLToPath(new URL('../build/Release/selfsup_native.node', import.meta.url));
+/** This package's folder (`src/` and `dist/` sit one level below it). */
+export const PACKAGE_ROOT = fileURLToPath(new URL('..', import.meta.url));
 
-/** The outcome of loading the addon: the addon, or one line saying why it is not there. */
-export type AddonLoad = { readonly ok: true; readonly addon: NativeAddon; readonly path: string } | { readonly ok: false; readonly reason: string; readonly path: string };
+/** The outcome of loading the addon: the addon or not, and which binary it is or why there is none. */
+export type AddonLoad =
+  | { readonly ok: true; readonly addon: NativeAddon; readonly path: string; readonly binary: NativeBinaryInfo }
+  | { readonly ok: false; readonly reason: string; readonly path: string; readonly binary: NativeBinaryInfo };
 
 let cached: AddonLoad | undefined;
 
 /**
- * Loads the compiled addon once per process: from `SELFSUP_NATIVE_ADDON` when set, else from this
- * package's `build/Release`. Never throws; says why when it cannot load.
+ * Loads the addon once per process (see {@link findNativeBinary}: `SELFSUP_NATIVE_ADDON`, else
+ * this platform's prebuilt package, else the build from source). Never throws; says why when it
+ * cannot load.
  */
 export function loadAddon(): AddonLoad {
   if (cached) return cached;
-  const path = process.env.SELFSUP_NATIVE_ADDON?.trim() || ADDON_PATH;
-  if (!existsSync(path)) {
-    cached = {
-      ok: false,
-      path,
-      reason:
-        `the native addon was not built (${path} is missing): reinstall with a C++ toolchain ` +
-        '(`npm rebuild @selfsup/backend-native`; needs python3, make and g++ or clang)',
-    };
-    return cached;
-  }
-  try {
-    const addon = createRequire(import.meta.url)(path) as NativeAddon;
-    cached = { ok: true, addon, path };
-  } catch (error) {
-    cached = { ok: false, path, reason: `the native addon failed to load (${(error as Error).message.split('\n')[0]})` };
+  const { addon, info } = findNativeBinary<NativeAddon>({ packageRoot: PACKAGE_ROOT, env: process.env }, createRequire(import.meta.url));
+  if (addon !== undefined) {
+    cached = { ok: true, addon, path: info.path!, binary: info };
+  } else {
+    // the last place looked: the override, or where the build from source would be
+    const path = info.candidates.at(-1)?.path ?? join(PACKAGE_ROOT, 'build', 'Release', ADDON_FILE);
+    cached = { ok: false, reason: info.reason ?? 'no native binary loaded', path, binary: info };
   }
   return cached;
 }

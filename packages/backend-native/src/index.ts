@@ -2,6 +2,7 @@ export {
   registerNativeBackend,
   isNativeAvailable,
   nativeBuildInfo,
+  nativeBinaryInfo,
   NATIVE_BACKEND_NAME,
   type NativeBackendOptions,
   type NativeBuildInfo,
@@ -11,3 +12,5 @@ export {
 export { NATIVE_KERNELS } from './native-kernels.js';
 export { resolveThreads as nativeThreadsSetting, MAX_NATIVE_THREADS } from './threads.js';
 export type { AddonInfo } from './addon.js';
+export type { NativeBinaryInfo, NativeBinaryCandidate, NativeBinarySource } from './native-binary.js';
+export type { InstallStatus } from './install-status.js';

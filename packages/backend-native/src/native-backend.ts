@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as cpu from '@tensorflow/tfjs-backend-cpu';
 import { SslError, invalidArgument } from '@selfsup/core';
 import { loadAddon, type AddonInfo, type NativeAddon } from './addon.js';
+import type { NativeBinaryInfo } from './native-binary.js';
 import { NATIVE_KERNEL_LIST, NATIVE_KERNELS } from './native-kernels.js';
 import { resolveThreads } from './threads.js';
 import { BufferPool } from './buffer-pool.js';
@@ -49,8 +50,13 @@ export interface NativeBuildInfo {
   readonly available: boolean;
   /** One line saying why the addon is unavailable (undefined when available). */
   readonly reason: string | undefined;
-  /** The addon file. */
+  /** The addon file in use (when unavailable: the last place looked). */
   readonly addonPath: string;
+  /**
+   * Which binary is in use (`binary.summary`: `prebuilt @selfsup/backend-native-linux-x64-gnu@<v>`,
+   * `built from source at install`, ...) or why none is; see {@link nativeBinaryInfo}.
+   */
+  readonly binary: NativeBinaryInfo;
   /** The addon's own report (undefined when unavailable): instruction set, GEMM engine, OpenBLAS, threads, compiler. */
   readonly addon: AddonInfo | undefined;
   /** The kernels that run natively. */
@@ -269,7 +275,26 @@ export function nativeBuildInfo(): NativeBuildInfo {
     available: loaded.ok,
     reason: loaded.ok ? undefined : loaded.reason,
     addonPath: loaded.path,
+    binary: loaded.binary,
     addon: loaded.ok ? loaded.addon.info() : undefined,
     kernels: NATIVE_KERNELS,
   };
+}
+
+/**
+ * Which native binary this process loaded, or why none: from `SELFSUP_NATIVE_ADDON`, this
+ * platform's prebuilt package (`@selfsup/backend-native-linux-x64-gnu`, an optional dependency)
+ * or the build from source made by the install script; when none loaded, `reason` names what was
+ * missing at each place (no prebuilt for this platform, optional dependencies left out, install
+ * scripts not run, the build skipped with `SELFSUP_NATIVE_SKIP_BUILD=1`, or failed) and the fix.
+ *
+ * @example
+ * ```ts
+ * const binary = nativeBinaryInfo();
+ * console.log(binary.source ? `native binary: ${binary.summary}` : `no native binary: ${binary.reason}`);
+ * // native binary: prebuilt @selfsup/backend-native-linux-x64-gnu@0.1.0
+ * ```
+ */
+export function nativeBinaryInfo(): NativeBinaryInfo {
+  return loadAddon().binary;
 }

@@ -8,7 +8,13 @@ export const NATIVE_PACKAGE = '@selfsup/backend-native';
 /** The part of `@selfsup/backend-native` that `useBackend('native')` calls. */
 interface NativeModule {
   registerNativeBackend(options: { threads?: number }): Promise<boolean>;
-  nativeBuildInfo(): { available: boolean; reason: string | undefined; addon: { threads: number } | undefined };
+  nativeBuildInfo(): {
+    available: boolean;
+    reason: string | undefined;
+    addon: { threads: number } | undefined;
+    /** Which binary is in use (absent before @selfsup/backend-native 0.1). */
+    binary?: { summary: string };
+  };
   NATIVE_BACKEND_NAME: string;
 }
 
@@ -34,21 +40,25 @@ async function importNative(): Promise<NativeModule> {
  * Registers selfsup's native CPU backend with `threads` threads and makes it the active
  * TensorFlow.js backend.
  *
- * @returns The thread count the addon computes with.
- * @throws SslError `BACKEND_UNAVAILABLE` when the package is missing or its addon was not built;
- *   `details.reason` holds the one-line explanation (e.g. "no C++ compiler at install").
+ * @returns The thread count the addon computes with, and which binary it loaded
+ *   (`prebuilt @selfsup/backend-native-linux-x64-gnu@<version>`, `built from source at install`).
+ * @throws SslError `BACKEND_UNAVAILABLE` when the package is missing or no native binary loaded;
+ *   `details.reason` holds the package's one-line explanation (no prebuilt for this platform or
+ *   optional dependencies left out, and install scripts not run, the build skipped with
+ *   SELFSUP_NATIVE_SKIP_BUILD=1, or failed), which ends with the fix.
  */
-export async function activateNative(threads: number): Promise<number> {
+export async function activateNative(threads: number): Promise<{ threads: number; binary: string | undefined }> {
   const native = await importNative();
   if (!(await native.registerNativeBackend({ threads }))) {
     const reason = native.nativeBuildInfo().reason ?? 'its addon did not load';
     throw unavailable(
       reason,
-      `backend "native" is unavailable: ${reason}. Rebuild it with: npm rebuild ${NATIVE_PACKAGE} (needs python3, make and a C++ compiler), or choose another backend (wasm or cpu).`,
+      `backend "native" is unavailable: ${reason}${/[.!]$/.test(reason) ? '' : '.'} Or choose another backend (wasm or cpu).`,
     );
   }
   if (!(await tf.setBackend(native.NATIVE_BACKEND_NAME))) {
     throw unavailable('initialisation failed', `backend "native" failed to initialise: tf.setBackend("${native.NATIVE_BACKEND_NAME}") returned false.`);
   }
-  return native.nativeBuildInfo().addon?.threads ?? threads;
+  const info = native.nativeBuildInfo();
+  return { threads: info.addon?.threads ?? threads, binary: info.binary?.summary };
 }
