@@ -37,6 +37,17 @@ describe('file-system errors', () => {
     expect(describeFileSystemError(found!, (p) => p.replace('/runs/', ''))).toMatch(
       /^a\/config\.yaml: no space left on the device \(ENOSPC, write\)\. Free some space on that disk, or write elsewhere/,
     );
+    withFileSystemPath(error, '/runs/b', 'folder'); // a path is kept once named
+    expect(describeFileSystemError(found!)).toMatch(/^\/runs\/a\/config\.yaml: /);
+  });
+
+  it('says "a file in <folder>" when only the folder is known', async (context) => {
+    if (!existsSync('/dev/full')) context.skip('/dev/full (a device that is always full) is missing on this system');
+    const handle = await open('/dev/full', 'w');
+    const error = await caught(() => handle.writeFile('some bytes'));
+    await handle.close();
+    withFileSystemPath(error, '/runs/a', 'folder');
+    expect(describeFileSystemError(fileSystemErrorOf(error)!)).toMatch(/^a file in \/runs\/a: no space left on the device \(ENOSPC, write\)\. /);
   });
 
   it('is not fooled by errors that only look alike', () => {

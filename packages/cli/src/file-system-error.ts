@@ -64,13 +64,20 @@ export function fileSystemErrorOf(error: unknown): FileSystemError | undefined {
 
 /**
  * Names `path` on the file-system error behind `error` when Node.js did not (a `write` on an open
- * file carries no path), so that the message says where it happened. Returns `error`.
+ * file carries no path), so that the message says where it happened: the file, or the `folder`
+ * it happened in when the file is not known. Returns `error`.
  */
-export function withFileSystemPath<E>(error: E, path: string): E {
+export function withFileSystemPath<E>(error: E, path: string, kind: 'file' | 'folder' = 'file'): E {
   const found = fileSystemErrorOf(error);
-  if (found && found.path === undefined && found.dest === undefined) found.path = path;
+  if (found && found.path === undefined && found.dest === undefined) {
+    found.path = path;
+    if (kind === 'folder') inFolder.add(found);
+  }
   return error;
 }
+
+/** Errors whose `path` is the folder they happened in, not the file (see {@link withFileSystemPath}). */
+const inFolder = new WeakSet<FileSystemError>();
 
 /**
  * One line for a file-system error: the path, the cause in words, the code and call, and what to
@@ -80,7 +87,7 @@ export function withFileSystemPath<E>(error: E, path: string): E {
  */
 export function describeFileSystemError(error: FileSystemError, show: (path: string) => string = (p) => p): string {
   const known = CAUSES[error.code];
-  const where = error.path !== undefined ? show(error.path) : 'a file';
+  const where = error.path === undefined ? 'a file' : inFolder.has(error) ? `a file in ${show(error.path)}` : show(error.path);
   const destination = error.dest !== undefined ? ` -> ${show(error.dest)}` : '';
   const call = error.syscall !== undefined ? `, ${error.syscall}` : '';
   const cause = known?.cause ?? firstLineOf(error.message);

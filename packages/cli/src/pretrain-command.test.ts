@@ -1,8 +1,10 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, type TestContext } from 'vitest';
+import { parse as parseYaml } from 'yaml';
 import { RUN_LOCK_FILE } from '@selfsup/train';
 import { readRunMetrics } from './run-metrics.js';
 import { run, temporaryFolder, tinyConfig, writeConfig } from './testing/cli-harness.js';
@@ -175,5 +177,62 @@ describe('one run at a time writes a run folder', () => {
     expect(next.code, next.err).toBe(0);
     expect(next.err).toMatch(new RegExp(`(^|\\n)note: took over the lock of stale/?.*, left by process ${killed.child.pid} on .*, which no longer runs\\n`));
     expect(existsSync(join(outDir, RUN_LOCK_FILE))).toBe(false);
+  });
+});
+
+/**
+ * Mounts a tmpfs of `size` (a small full disk) for `use`, unmounted afterwards; skips the test,
+ * saying why, where this process cannot mount one (not root, no mount permission in a container).
+ */
+async function withSmallDisk(context: TestContext, size: string, use: (mount: string) => Promise<void>): Promise<void> {
+  if (process.platform !== 'linux' || process.getuid?.() !== 0) {
+    context.skip(`a full disk needs a tmpfs mount: this process is not root on Linux (platform ${process.platform}, uid ${process.getuid?.()})`);
+  }
+  const mount = mkdtempSync(join(tmpdir(), 'selfsup-cli-full-'));
+  const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', mount], { encoding: 'utf8' });
+  if (mounted.status !== 0) {
+    rmdirSync(mount);
+    context.skip(`mount -t tmpfs failed (${(mounted.stderr || String(mounted.error)).trim()}): a full disk cannot be simulated here`);
+  }
+  try {
+    await use(mount);
+  } finally {
+    spawnSync('umount', [mount]);
+    rmdirSync(mount);
+  }
+}
+
+/** The `error ...` lines of a command's stderr. */
+function errorLines(err: string): string[] {
+  return err.split('\n').filter((line) => /^error|unexpected error/.test(line));
+}
+
+describe('selfsup pretrain on a full disk', () => {
+  const folder = temporaryFolder('full');
+
+  it('a disk too full for config.yaml: exit 1, one line naming config.yaml and ENOSPC, no empty config.yaml', async (context) => {
+    await withSmallDisk(context, '4k', async (mount) => {
+      const path = writeConfig(folder, 'full.yaml', quickConfig(join(mount, 'run')));
+      const result = await run(['pretrain', '--config', path, '--steps', '2'], folder);
+      expect(result.code).toBe(1);
+      expect(errorLines(result.err)).toEqual([
+        `error (ENOSPC): ${join(mount, 'run', 'config.yaml')}: no space left on the device (ENOSPC, write). ` +
+          'Free some space on that disk, or write elsewhere (--out <folder>); a run continues from its last checkpoint with --resume.',
+      ]);
+      expect(existsSync(join(mount, 'run', 'config.yaml'))).toBe(false);
+    });
+  });
+
+  it('a disk that fills up during the run: exit 1, one line naming the run folder and ENOSPC; config.yaml is whole', async (context) => {
+    await withSmallDisk(context, '64k', async (mount) => {
+      const outDir = join(mount, 'run');
+      const path = writeConfig(folder, 'fills.yaml', quickConfig(outDir));
+      const result = await run(['pretrain', '--config', path, '--steps', '2'], folder);
+      expect(result.code).toBe(1);
+      const lines = errorLines(result.err);
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatch(new RegExp(`^error \\(ENOSPC\\): (a file in )?${outDir}(/[^:]+)?: no space left on the device \\(ENOSPC, [a-z]+\\)\\. Free some space`));
+      expect(parseYaml(readFileSync(join(outDir, 'config.yaml'), 'utf8'))).toMatchObject({ method: 'ibot', batchSize: 8 });
+    });
   });
 });

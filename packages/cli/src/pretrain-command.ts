@@ -268,7 +268,7 @@ export async function runPretrain(options: PretrainOptions, io: CliIo): Promise<
     };
   } catch (error) {
     // a file-system error without a path (a write on an open file) happened in the run folder
-    throw lock ? withFileSystemPath(error, outDir) : error;
+    throw lock ? withFileSystemPath(error, outDir, 'folder') : error;
   } finally {
     await lock?.release();
     pretraining.dispose();
