@@ -2,7 +2,7 @@
 // Scaffolds packages/<name> with the house layout: ESM, exports map with the @selfsup/source
 // condition, strict tsconfig for typecheck and build, publint + attw checks.
 // Usage: node scripts/new-package.mjs <name> "<description>" [dep ...]
-import { mkdirSync, writeFileSync, existsSync } from 'node:fs';
+import { copyFileSync, mkdirSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 
 const [name, description = '', ...deps] = process.argv.slice(2);
@@ -63,4 +63,6 @@ writeFileSync(
   ) + '\n',
 );
 writeFileSync(join(dir, 'README.md'), `# @selfsup/${name}\n\n${description}\n`);
+// npm puts a package folder's LICENSE in its tarball; the copies match the root one (scripts/ci/packed-install.sh checks)
+copyFileSync('LICENSE', join(dir, 'LICENSE'));
 console.log(`created ${dir}`);
