@@ -31,8 +31,17 @@ export {
 } from './load-fashion-mnist.js';
 export { loadBundledFashionMnist, bundledFashionMnistFolder } from './load-bundled-fashion-mnist.js';
 export { FASHION_MNIST_CLASS_NAMES, MNIST_CLASS_NAMES } from './class-names.js';
-export { decodeImage, imageFormatOf, type DecodedImage, type ImageFormat } from './decode-image.js';
-export { loadImageFolder, type LoadImageFolderOptions } from './load-image-folder.js';
+export {
+  decodeImage,
+  imageFormatOf,
+  imageSizeOf,
+  DEFAULT_MAX_IMAGE_PIXELS,
+  type DecodedImage,
+  type DecodeImageOptions,
+  type ImageFormat,
+  type ImageSize,
+} from './decode-image.js';
+export { loadImageFolder, type LoadImageFolderOptions, type ImageFolderDataset, type SkippedEntry } from './load-image-folder.js';
 export { epochOrder } from './epoch-order.js';
 export {
   createDataLoader,
