@@ -15,12 +15,18 @@ describe('main', () => {
     expect(general.code).toBe(0);
     expect(general.out).toMatch(/selfsup pretrain --config <file>/);
     expect(general.out).toMatch(/Methods: ibot \(iBOT\)/);
+    expect(general.out).toMatch(/Exit codes:\n {2}0 +done\n {2}1 +the run failed while working[^]*\n {2}2 +bad input[^]*\n {2}130 +interrupted by Ctrl-C/);
     const help = await run(['pretrain', '--help'], folder);
     expect(help.code).toBe(0);
     expect(help.out).toMatch(/\n {2}batchSize +128 +integer > 0/);
     expect(help.out).toMatch(/\n {2}optimizer\.learningRate +0\.0005 +number > 0\. Base learning rate/);
     expect(help.out).toMatch(/\n {2}run\.knnK +20 /);
     expect(help.out).toMatch(/\n {2}data\.dataset +fashion-mnist-subset /);
+    expect(help.out).toMatch(/\n {2}--resume-from <file> +continue the run from this checkpoint/);
+    expect(help.out).toMatch(/refused, with the keys that differ[^]*\n {2}epochs, run\.outDir, run\.checkpointEverySteps,/);
+    expect(help.out).toMatch(/\n {2}130 +interrupted by Ctrl-C/);
+    const exportHelp = await run(['export', '--help'], folder);
+    expect(exportHelp.out).toMatch(/\n {2}--force +replace --out when it exists/);
   });
 
   it('refuses a config with a typo, a wrong type and an impossible value before any work, naming key, expected and actual', async () => {

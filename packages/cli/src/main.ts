@@ -45,6 +45,22 @@ Methods: ${'{methods}'}
 Run \`selfsup <command> --help\` for a command's flags; \`selfsup pretrain --help\` lists every config key.
 ${EXIT_CODES}`;
 
+/** `text` broken into lines of at most `width` characters at spaces, each line indented. */
+function wrapWords(text: string, width: number, indent: string): string {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    if (line !== '' && indent.length + line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else {
+      line = line === '' ? word : `${line} ${word}`;
+    }
+  }
+  if (line !== '') lines.push(line);
+  return lines.map((l) => `${indent}${l}`).join('\n');
+}
+
 function pretrainHelp(methodName: string, width: number): string {
   const method = getMethod(methodName);
   return `Usage: selfsup pretrain --config <file.yaml|file.json> [flags]
@@ -72,8 +88,9 @@ Flags (they override the config file):
   --method <name>        with --help: list the keys of that method (${methodNames().join(', ')})
   --verbose              print stack traces of errors
 
-A resumed run keeps its configuration and seed: a flag or file that changes another key is refused
-with the keys that differ. A resume may change only: ${Object.keys(RESUME_SAFE_KEYS).join(', ')}.
+A resumed run keeps its configuration and seed: a flag or file that changes any other key than
+these is refused, with the keys that differ (start a new run in another folder to change them):
+${wrapWords(Object.keys(RESUME_SAFE_KEYS).join(', '), 98, '  ')}
 
 ${EXIT_CODES}
 Keys of a config file for ${method.title} (method: ${method.name}): key, default, accepted values. Description.

@@ -76,7 +76,7 @@ export async function planPretrainRun(options: PretrainOptions, cwd: string): Pr
       `--resume-from ${options.resumeFrom}: the checkpoint is not in a run's checkpoints/ folder, so the run folder is unknown. Pass --out <run folder> too.`,
     );
   }
-  const overrides = derivedOut === undefined ? given : [['run.outDir', derivedOut] as const, ...given];
+  const overrides = derivedOut === undefined ? given : [['run.outDir', displayPath(derivedOut, cwd)] as const, ...given];
   const command = formatPretrainCommand({ config: options.config, resume: options.resume, resumeFrom: options.resumeFrom, overrides: given });
   const show = (path: string) => displayPath(path, cwd);
   const finder = (checkpointDir: string) => ({

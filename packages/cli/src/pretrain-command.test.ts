@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, rmdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,7 +20,8 @@ function quickConfig(outDir: string, run: Record<string, unknown> = {}): Record<
 /** Flips one byte near the end of a file (in the tensor data, which the checksums cover). */
 function damage(path: string): void {
   const bytes = readFileSync(path);
-  bytes[bytes.length - 3] ^= 0xff;
+  const at = bytes.length - 3;
+  bytes.writeUInt8(bytes.readUInt8(at) ^ 0xff, at);
   writeFileSync(path, bytes);
 }
 
@@ -131,7 +132,6 @@ describe('selfsup pretrain past a damaged latest checkpoint', () => {
     expect(readRunMetrics(join(outDir, 'metrics.jsonl')).steps.map((s) => s.iteration)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
 
     damage(join(outDir, 'checkpoints', 'step-8.safetensors'));
-    const { rmSync } = await import('node:fs');
     rmSync(join(outDir, 'checkpoints', 'step-8.safetensors'));
     const afterDelete = await run(['pretrain', '--resume', '--out', outDir, '--epochs', '3'], folder);
     expect(afterDelete.code, afterDelete.err).toBe(0);
