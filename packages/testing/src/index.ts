@@ -1,3 +1,12 @@
 export { referenceDir, bundledReferenceDir, loadFixture, fromFixture, imagesFromFixture, type FixtureTensor } from './fixtures.js';
 export { expectClose, maxAbsDiff, type Tolerance } from './matchers.js';
 export { leakedTensors, expectNoLeaks, collectTensors } from './leaks.js';
+export {
+  startWebgpu,
+  computeOn,
+  expectWebgpuMatchesCpu,
+  uniformTensor,
+  integerTensor,
+  type HostTensor,
+  type WebgpuStart,
+} from './webgpu-comparison.js';
