@@ -143,6 +143,14 @@ describe('safetensors', () => {
     };
     const u8 = (offsets: [number, number], shape = [offsets[1] - offsets[0]]) => ({ dtype: 'U8', shape, data_offsets: offsets });
 
+    it('refuses bytes that are not a Uint8Array with INVALID_ARGUMENT', () => {
+      for (const bytes of [null, undefined, 'abc', [1, 2, 3]]) {
+        expect(() => readSafetensors(bytes as never)).toThrow(
+          expect.objectContaining({ code: 'INVALID_ARGUMENT', message: expect.stringContaining('readSafetensors(bytes): expected a Uint8Array') }),
+        );
+      }
+    });
+
     it('refuses a null, array or string tensor entry', () => {
       expectCorrupt(handMade({ w: null }, new Uint8Array(0)), /tensor "w" is null, not an object/);
       expectCorrupt(handMade({ w: [1, 2] }, new Uint8Array(0)), /tensor "w" is \[1, 2\], not an object/);

@@ -1,4 +1,5 @@
 import { SslError, describeValue } from './ssl-error.js';
+import { invalidArgument } from './invariant.js';
 import { sizeOf, type HostTensor } from './host-tensor.js';
 
 /** Element types of the safetensors format that selfsup reads and writes. */
@@ -71,6 +72,9 @@ interface HeaderEntry {
  * @throws SslError `CHECKPOINT_CORRUPT` when the file is truncated or its header is inconsistent.
  */
 export function readSafetensors(bytes: Uint8Array, source?: string): SafetensorsFile {
+  if (!(bytes instanceof Uint8Array)) {
+    throw invalidArgument({ argument: 'readSafetensors(bytes)', expected: 'a Uint8Array (or Buffer) of the file', actual: bytes });
+  }
   const headerEnd = 8 + readHeaderLength(bytes, source);
   const header = parseHeader(bytes.subarray(8, headerEnd), source);
   const dataLength = bytes.byteLength - headerEnd;

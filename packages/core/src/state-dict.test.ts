@@ -102,12 +102,18 @@ describe('loadStateDict / exportStateDict', () => {
     m.dispose();
   });
 
-  it('refuses a state-dict value that is not a tensor, and null options, with SslErrors', () => {
+  it('refuses a state-dict value that is not a tensor, a null module, state dict or options, with SslErrors', () => {
     const m = tinyModule();
     const dict = torchDict() as Map<string, unknown>;
     dict.set('fc.bias', null);
     expect(() => loadStateDict(m, dict as ReturnType<typeof torchDict>)).toThrow(
       expect.objectContaining({ code: 'STATE_DICT_MISMATCH', message: expect.stringContaining('"fc.bias": expected a { shape, data } tensor, got null') }),
+    );
+    expect(() => loadStateDict(null as never, torchDict())).toThrow(
+      expect.objectContaining({ code: 'INVALID_ARGUMENT', message: expect.stringContaining('loadStateDict(module): expected a module') }),
+    );
+    expect(() => loadStateDict(m, null as never)).toThrow(
+      expect.objectContaining({ code: 'INVALID_ARGUMENT', message: expect.stringContaining('loadStateDict(stateDict): expected a Map of tensors by name, got null') }),
     );
     expect(() => loadStateDict(m, torchDict(), null as never)).toThrow(
       expect.objectContaining({ code: 'INVALID_ARGUMENT', message: expect.stringContaining('loadStateDict(options): expected an options object') }),

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { SslError, describeValue } from './ssl-error.js';
-import { checkOptions } from './invariant.js';
+import { checkOptions, invalidArgument } from './invariant.js';
 import { sizeOf, transposeHost, type HostTensor } from './host-tensor.js';
 import type { Module, Parameter } from './module.js';
 import { readSafetensors, toFloat32, writeSafetensors, type WriteSafetensorsOptions } from './safetensors.js';
@@ -34,7 +34,10 @@ export interface LoadStateDictOptions {
   rename?: (key: string) => string;
 }
 
-function parametersOf(source: Module | readonly Parameter[]): readonly Parameter[] {
+function parametersOf(source: Module | readonly Parameter[], where: string): readonly Parameter[] {
+  if (!Array.isArray(source) && (source === null || typeof source !== 'object' || typeof (source as Module).parameters !== 'function')) {
+    throw invalidArgument({ argument: `${where}(module)`, expected: 'a module (with parameters()) or an array of parameters', actual: source });
+  }
   return Array.isArray(source) ? (source as readonly Parameter[]) : (source as Module).parameters();
 }
 
@@ -83,7 +86,15 @@ export function loadStateDict(
   options: LoadStateDictOptions = {},
 ): LoadStateDictResult {
   const { strict = true, prefix = '', rename = (k: string) => k } = checkOptions('loadStateDict(options)', options, true);
-  const parameters = parametersOf(module);
+  const parameters = parametersOf(module, 'loadStateDict');
+  if (!(stateDict instanceof Map)) {
+    throw invalidArgument({
+      argument: 'loadStateDict(stateDict)',
+      expected: 'a Map of tensors by name',
+      actual: stateDict,
+      fix: 'Read one with stateDictFromSafetensors or stateDictFromRecords.',
+    });
+  }
   const byName = new Map(parameters.map((p) => [p.name, p]));
   const provided = new Map<string, HostTensor>();
   for (const [key, value] of stateDict) {
@@ -145,7 +156,7 @@ export function loadStateDict(
  */
 export async function exportStateDict(module: Module | readonly Parameter[], prefix = ''): Promise<StateDict> {
   const out: StateDict = new Map();
-  for (const parameter of parametersOf(module)) {
+  for (const parameter of parametersOf(module, 'exportStateDict')) {
     const data = (await parameter.variable.data()) as Float32Array;
     out.set(prefix + parameter.name, toTorch(parameter, Float32Array.from(data)));
   }

@@ -122,6 +122,13 @@ describe('decodeImage', () => {
     expect((error as Error).message).toMatch(/^bomb\.jpg: its header says 20000 x 20000 = 400000000 pixels, over the limit of 67108864/);
   });
 
+  it('refuses bytes that are not a Uint8Array, and null options, with INVALID_ARGUMENT', () => {
+    for (const bad of [null, undefined, 'a.png', [0x89, 0x50]]) {
+      expect(isSslError(thrown(() => decodeImage(bad as never, 'a.png')), 'INVALID_ARGUMENT')).toBe(true);
+    }
+    expect(isSslError(thrown(() => decodeImage(png(1, 1, [0, 0, 0, 255]), 'a.png', 3, null as never)), 'INVALID_ARGUMENT')).toBe(true);
+  });
+
   it('takes the pixel limit as an option: at most maxPixels pixels', () => {
     const image = png(4, 4, new Array(64).fill(7));
     expect(DEFAULT_MAX_IMAGE_PIXELS).toBe(2 ** 26);

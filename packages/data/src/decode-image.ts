@@ -124,6 +124,9 @@ function checkImageSize(size: ImageSize | undefined, source: string, maxPixels: 
  * ```
  */
 export function decodeImage(bytes: Uint8Array, source: string, channels: 1 | 3 = 3, options: DecodeImageOptions = {}): DecodedImage {
+  if (!(bytes instanceof Uint8Array)) {
+    throw invalidArgument({ argument: 'decodeImage(bytes)', expected: 'a Uint8Array (or Buffer) of the file', actual: bytes });
+  }
   if (channels !== 1 && channels !== 3) {
     throw invalidArgument({ argument: 'decodeImage(channels)', expected: '1 or 3', actual: channels });
   }

@@ -10,6 +10,14 @@ describe('createImageDataset', () => {
     expect(dataset.classNames).toEqual(['0', '1', '2']);
   });
 
+  it('refuses null or missing options with INVALID_ARGUMENT, not a TypeError', () => {
+    for (const options of [null, undefined, 3]) {
+      expect(() => createImageDataset(options as never)).toThrow(
+        expect.objectContaining({ name: 'SslError', code: 'INVALID_ARGUMENT', message: expect.stringContaining('createImageDataset(options): expected an options object') }),
+      );
+    }
+  });
+
   it('rejects a size mismatch and labels beyond the classes', () => {
     expect(() => createImageDataset({ images: new Uint8Array(5), labels: [0], height: 2, width: 2 })).toThrow(/4 bytes/);
     expect(() => createImageDataset({ images: new Uint8Array(4), labels: [3], height: 2, width: 2, classNames: ['a', 'b'] })).toThrow(/below 2/);

@@ -1,4 +1,4 @@
-import { checkInteger, invalidArgument } from '@selfsup/core';
+import { checkInteger, checkOptions, invalidArgument } from '@selfsup/core';
 
 /**
  * Labelled images held in memory as bytes: the form every loader of this package returns and
@@ -52,6 +52,7 @@ export interface ImageDatasetOptions {
  * ```
  */
 export function createImageDataset(options: ImageDatasetOptions): ImageDataset {
+  checkOptions('createImageDataset(options)', options);
   const height = checkInteger('createImageDataset(options.height)', options.height, 1);
   const width = checkInteger('createImageDataset(options.width)', options.width, 1);
   const channels = checkInteger('createImageDataset(options.channels)', options.channels ?? 1, 1);

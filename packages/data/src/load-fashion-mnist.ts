@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { SslError } from '@selfsup/core';
+import { SslError, checkOptions } from '@selfsup/core';
 import { FASHION_MNIST_SOURCE, downloadIdxDataset } from './download-idx-dataset.js';
 import { idxFileNames, loadIdxDataset, type IdxSplit } from './idx-dataset.js';
 import type { ImageDataset } from './image-dataset.js';
@@ -61,6 +61,7 @@ function hasSplit(folder: string, split: IdxSplit): boolean {
  * ```
  */
 export async function loadFashionMnist(options: LoadFashionMnistOptions = {}): Promise<ImageDataset> {
+  options = checkOptions('loadFashionMnist(options)', options, true);
   const split = options.split ?? 'train';
   if (options.folder !== undefined) return loadIdxDataset({ folder: options.folder, split, name: 'fashion-mnist' });
   if (hasSplit(DEBIAN_FASHION_MNIST_FOLDER, split)) {
