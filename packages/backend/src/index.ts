@@ -7,6 +7,7 @@ export {
   type UseBackendOptions,
 } from './use-backend.js';
 export { ensureGradients } from './ensure-gradients.js';
+export { assertSupportedNode, isSupportedNodeVersion, MINIMUM_NODE_VERSION } from './supported-node.js';
 export { defaultThreads } from './default-threads.js';
 export { gpuAvailability, type GpuAvailability } from './gpu-availability.js';
 export { webgpuAvailability, type WebgpuAvailability } from './webgpu-availability.js';

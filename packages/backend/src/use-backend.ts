@@ -5,6 +5,7 @@ import { defaultThreads } from './default-threads.js';
 import { ensureGradients } from './ensure-gradients.js';
 import { gpuAvailability } from './gpu-availability.js';
 import { installCpuKernelFixes } from './cpu-kernel-fixes.js';
+import { assertSupportedNode } from './supported-node.js';
 import type { WebgpuAdapterDescription } from './webgpu-adapter.js';
 import { webgpuAvailability } from './webgpu-availability.js';
 
@@ -144,7 +145,8 @@ async function activate(name: ConcreteBackendName, threads: number, reason: stri
  * @param options - Threads; see {@link UseBackendOptions}.
  * @returns What now runs: the backend, its thread count, why it was chosen, and for `webgpu` the
  *   adapter (`info.adapter.software` is true for a software adapter such as llvmpipe).
- * @throws SslError `BACKEND_UNAVAILABLE` when the requested backend's package is not installed
+ * @throws SslError `NOT_SUPPORTED` on a Node.js older than the packages' `engines` (20.19; the
+ *   message names both versions); `BACKEND_UNAVAILABLE` when the requested backend's package is not installed
  *   (the message names the npm command that installs it) or cannot start; `INVALID_ARGUMENT` for
  *   an unknown name or a bad `threads`; `INVALID_CONFIG` for a bad `SELFSUP_THREADS`.
  *
@@ -155,6 +157,7 @@ async function activate(name: ConcreteBackendName, threads: number, reason: stri
  * ```
  */
 export async function useBackend(name: BackendName = 'auto', options: UseBackendOptions = {}): Promise<BackendInfo> {
+  assertSupportedNode();
   if (!(name === 'auto' || (BACKEND_NAMES as readonly string[]).includes(name))) {
     throw invalidArgument({
       argument: 'useBackend(name)',
