@@ -103,6 +103,29 @@ describe('selfsup pretrain checks everything before it writes', () => {
   });
 });
 
+describe('selfsup pretrain resumes exactly', () => {
+  const folder = temporaryFolder('exact');
+
+  it('--resume-from a checkpoint into an empty folder repeats the losses of the uninterrupted run bit for bit', async () => {
+    const outDir = join(folder, 'run');
+    const path = writeConfig(folder, 'run.yaml', { ...quickConfig(outDir, { checkpointEverySteps: 2 }), epochs: 2, seed: 3 });
+    expect((await run(['pretrain', '--config', path, '--steps', '2'], folder)).code).toBe(0);
+    const whole = readRunMetrics(join(outDir, 'metrics.jsonl')).steps;
+    expect(whole.map((s) => s.iteration)).toEqual([0, 1, 2, 3]);
+    const fork = join(folder, 'fork');
+    const resumed = await run(['pretrain', '--config', path, '--steps', '2', '--resume-from', join(outDir, 'checkpoints', 'step-2.safetensors'), '--out', fork], folder);
+    expect(resumed.code, resumed.err).toBe(0);
+    const continued = readRunMetrics(join(fork, 'metrics.jsonl')).steps;
+    expect(continued.map((s) => s.iteration)).toEqual([2, 3]);
+    expect(continued.map((s) => s.loss)).toEqual(whole.slice(2).map((s) => s.loss));
+
+    // the fork now holds a run of its own: continuing another run's checkpoint there is refused
+    const again = await run(['pretrain', '--config', path, '--steps', '2', '--resume-from', join(outDir, 'checkpoints', 'step-2.safetensors'), '--out', fork], folder);
+    expect(again.code).toBe(2);
+    expect(again.err).toMatch(/the run folder fork holds a run of its own \(fork\/checkpoints\/step-4\.safetensors\)/);
+  });
+});
+
 describe('selfsup pretrain past a damaged latest checkpoint', () => {
   const folder = temporaryFolder('damaged');
 
