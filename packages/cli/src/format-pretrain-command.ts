@@ -1,3 +1,5 @@
+import { parse } from 'yaml';
+
 /** What a `selfsup pretrain` command line says, for {@link formatPretrainCommand}. */
 export interface PretrainCommandParts {
   /** `--config <file>`, as the user wrote it. */
@@ -24,13 +26,19 @@ export function shellWord(text: string): string {
   return /^[\w@%+=:,./-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`;
 }
 
-/** A value as `--set` reads it (YAML): plain scalars as they are, anything else as JSON (a YAML subset). */
+/** A value as `--set` reads it back (YAML): a string that YAML reads as itself, else JSON (a YAML subset). */
 function flagText(value: unknown): string {
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-  if (typeof value === 'string' && value !== '' && String(Number(value)) !== value && !/^(true|false|null|~)$/i.test(value) && !/[:#{}[\],&*!|>'"%@`]/.test(value)) {
-    return value;
-  }
+  if (typeof value === 'string' && readsAsItself(value)) return value;
   return JSON.stringify(value);
+}
+
+function readsAsItself(text: string): boolean {
+  try {
+    return parse(text) === text;
+  } catch {
+    return false;
+  }
 }
 
 /**
