@@ -66,6 +66,18 @@ describe('selfsup pretrain checks everything before it writes', () => {
     expect(existsSync(outDir)).toBe(false);
   });
 
+  it('refuses a YAML alias bomb as an invalid configuration (exit 2), not an internal error', async () => {
+    const lines = ['a0: &a0 [x, x, x, x, x, x, x, x, x]'];
+    for (let i = 1; i <= 7; i++) lines.push(`a${i}: &a${i} [${new Array(9).fill(`*a${i - 1}`).join(', ')}]`);
+    const path = join(folder, 'bomb.yaml');
+    writeFileSync(path, `${lines.join('\n')}\nmethod: ibot\n`);
+    const result = await run(['pretrain', '--config', path], folder);
+    expect(result.code).toBe(2);
+    expect(result.err).toMatch(/^error \(INVALID_CONFIG\): .*bomb\.yaml: its YAML aliases \(\*name\) expand to too many values/);
+    expect(result.err).not.toMatch(/unexpected error/);
+    expect(result.err.trim().split('\n')).toHaveLength(1);
+  });
+
   it('--resume keeps the seed: --set seed=5 is refused (exit 2) without touching config.yaml or the checkpoints', async () => {
     const outDir = join(folder, 'seed');
     const path = writeConfig(folder, 'seed.yaml', quickConfig(outDir));
