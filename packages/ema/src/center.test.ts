@@ -100,4 +100,12 @@ describe('createCenter', () => {
     createCenter({ dim: 4 }).dispose();
     expect(tf.memory().numTensors).toBe(before);
   });
+
+  it('refuses null or missing options with INVALID_ARGUMENT, not a TypeError', () => {
+    for (const options of [null, undefined]) {
+      expect(() => createCenter(options as never)).toThrow(
+        expect.objectContaining({ name: 'SslError', code: 'INVALID_ARGUMENT', message: expect.stringContaining('createCenter(options): expected an options object') }),
+      );
+    }
+  });
 });

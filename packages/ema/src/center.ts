@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { SslError, checkInteger, checkNumber, invalidArgument, type Module, type Parameter } from '@selfsup/core';
+import { SslError, checkInteger, checkNumber, checkOptions, invalidArgument, type Module, type Parameter } from '@selfsup/core';
 
 /** Options of {@link createCenter}. */
 export interface CenterOptions {
@@ -70,6 +70,7 @@ export interface Center extends Module {
  * ```
  */
 export function createCenter(options: CenterOptions): Center {
+  checkOptions('createCenter(options)', options);
   const dim = checkInteger('createCenter(options.dim)', options.dim, 1);
   const momentum = checkNumber('createCenter(options.momentum)', options.momentum ?? 0.9, 0, 1);
   const name = options.name ?? 'center';

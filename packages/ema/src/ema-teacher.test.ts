@@ -110,4 +110,12 @@ describe('createEmaTeacher', () => {
     expect(tf.memory().numTensors).toBe(before);
     student.dispose();
   });
+
+  it('refuses null or missing options with INVALID_ARGUMENT, not a TypeError', () => {
+    for (const options of [null, undefined]) {
+      expect(() => createEmaTeacher(options as never)).toThrow(
+        expect.objectContaining({ name: 'SslError', code: 'INVALID_ARGUMENT', message: expect.stringContaining('createEmaTeacher(options): expected an options object') }),
+      );
+    }
+  });
 });

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { SslError, checkNumber, type Module, type Parameter } from '@selfsup/core';
+import { SslError, checkNumber, checkOptions, type Module, type Parameter } from '@selfsup/core';
 
 /** Options of {@link createEmaTeacher}. */
 export interface EmaTeacherOptions<T extends Module = Module> {
@@ -91,7 +91,10 @@ function mismatch(name: string, teacherShape: readonly number[], studentShape: r
  * ```
  */
 export function createEmaTeacher<T extends Module = Module>(options: EmaTeacherOptions<T>): EmaTeacher<T> {
-  const { student, teacher: given, copyStudent = true, follows = (name: string) => !BATCH_NORM_BUFFER.test(name) } = options;
+  const { student, teacher: given, copyStudent = true, follows = (name: string) => !BATCH_NORM_BUFFER.test(name) } = checkOptions(
+    'createEmaTeacher(options)',
+    options,
+  );
   if (!student || typeof student.parameters !== 'function') {
     throw new SslError('INVALID_ARGUMENT', 'createEmaTeacher(options.student): expected a Module (an object with parameters()), got ' + String(student) + '.');
   }

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { Parameter } from '@selfsup/core';
+import { checkOptions, type Parameter } from '@selfsup/core';
 import { makeVariable } from '@selfsup/backbones';
 
 /** Options of {@link createBatchNorm}. */
@@ -49,7 +49,7 @@ export interface BatchNorm {
  * ```
  */
 export function createBatchNorm(options: BatchNormOptions): BatchNorm {
-  const { prefix, dim, eps = 1e-5, momentum = 0.1 } = options;
+  const { prefix, dim, eps = 1e-5, momentum = 0.1 } = checkOptions('createBatchNorm(options)', options);
   const weight = makeVariable([dim], 1);
   const bias = makeVariable([dim], 0);
   const runningMean = makeVariable([dim], 0, false);

@@ -3,6 +3,12 @@ import * as tf from '@tensorflow/tfjs-core';
 import { SslError, loadStateDict, stateDictFromRecords } from '@selfsup/core';
 import { expectClose, expectNoLeaks, fromFixture, loadFixture, type FixtureTensor } from '@selfsup/testing';
 import { createDinoHead } from './dino-head.js';
+import { createIbotHead } from './ibot-head.js';
+import { createLinearHead } from './linear-head.js';
+import { createMaeDecoder } from './mae-decoder.js';
+import { createBatchNorm } from './batch-norm.js';
+import { createWeightNormLinear } from './weight-norm-linear.js';
+import { createProjectionMlp } from './projection-mlp.js';
 
 interface HeadCase {
   config: { in_dim: number; out_dim: number; nlayers: number; hidden_dim: number; bottleneck_dim: number; norm_last_layer: boolean; act: string; norm?: string | null };
@@ -142,5 +148,24 @@ describe('createDinoHead', () => {
     const before = tf.memory().numTensors;
     createDinoHead({ inDim: 4, outDim: 3, hiddenDim: 5, bottleneckDim: 2, norm: 'batch' }).dispose();
     expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('every head factory refuses null or missing options with INVALID_ARGUMENT, not a TypeError', () => {
+    const factories: [string, (options: never) => unknown][] = [
+      ['createDinoHead', createDinoHead],
+      ['createIbotHead', createIbotHead],
+      ['createLinearHead', createLinearHead],
+      ['createMaeDecoder', createMaeDecoder],
+      ['createBatchNorm', createBatchNorm],
+      ['createWeightNormLinear', createWeightNormLinear],
+      ['createProjectionMlp', createProjectionMlp],
+    ];
+    for (const [name, create] of factories) {
+      for (const options of [null, undefined, 7]) {
+        expect(() => create(options as never), `${name}(${String(options)})`).toThrow(
+          expect.objectContaining({ name: 'SslError', code: 'INVALID_ARGUMENT', message: expect.stringContaining(`${name}(options): expected an options object`) }),
+        );
+      }
+    }
   });
 });

@@ -1,4 +1,4 @@
-import { checkInteger, createRng, invalidArgument, type Rng } from '@selfsup/core';
+import { checkInteger, checkOptions, createRng, invalidArgument, type Rng } from '@selfsup/core';
 import type { HeadActivation, HeadNorm } from './projection-mlp.js';
 
 /** Options shared by {@link createDinoHead} and {@link createIbotHead}. */
@@ -65,6 +65,7 @@ export interface ResolvedHeadOptions {
 
 /** Applies defaults and checks the options of a projection head; `where` names the factory. */
 export function resolveHeadOptions(where: string, options: ProjectionHeadOptions): ResolvedHeadOptions {
+  checkOptions(`${where}(options)`, options);
   const norm = options.norm ?? 'none';
   if (norm !== 'none' && norm !== 'layer' && norm !== 'batch') {
     throw invalidArgument({ argument: `${where}(options.norm)`, expected: '"none", "layer" or "batch"', actual: norm });

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { SslError, checkInteger, checkPositive, createRng, invalidArgument, type Module, type Parameter, type Rng } from '@selfsup/core';
+import { SslError, checkInteger, checkOptions, checkPositive, createRng, invalidArgument, type Module, type Parameter, type Rng } from '@selfsup/core';
 import { createLinear } from '@selfsup/backbones';
 
 /** Options of {@link createLinearHead}. */
@@ -46,6 +46,7 @@ export interface LinearHead extends Module {
  * ```
  */
 export function createLinearHead(options: LinearHeadOptions): LinearHead {
+  checkOptions('createLinearHead(options)', options);
   const inDim = checkInteger('createLinearHead(options.inDim)', options.inDim, 1);
   const outDim = checkInteger('createLinearHead(options.outDim)', options.outDim, 1);
   const prefix = options.prefix ?? 'head';

@@ -3,6 +3,7 @@ import {
   SslError,
   checkInteger,
   checkNumber,
+  checkOptions,
   createRng,
   invalidArgument,
   type Module,
@@ -93,6 +94,7 @@ export interface MaeDecoder extends Module {
  */
 export function createMaeDecoder(options: MaeDecoderOptions): MaeDecoder {
   const where = 'createMaeDecoder';
+  checkOptions(`${where}(options)`, options);
   const embedDim = checkInteger(`${where}(options.embedDim)`, options.embedDim, 1);
   const decoderEmbedDim = checkInteger(`${where}(options.decoderEmbedDim)`, options.decoderEmbedDim ?? 512, 1);
   const depth = checkInteger(`${where}(options.depth)`, options.depth ?? 8, 0);

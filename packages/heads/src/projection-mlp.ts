@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { SslError, type Parameter, type Rng } from '@selfsup/core';
+import { SslError, checkOptions, type Parameter, type Rng } from '@selfsup/core';
 import { createLayerNorm, createLinear, gelu, type LayerNorm, type Linear } from '@selfsup/backbones';
 import { createBatchNorm, type BatchNorm } from './batch-norm.js';
 
@@ -52,7 +52,7 @@ type Layer =
  * appends one norm module several times, so its checkpoints hold equal copies, which load here).
  */
 export function createProjectionMlp(options: ProjectionMlpOptions): ProjectionMlp {
-  const { inDim, hiddenDim, outDim, layerCount, norm, activation, rng } = options;
+  const { inDim, hiddenDim, outDim, layerCount, norm, activation, rng } = checkOptions('createProjectionMlp(options)', options);
   const layers: Layer[] = [];
   if (layerCount === 1) {
     layers.push({ kind: 'linear', layer: createLinear({ prefix: 'mlp', inDim, outDim, rng }) });

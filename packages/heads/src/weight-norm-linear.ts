@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { Parameter, Rng } from '@selfsup/core';
+import { checkOptions, type Parameter, type Rng } from '@selfsup/core';
 import { linear, makeVariable, uniformValues } from '@selfsup/backbones';
 
 /** Options of {@link createWeightNormLinear}. */
@@ -51,7 +51,7 @@ export interface WeightNormLinear {
  * ```
  */
 export function createWeightNormLinear(options: WeightNormLinearOptions): WeightNormLinear {
-  const { prefix, inDim, outDim, fixedGain = false, rng } = options;
+  const { prefix, inDim, outDim, fixedGain = false, rng } = checkOptions('createWeightNormLinear(options)', options);
   const direction = makeVariable([inDim, outDim], uniformValues(rng, inDim * outDim, 1 / Math.sqrt(inDim)));
   const gain = makeVariable([1, outDim], 1, !fixedGain);
   const weight = (): tf.Tensor2D =>

@@ -1,4 +1,4 @@
-import { checkInteger, checkNumber, invalidArgument, type Rng } from '@selfsup/core';
+import { checkInteger, checkNumber, checkOptions, invalidArgument, type Rng } from '@selfsup/core';
 import { fillBlocks, logAspectRange } from './block-fill.js';
 import type { GridLike } from './grid.js';
 import { checkSampleArguments, type MaskingStrategy } from './masking-strategy.js';
@@ -60,6 +60,7 @@ export interface BatchMaskingOptions {
  * ```
  */
 export function createBatchMasking(options: BatchMaskingOptions = {}): MaskingStrategy {
+  options = checkOptions('createBatchMasking(options)', options, true);
   const factory = 'createBatchMasking';
   const maskProbability = checkNumber(`${factory}(options.maskProbability)`, options.maskProbability ?? 0.5, 0, 1);
   const range = options.maskRatioRange ?? [0.1, 0.5];

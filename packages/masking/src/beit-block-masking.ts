@@ -1,4 +1,4 @@
-import { checkInteger, checkNumber, invalidArgument, type Rng } from '@selfsup/core';
+import { checkInteger, checkNumber, checkOptions, invalidArgument, type Rng } from '@selfsup/core';
 import { fillBlocks, logAspectRange } from './block-fill.js';
 import type { GridLike } from './grid.js';
 import { checkSampleArguments, type MaskingStrategy } from './masking-strategy.js';
@@ -54,6 +54,7 @@ export interface BeitBlockMaskingOptions {
  * ```
  */
 export function createBeitBlockMasking(options: BeitBlockMaskingOptions = {}): MaskingStrategy {
+  options = checkOptions('createBeitBlockMasking(options)', options, true);
   const factory = 'createBeitBlockMasking';
   if (options.maskedPatchCount !== undefined && options.maskRatio !== undefined) {
     throw invalidArgument({

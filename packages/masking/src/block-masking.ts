@@ -1,4 +1,4 @@
-import { checkInteger, checkNumber, type Rng } from '@selfsup/core';
+import { checkInteger, checkNumber, checkOptions, type Rng } from '@selfsup/core';
 import { fillBlocks, logAspectRange, type BlockShape } from './block-fill.js';
 import type { GridLike } from './grid.js';
 import { createMaskRatioSampler, type MaskRatioOptions } from './mask-ratio.js';
@@ -51,6 +51,7 @@ export interface BlockMaskingOptions extends MaskRatioOptions {
  * ```
  */
 export function createBlockMasking(options: BlockMaskingOptions = {}): MaskingStrategy {
+  options = checkOptions('createBlockMasking(options)', options, true);
   const factory = 'createBlockMasking';
   const ratio = createMaskRatioSampler(factory, options);
   const [logAspectLow, logAspectHigh] = logAspectRange(`${factory}(options.aspectRatioRange)`, options.aspectRatioRange);

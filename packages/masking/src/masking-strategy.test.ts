@@ -54,4 +54,23 @@ describe('MaskingStrategy (every strategy)', () => {
       });
     });
   }
+
+  it('every factory refuses null options with INVALID_ARGUMENT, not a TypeError (undefined gives the defaults)', () => {
+    const factories: [string, (options?: never) => MaskingStrategy][] = [
+      ['createBatchMasking', createBatchMasking],
+      ['createBeitBlockMasking', createBeitBlockMasking],
+      ['createBlockMasking', createBlockMasking],
+      ['createRandPatchMasking', createRandPatchMasking],
+      ['createRandomMasking', createRandomMasking],
+      ['createSimMimMasking', createSimMimMasking],
+    ];
+    for (const [name, create] of factories) {
+      expect(create(undefined).name).toBeTypeOf('string');
+      for (const options of [null, [], 0.5]) {
+        expect(() => create(options as never), `${name}(${String(options)})`).toThrow(
+          expect.objectContaining({ name: 'SslError', code: 'INVALID_ARGUMENT', message: expect.stringContaining(`${name}(options): expected an options object`) }),
+        );
+      }
+    }
+  });
 });

@@ -1,4 +1,4 @@
-import type { Rng } from '@selfsup/core';
+import { checkOptions, type Rng } from '@selfsup/core';
 import type { GridLike } from './grid.js';
 import { createMaskRatioSampler, type MaskRatioOptions } from './mask-ratio.js';
 import { checkSampleArguments, epochOf, type MaskingContext, type MaskingStrategy } from './masking-strategy.js';
@@ -27,6 +27,7 @@ export type RandPatchMaskingOptions = MaskRatioOptions;
  * ```
  */
 export function createRandPatchMasking(options: RandPatchMaskingOptions = {}): MaskingStrategy {
+  options = checkOptions('createRandPatchMasking(options)', options, true);
   const ratio = createMaskRatioSampler('createRandPatchMasking', options);
   const name = 'ibot-rand';
   return {

@@ -1,4 +1,4 @@
-import { checkNumber, invalidArgument, type Rng } from '@selfsup/core';
+import { checkNumber, checkOptions, invalidArgument, type Rng } from '@selfsup/core';
 import type { GridLike } from './grid.js';
 import { checkBatchAndGrid, checkRng, type MaskingStrategy } from './masking-strategy.js';
 import { stableArgsort } from './stable-argsort.js';
@@ -70,6 +70,7 @@ function isNoise(source: Rng | MaskNoise): source is MaskNoise {
  * ```
  */
 export function createRandomMasking(options: RandomMaskingOptions = {}): RandomMasking {
+  options = checkOptions('createRandomMasking(options)', options, true);
   const maskRatio = checkNumber('createRandomMasking(options.maskRatio)', options.maskRatio ?? 0.75, 0, 1);
   const name = 'mae-random';
 

@@ -1,4 +1,4 @@
-import { checkInteger, checkNumber, invalidArgument, type Rng } from '@selfsup/core';
+import { checkInteger, checkNumber, checkOptions, invalidArgument, type Rng } from '@selfsup/core';
 import type { GridLike } from './grid.js';
 import { checkSampleArguments, type MaskingStrategy } from './masking-strategy.js';
 import { maskRandomPositions } from './random-positions.js';
@@ -41,6 +41,7 @@ export interface SimMimMaskingOptions {
  * ```
  */
 export function createSimMimMasking(options: SimMimMaskingOptions = {}): MaskingStrategy {
+  options = checkOptions('createSimMimMasking(options)', options, true);
   const factory = 'createSimMimMasking';
   const maskRatio = checkNumber(`${factory}(options.maskRatio)`, options.maskRatio ?? 0.6, 0, 1);
   const patchSize = checkInteger(`${factory}(options.patchSize)`, options.patchSize ?? 16, 1);
