@@ -20,6 +20,7 @@ export { saveCheckpoint, type SaveCheckpointOptions, type SavedCheckpoint } from
 export { loadCheckpoint, readCheckpoint, type LoadCheckpointOptions } from './load-checkpoint.js';
 export { writeFileAtomic } from './atomic-write.js';
 export { acquireRunLock, RUN_LOCK_FILE, type AcquireRunLockOptions, type RunLock, type RunLockOwner } from './run-lock.js';
+export type { DivergenceOptions } from './divergence-guard.js';
 export { latestCheckpoint, listCheckpoints, checkpointFileName, LATEST_FILE, type LatestCheckpointRecord } from './latest-checkpoint.js';
 export {
   CHECKPOINT_FORMAT,

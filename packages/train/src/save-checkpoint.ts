@@ -106,6 +106,26 @@ export function optimizerParameters(recipe: CheckpointRecipe, optimizer: Checkpo
  * ```
  */
 export async function saveCheckpoint(options: SaveCheckpointOptions): Promise<SavedCheckpoint> {
+  return writeCheckpoint(await prepareCheckpoint(options));
+}
+
+/** A checkpoint read to the host and encoded, not yet written: {@link writeCheckpoint} writes it. */
+export interface PreparedCheckpoint {
+  readonly dir: string;
+  readonly step: number;
+  readonly epoch: number;
+  readonly keep: number;
+  readonly createdAt: string;
+  /** The whole safetensors file. */
+  readonly bytes: Uint8Array;
+}
+
+/**
+ * The first half of {@link saveCheckpoint}: checks the options, reads the modules and the
+ * optimizer's state to the host and encodes the file. `train` prepares a checkpoint at its step
+ * and writes it once the next step showed that its weights did not diverge.
+ */
+export async function prepareCheckpoint(options: SaveCheckpointOptions): Promise<PreparedCheckpoint> {
   if (options === null || typeof options !== 'object' || typeof options.dir !== 'string' || options.dir === '') {
     throw invalidArgument({ argument: 'saveCheckpoint(options.dir)', expected: 'a folder path', actual: options?.dir });
   }
@@ -146,13 +166,17 @@ export async function saveCheckpoint(options: SaveCheckpointOptions): Promise<Sa
     ...(config === undefined ? {} : { config }),
     createdAt: new Date().toISOString(),
   };
-  const bytes = encodeCheckpoint(metadata, tensors);
+  return { dir, step, epoch, keep, createdAt: metadata.createdAt, bytes: encodeCheckpoint(metadata, tensors) };
+}
 
+/** The second half of {@link saveCheckpoint}: writes a prepared checkpoint and `latest.json`, then prunes to `keep`. */
+export async function writeCheckpoint(prepared: PreparedCheckpoint): Promise<SavedCheckpoint> {
+  const { dir, step, epoch, keep, createdAt, bytes } = prepared;
   await mkdir(dir, { recursive: true });
   const file = checkpointFileName(step);
   const path = join(dir, file);
   await writeFileAtomic(path, bytes);
-  const latest: LatestCheckpointRecord = { format: LATEST_FORMAT, file, step, epoch, createdAt: metadata.createdAt };
+  const latest: LatestCheckpointRecord = { format: LATEST_FORMAT, file, step, epoch, createdAt };
   await writeFileAtomic(join(dir, LATEST_FILE), `${JSON.stringify(latest, null, 2)}\n`);
 
   const older = (await listCheckpoints(dir)).filter((c) => c.path !== path);

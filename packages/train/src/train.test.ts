@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SslError } from '@selfsup/core';
+import { createAdamW, cosineSchedule } from '@selfsup/optim';
 import { train, type TrainOptions } from './train.js';
 import { readCheckpoint } from './load-checkpoint.js';
 import type { MetricsRecord } from './metrics-writer.js';
@@ -17,6 +18,7 @@ import {
   type PixelViews,
 } from './testing/masked-pixel-recipe.js';
 import { removeTempDirs, snapshotModules, tempDir } from './testing/helpers.js';
+import type { DivergenceOptions } from './divergence-guard.js';
 
 afterAll(removeTempDirs);
 
@@ -169,6 +171,93 @@ describe('train', () => {
     run.dispose();
   });
 
+  describe('with a learning rate far too high', () => {
+    /** A run whose learning rate warms up to `learningRate` over 3 of its 4 epochs, checkpointed every step. */
+    function runAway(learningRate: number, divergence?: DivergenceOptions, everySteps = 1) {
+      const data = pixelBatches({ seed: 8 });
+      const recipe = createMaskedPixelRecipe({ seed: 41 });
+      const optimizer = createAdamW({
+        parameters: recipe.trainableParameters(),
+        learningRate: cosineSchedule({ baseValue: learningRate, finalValue: learningRate, epochs: 4, iterationsPerEpoch: 4, warmupEpochs: 3 }),
+        weightDecay: 0.04,
+      });
+      const dir = tempDir();
+      const records: MetricsRecord[] = [];
+      const done = train({
+        recipe,
+        optimizer,
+        batches: data.batches,
+        epochs: 4,
+        iterationsPerEpoch: 4,
+        seed: 13,
+        progress: 'none',
+        checkpoint: { dir, everySteps },
+        ...(divergence ? { divergence } : {}),
+        onStep: (r) => void records.push(r),
+      }).catch((e: unknown) => e);
+      return { dir, records, done, dispose: () => (optimizer.dispose(), recipe.dispose()) };
+    }
+
+    it('stops before a diverged checkpoint: the last good one is finite and resumes with a sane learning rate', async () => {
+      const run = runAway(1e4);
+      const error = (await run.done) as SslError;
+      expect(error).toBeInstanceOf(SslError);
+      expect(error.code).toBe('DIVERGED');
+      const latest = JSON.parse(readFileSync(join(run.dir, 'latest.json'), 'utf8')) as { file: string; step: number };
+      const good = join(run.dir, latest.file);
+      // the loss of iteration i measures the weights of step i (the state after i steps): it jumped,
+      // so they were not saved; the checkpoint before them is the latest
+      const iteration = error.details.iteration as number;
+      expect(iteration).toBe(latest.step + 1);
+      expect(readdirSync(run.dir).filter((f) => f.endsWith('.safetensors')).every((f) => Number(/\d+/.exec(f)![0]) <= latest.step)).toBe(true);
+      expect(run.records.map((r) => r.iteration)).toEqual([...Array(iteration).keys()]);
+      expect(error.message).toMatch(new RegExp(`^train: the run diverged at iteration ${iteration} \\(epoch \\d\\): its loss, [\\d.e+]+ is [\\d.e+]+ times the median`));
+      expect(error.message).toContain(`The last good checkpoint is ${good}: lower the learning rate (or lengthen its warm-up)`);
+      expect(error.message).toContain(`resume from ${good} (the latest checkpoint of ${run.dir}: resume: true`);
+      expect(error.details).toMatchObject({ iteration, lastCheckpoint: good });
+      run.dispose();
+      // every number of it is finite, and the weights are sane
+      const { tensors } = await readCheckpoint(good);
+      for (const [name, tensor] of tensors) {
+        expect(tensor.data.every(Number.isFinite), name).toBe(true);
+        if (name.startsWith('student.')) expect(tensor.data.every((v) => Math.abs(v) < 100), name).toBe(true);
+      }
+      // resumed with a sane learning rate, the run trains to its end and its loss falls
+      const sane = makeRun(4);
+      const resumed: MetricsRecord[] = [];
+      const result = await train({ ...sane.base, seed: 13, gradients: {}, checkpoint: { dir: run.dir, everySteps: 1 }, resume: true, onStep: (r) => void resumed.push(r) });
+      expect(result).toMatchObject({ status: 'completed', step: 16, resumedFrom: good });
+      expect(resumed.every((r) => Number.isFinite(r.loss) && r.loss < 1)).toBe(true);
+      expect(resumed.at(-1)!.loss).toBeLessThan(0.5 * resumed[0]!.loss);
+      sane.dispose();
+    });
+
+    it('refuses to save weights beyond divergence.maxAbsWeight even while the loss looks fine', async () => {
+      const run = runAway(1e8, { lossJumpFactor: 1e30 });
+      const error = (await run.done) as SslError;
+      expect(error.code).toBe('DIVERGED');
+      const latest = JSON.parse(readFileSync(join(run.dir, 'latest.json'), 'utf8')) as { file: string; step: number };
+      const step = latest.step + 1;
+      expect(error.message).toMatch(
+        new RegExp(`^train: the run diverged by step ${step} \\(epoch \\d\\): parameter "[\\w.]+" holds a weight of magnitude [\\d.e+]+ \\(more than divergence\\.maxAbsWeight 1000000\\), so step ${step} was not saved\\.`),
+      );
+      expect(error.details.value).toBeGreaterThan(1e6);
+      expect(existsSync(join(run.dir, `step-${step}.safetensors`))).toBe(false);
+      run.dispose();
+    });
+
+    it('checks the last checkpoint of a run too', async () => {
+      // no checkpoint before the end: the last one is refused on the loss of the last step
+      const run = runAway(100, { maxAbsWeight: 1e30 }, 100);
+      const error = (await run.done) as SslError;
+      expect(error.code).toBe('DIVERGED');
+      expect(error.message).toMatch(/^train: the run diverged by step 16: the loss of iteration 15, [\d.e+]+ is [\d.e+]+ times the median [\d.]+ of the run's losses/);
+      expect(error.message).toContain('No checkpoint was written yet: lower the learning rate (or lengthen its warm-up) and start again.');
+      expect(readdirSync(run.dir).filter((f) => f !== '.selfsup.lock')).toEqual([]);
+      run.dispose();
+    });
+  });
+
   it('never overwrites a run: refuses a fresh start in a used folder, a damaged or foreign checkpoint', async () => {
     const dir = tempDir();
     const run = makeRun(1);
@@ -206,7 +295,10 @@ describe('train', () => {
   it('reports batches that run out before the epoch ends', async () => {
     const run = makeRun(1);
     const short = pixelBatches({ seed: 8, imageCount: 12 }); // 3 batches for 4 iterations
-    await expect(train({ ...run.base, batches: short.batches })).rejects.toThrow(/expected 4 batches .*got "3 batches"/);
+    const dir = tempDir();
+    await expect(train({ ...run.base, batches: short.batches, checkpoint: { dir, everySteps: 3 } })).rejects.toThrow(/expected 4 batches .*got "3 batches"/);
+    // the checkpoint of step 3 waited for the next step's loss; a failure that is no divergence still writes it
+    expect(JSON.parse(readFileSync(join(dir, 'latest.json'), 'utf8')).file).toBe('step-3.safetensors');
     run.dispose();
   });
 });

@@ -1,14 +1,16 @@
+import { resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { SslError, checkInteger, invalidArgument, isSslError, type Recipe } from '@selfsup/core';
 import { trainStepAccumulated, type GradientOptions, type StepOptimizer, type StepResult } from './train-step.js';
 import type { CheckpointOptimizer, CheckpointMetadata } from './checkpoint-format.js';
-import { saveCheckpoint } from './save-checkpoint.js';
+import { prepareCheckpoint, writeCheckpoint, type PreparedCheckpoint } from './save-checkpoint.js';
 import { loadCheckpoint, readCheckpoint } from './load-checkpoint.js';
 import { latestCheckpoint, listCheckpoints } from './latest-checkpoint.js';
 import { removeTemporaryFiles } from './atomic-write.js';
 import { acquireRunLock } from './run-lock.js';
+import { createLossHistory, divergenceSettings, findWeightProblem, type DivergenceOptions, type LossJump } from './divergence-guard.js';
 import { createMetricsWriter, type MetricsRecord, type MetricsWriter } from './metrics-writer.js';
-import { createProgress, type ProgressMode, type ProgressOptions } from './progress.js';
+import { createProgress, formatNumber, type ProgressMode, type ProgressOptions } from './progress.js';
 import { watchInterrupts } from './interrupts.js';
 import { stepRng } from './step-rng.js';
 
@@ -109,6 +111,16 @@ export interface TrainOptions<Batch, Views, Outputs, Targets> {
    */
   handleSignals?: boolean;
   /**
+   * Divergence checks before each checkpoint, so that every checkpoint is a good state to resume
+   * from: the trainable weights are finite and within `maxAbsWeight`, and the loss computed on the
+   * checkpoint's weights (by the next step: a checkpoint is written once that step ran, or at the
+   * end of the run) is within `lossJumpFactor` times the median of the run's earlier good losses.
+   * A failed check throws `SslError('DIVERGED')` naming the last good checkpoint, and nothing is
+   * written. `false` turns the checks off (checkpoints are then written at once).
+   * @defaultValue `{ maxAbsWeight: 1e6, lossJumpFactor: 100 }`
+   */
+  divergence?: DivergenceOptions | false;
+  /**
    * The run's configuration (any JSON value), stored in every checkpoint.
    * @defaultValue undefined
    */
@@ -197,8 +209,12 @@ function checkResumable(metadata: CheckpointMetadata, path: string, iterationsPe
  *   `CHECKPOINT_CORRUPT`, one of another model with `CHECKPOINT_INCOMPATIBLE`.
  * - **Ctrl-C / SIGTERM / `signal`**: the current step finishes, a checkpoint is saved, the handlers
  *   are removed and `train` returns `{ status: 'interrupted' }`.
- * - **Divergence**: a non-finite loss throws `SslError('NON_FINITE_LOSS')` before the update;
- *   nothing is saved, so the last checkpoint is the last good state.
+ * - **Divergence**: a non-finite loss throws `SslError('NON_FINITE_LOSS')` before the update, and a
+ *   checkpoint is written only when its weights are finite and within `divergence.maxAbsWeight`,
+ *   and the loss computed on them (by the next step) did not jump over `divergence.lossJumpFactor`
+ *   times the run's typical loss; otherwise `SslError('DIVERGED')` is thrown and nothing is saved.
+ *   Either way the last checkpoint is the last good state, and the message says to lower the
+ *   learning rate and resume from it.
  * - **Metrics** (`metricsFile`): one JSON line per step; **progress**: a bar with ETA on a
  *   terminal, plain lines in CI.
  *
@@ -250,6 +266,7 @@ export async function train<Batch, Views, Outputs, Targets>(options: TrainOption
   let seed = checkInteger('train(options.seed)', options.seed ?? 0, 0, Number.MAX_SAFE_INTEGER);
   const everySteps = checkpoint ? checkInteger('train(options.checkpoint.everySteps)', checkpoint.everySteps ?? iterationsPerEpoch, 1) : 0;
   const keep = checkpoint ? checkInteger('train(options.checkpoint.keep)', checkpoint.keep ?? 3, 1) : 3;
+  const divergence = divergenceSettings(options.divergence);
   if (checkpoint && (typeof checkpoint.dir !== 'string' || checkpoint.dir === '')) {
     throw invalidArgument({ argument: 'train(options.checkpoint.dir)', expected: 'a folder path', actual: checkpoint.dir });
   }
@@ -320,12 +337,77 @@ export async function train<Batch, Views, Outputs, Targets>(options: TrainOption
       ? await createMetricsWriter(options.metricsFile, resumedFrom ? { resumeAtIteration: step } : {})
       : undefined;
 
-    let savedStep = resumedFrom ? step : -1;
-    async function save(): Promise<void> {
+    // Checkpoints are checked for divergence: the weights when they are taken, the loss computed
+    // on them by the next step before they are written (a step's loss measures the weights before
+    // its update), so that the last checkpoint is always a good state to resume from.
+    const losses = divergence ? createLossHistory(divergence.lossJumpFactor) : undefined;
+    let savedStep = resumedFrom ? step : -1; // the step of the last checkpoint written or pending
+    let pending: PreparedCheckpoint | undefined;
+
+    async function howToContinue(): Promise<string> {
+      if (!lastCheckpoint) return 'No checkpoint was written yet: lower the learning rate (or lengthen its warm-up) and start again.';
+      const latest = checkpoint ? await latestCheckpoint(checkpoint.dir).catch(() => undefined) : undefined;
+      const isLatest = latest !== undefined && resolve(latest) === resolve(lastCheckpoint);
+      return (
+        `The last good checkpoint is ${lastCheckpoint}: lower the learning rate (or lengthen its warm-up) in the configuration ` +
+        `and resume from ${lastCheckpoint}${isLatest ? ` (the latest checkpoint of ${checkpoint!.dir}: resume: true, the CLI's --resume, continues from it)` : ''}.`
+      );
+    }
+
+    async function diverged(what: string, details: Record<string, unknown>): Promise<SslError> {
+      return new SslError('DIVERGED', `train: the run diverged ${what}. ${await howToContinue()}`, { details: { ...details, lastCheckpoint } });
+    }
+
+    /** `<loss> is <ratio> times the median <reference> of ...`. */
+    function describeJump(jump: LossJump): string {
+      return (
+        `${formatNumber(jump.loss)} is ${formatNumber(jump.ratio)} times the median ${formatNumber(jump.reference)} of the run's losses ` +
+        `up to its last good state (more than divergence.lossJumpFactor ${divergence!.lossJumpFactor})`
+      );
+    }
+
+    /** Reads the state of `step` to the host, once its weights pass the checks; written by {@link commit}. */
+    async function stage(): Promise<void> {
       if (!checkpoint || savedStep === step) return;
-      const saved = await saveCheckpoint({ dir: checkpoint.dir, recipe, optimizer, step, iterationsPerEpoch, accumulationSteps, seed, config, keep });
+      if (divergence) {
+        const problem = await findWeightProblem(recipe.trainableParameters(), divergence.maxAbsWeight);
+        if (problem) {
+          const held = Number.isNaN(problem.value)
+            ? 'a NaN or infinite value'
+            : `a weight of magnitude ${formatNumber(problem.value)} (more than divergence.maxAbsWeight ${divergence.maxAbsWeight})`;
+          throw await diverged(`by step ${step} (epoch ${Math.floor(step / iterationsPerEpoch)}): parameter "${problem.parameter}" holds ${held}, so step ${step} was not saved`, {
+            step,
+            parameter: problem.parameter,
+            value: problem.value,
+          });
+        }
+      }
+      pending = await prepareCheckpoint({ dir: checkpoint.dir, recipe, optimizer, step, iterationsPerEpoch, accumulationSteps, seed, config, keep });
       savedStep = step;
-      lastCheckpoint = saved.path;
+      if (!divergence) await commit();
+    }
+
+    async function commit(): Promise<void> {
+      const prepared = pending;
+      if (!prepared) return;
+      pending = undefined;
+      lastCheckpoint = (await writeCheckpoint(prepared)).path;
+    }
+
+    /** The state at the end (completed or interrupted): no step follows to measure its loss, so the last loss must not have jumped. */
+    async function saveLast(): Promise<void> {
+      if (!checkpoint) return;
+      await stage();
+      if (!pending) return;
+      const jump = lastStep && losses?.jump(lastStep.loss);
+      if (jump) {
+        throw await diverged(`by step ${step}: the loss of iteration ${lastStep!.iteration}, ${describeJump(jump)}, so step ${step} was not saved`, {
+          step,
+          iteration: lastStep!.iteration,
+          ...jump,
+        });
+      }
+      await commit();
     }
 
     const interrupts = watchInterrupts({
@@ -336,6 +418,7 @@ export async function train<Batch, Views, Outputs, Targets>(options: TrainOption
     });
     let lastStep: StepResult | undefined;
     let status: TrainResult['status'] = 'completed';
+    const firstIteration = step;
     try {
       epochs: for (let epoch = Math.floor(step / iterationsPerEpoch); epoch < epochs; epoch++) {
         const first = step - epoch * iterationsPerEpoch;
@@ -370,11 +453,11 @@ export async function train<Batch, Views, Outputs, Targets>(options: TrainOption
               result = await trainStepAccumulated(recipe, micro, { optimizer, context, ...(gradients ? { gradients } : {}) });
             } catch (error) {
               if (!isSslError(error, 'NON_FINITE_LOSS')) throw error;
-              throw new SslError(
-                'NON_FINITE_LOSS',
-                `${error.message} ${lastCheckpoint ? `The last good checkpoint is ${lastCheckpoint}.` : 'No checkpoint was written yet.'}`,
-                { cause: error, details: { ...error.details, lastCheckpoint } },
-              );
+              pending = undefined; // the weights it measured gave a non-finite loss
+              throw new SslError('NON_FINITE_LOSS', `${error.message} ${await howToContinue()}`, {
+                cause: error,
+                details: { ...error.details, lastCheckpoint },
+              });
             }
             const stepMs = performance.now() - stepStart;
             step = iteration + 1;
@@ -401,14 +484,30 @@ export async function train<Batch, Views, Outputs, Targets>(options: TrainOption
             };
             metrics?.write(record);
             progress.update(record);
+            // this step's loss was computed on the weights of the pending checkpoint: write it if it did not jump
+            const jump = pending ? losses?.jump(result.loss) : undefined;
+            if (jump) {
+              pending = undefined;
+              throw await diverged(`at iteration ${iteration} (epoch ${epoch}): its loss, ${describeJump(jump)}, so the weights it measured (step ${iteration}) were not saved`, {
+                iteration,
+                ...jump,
+              });
+            }
+            losses?.record(result.loss);
+            if (pending || iteration === firstIteration) losses?.accept(); // the loss of checked weights (or of the starting ones)
+            await commit();
             await onStep?.(record);
-            if (checkpoint && step % everySteps === 0) await save();
+            if (checkpoint && step % everySteps === 0) await stage();
           }
         } finally {
           await iterator.return?.();
         }
       }
-      await save();
+      await saveLast();
+    } catch (error) {
+      // a failure that is no divergence leaves the pending checkpoint good: keep it
+      if (pending && !isSslError(error, 'NON_FINITE_LOSS') && !isSslError(error, 'DIVERGED')) await commit().catch(() => undefined);
+      throw error;
     } finally {
       interrupts.dispose();
       progress.finish();
