@@ -93,20 +93,23 @@ describe('ibotLoss parity with the official iBOTLoss (ibot-loss.json)', () => {
     expectClose(patch.values, fixture.expected.teacher_temp2_schedule, { rtol: 1e-12, atol: 0 }, 'teacher_temp2_schedule');
   });
 
-  it('gives the official [CLS] loss, patch loss and total', () => {
-    tf.tidy(() => {
+  it('gives the official [CLS] loss, patch loss and total', async () => {
+    const scalars = tf.tidy(() => {
       const terms = ibotLoss({ ...inputs(), globalCropCount: c.ngcrops, studentTemperature: c.student_temp, classWeight: c.lambda1, patchWeight: c.lambda2 });
-      const [classLoss, patchLoss, total] = [terms.classLoss, terms.patchLoss, terms.total].map((t) => t.dataSync()[0]!) as [number, number, number];
-      expectClose([classLoss], [fixture.expected.cls], { rtol: 1e-5, atol: 0 }, 'cls');
-      expectClose([patchLoss], [fixture.expected.patch], { rtol: 1e-5, atol: 0 }, 'patch');
-      expectClose([total], [fixture.expected.loss], { rtol: 1e-5, atol: 0 }, 'loss');
       // the two terms alone, unweighted, through their own functions
       const x = inputs();
       const dino = dinoLoss({ studentGlobal: x.studentClass, studentLocal: x.studentLocalClass, teacherTargets: x.teacherClassTargets, globalCropCount: c.ngcrops, studentTemperature: c.student_temp });
-      expectClose([dino.dataSync()[0]! * c.lambda1], [fixture.expected.cls], { rtol: 1e-5, atol: 0 }, 'dinoLoss');
       const patchOnly = ibotPatchLoss({ studentPatch: x.studentPatch, teacherPatchTargets: x.teacherPatchTargets, masks: x.masks, studentTemperature: c.student_temp });
-      expectClose([patchOnly.dataSync()[0]! * c.lambda2], [fixture.expected.patch], { rtol: 1e-5, atol: 0 }, 'ibotPatchLoss');
+      return [terms.classLoss, terms.patchLoss, terms.total, dino, patchOnly];
     });
+    // read with await data(): dataSync throws on webgpu in Node.js
+    const [classLoss, patchLoss, total, dino, patchOnly] = (await Promise.all(scalars.map((t) => t.data()))).map((values) => values[0]!) as [number, number, number, number, number];
+    tf.dispose(scalars);
+    expectClose([classLoss], [fixture.expected.cls], { rtol: 1e-5, atol: 0 }, 'cls');
+    expectClose([patchLoss], [fixture.expected.patch], { rtol: 1e-5, atol: 0 }, 'patch');
+    expectClose([total], [fixture.expected.loss], { rtol: 1e-5, atol: 0 }, 'loss');
+    expectClose([dino * c.lambda1], [fixture.expected.cls], { rtol: 1e-5, atol: 0 }, 'dinoLoss');
+    expectClose([patchOnly * c.lambda2], [fixture.expected.patch], { rtol: 1e-5, atol: 0 }, 'ibotPatchLoss');
   });
 
   it("gives the official gradients with respect to the student's [CLS], patch and local-crop outputs", () => {

@@ -14,14 +14,63 @@ function valuesOf(x: Values): { shape?: readonly number[]; data: ArrayLike<numbe
   return { data: x as ArrayLike<number> };
 }
 
+/** Comparisons of tensors that live on a GPU, waiting for their values (see {@link expectClose}). */
+const deferredChecks: Promise<void>[] = [];
+
+/** True when `x` is a tensor that cannot be read synchronously: webgpu in Node.js has no `dataSync`. */
+function needsAsyncRead(x: Values): boolean {
+  return x instanceof tf.Tensor && tf.getBackend() === 'webgpu' && typeof (globalThis as { OffscreenCanvas?: unknown }).OffscreenCanvas === 'undefined';
+}
+
+/** A snapshot of `x`'s values, read with `await data()` (a clone keeps them while a variable moves on). */
+function readLater(x: Values): Promise<{ shape?: readonly number[]; data: ArrayLike<number> }> {
+  if (!(x instanceof tf.Tensor)) return Promise.resolve(valuesOf(x));
+  const snapshot = tf.keep(tf.clone(x));
+  return snapshot.data().then(
+    (data) => {
+      snapshot.dispose();
+      return { shape: x.shape, data: data as ArrayLike<number> };
+    },
+    (error: unknown) => {
+      snapshot.dispose();
+      throw error;
+    },
+  );
+}
+
+/**
+ * Waits for the comparisons {@link expectClose} deferred (tensors on webgpu in Node.js, where
+ * `dataSync` throws) and throws the first failure. The test setup calls it after every test, so a
+ * deferred mismatch fails the test that made it.
+ */
+export async function settleDeferredChecks(): Promise<void> {
+  const results = await Promise.allSettled(deferredChecks.splice(0));
+  const failure = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+  if (failure) throw failure.reason;
+}
+
 /**
  * Asserts that `actual` matches `expected` element-wise within `atol + rtol * |expected|`, and that
  * shapes agree when both have one. The failure names the worst element and the error statistics.
+ * On webgpu in Node.js, a tensor's values can only be read asynchronously: the comparison then runs
+ * when they arrive and fails the test after it ends (see {@link settleDeferredChecks}).
  */
 export function expectClose(actual: Values, expected: Values, tolerance: Tolerance = {}, label = 'values'): void {
+  if (needsAsyncRead(actual) || needsAsyncRead(expected)) {
+    const values = Promise.all([readLater(actual), readLater(expected)]);
+    deferredChecks.push(values.then(([a, e]) => compareValues(a, e, tolerance, label)));
+    return;
+  }
+  compareValues(valuesOf(actual), valuesOf(expected), tolerance, label);
+}
+
+function compareValues(
+  a: { shape?: readonly number[]; data: ArrayLike<number> },
+  e: { shape?: readonly number[]; data: ArrayLike<number> },
+  tolerance: Tolerance,
+  label: string,
+): void {
   const { rtol = 1e-5, atol = 1e-6 } = tolerance;
-  const a = valuesOf(actual);
-  const e = valuesOf(expected);
   if (a.shape && e.shape && (a.shape.length !== e.shape.length || a.shape.some((d, i) => d !== e.shape![i]))) {
     throw new Error(`${label}: shape [${a.shape.join(', ')}] differs from expected [${e.shape.join(', ')}]`);
   }
