@@ -26,8 +26,8 @@ describe('createCenter', () => {
     center.update(teacherCls);
     patchCenter.update(teacherPatch);
     // rtol 1e-5; atol 1e-6 for components near zero
-    expectClose(center.value.dataSync(), expected.center.data, { rtol: 1e-5, atol: 1e-6 }, 'center');
-    expectClose(patchCenter.value.dataSync(), expected.center2.data, { rtol: 1e-5, atol: 1e-6 }, 'center2');
+    expectClose(center.value, expected.center.data, { rtol: 1e-5, atol: 1e-6 }, 'center');
+    expectClose(patchCenter.value, expected.center2.data, { rtol: 1e-5, atol: 1e-6 }, 'center2');
     tf.dispose([teacherCls, teacherPatch]);
     center.dispose();
     patchCenter.dispose();
