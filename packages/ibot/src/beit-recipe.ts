@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { SslError, type Module, type Parameter, type Recipe, type StepContext } from '@selfsup/core';
+import { SslError, checkOptions, type Module, type Parameter, type Recipe, type StepContext } from '@selfsup/core';
 import type { Vit } from '@selfsup/backbones';
 import type { LinearHead } from '@selfsup/heads';
 import { maskedTokenCrossEntropy } from '@selfsup/losses';
@@ -64,7 +64,7 @@ export interface BeitRecipe<Batch> extends Recipe<Batch, BeitViews, BeitOutputs,
  * ```
  */
 export function createBeitRecipe<Batch>(options: BeitRecipeOptions<Batch>): BeitRecipe<Batch> {
-  const { backbone, head, tokenizer } = options;
+  const { backbone, head, tokenizer } = checkOptions('createBeitRecipe(options)', options);
   if (!backbone.config.maskToken) {
     throw new SslError('INVALID_CONFIG', 'createBeitRecipe: the backbone has no mask token; create it with maskToken: true (the masked patches are replaced by it).');
   }

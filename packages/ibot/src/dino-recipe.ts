@@ -3,6 +3,7 @@ import {
   SslError,
   checkInteger,
   checkNumber,
+  checkOptions,
   checkPositive,
   combineModules,
   concatTargets,
@@ -133,6 +134,7 @@ export interface DinoRecipe<Batch> extends Recipe<Batch, DinoViews, DinoOutputs,
  * ```
  */
 export function createDinoRecipe<Batch>(options: DinoRecipeOptions<Batch>): DinoRecipe<Batch> {
+  checkOptions('createDinoRecipe(options)', options);
   const studentTemperature = checkPositive('createDinoRecipe(options.studentTemperature)', options.studentTemperature ?? 0.1);
   const centerMomentum = checkNumber('createDinoRecipe(options.centerMomentum)', options.centerMomentum ?? 0.9, 0, 1);
   const sinkhornIterations = checkInteger('createDinoRecipe(options.sinkhornIterations)', options.sinkhornIterations ?? 3, 0);

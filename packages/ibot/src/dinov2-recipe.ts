@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { checkInteger, checkNumber, invalidArgument, type Recipe, type Schedule } from '@selfsup/core';
+import { checkInteger, checkNumber, checkOptions, invalidArgument, type Recipe, type Schedule } from '@selfsup/core';
 import { sinkhornKnopp } from '@selfsup/losses';
 import type { IbotOutputs, IbotRecipe, IbotTargets } from './ibot-recipe.js';
 import type { IbotViews } from './ibot-views.js';
@@ -82,6 +82,7 @@ function maskedSinkhornKnopp(patchLogits: tf.Tensor3D, masks: tf.Tensor2D, tempe
  * ```
  */
 export function createDinov2StyleRecipe<Batch>(ibot: IbotRecipe<Batch>, options: Dinov2StyleOptions): Dinov2StyleRecipe<Batch> {
+  checkOptions('createDinov2StyleRecipe(options)', options);
   const koleoWeight = checkNumber('createDinov2StyleRecipe(options.koleoWeight)', options.koleoWeight ?? 0.1, 0);
   const iterations = checkInteger('createDinov2StyleRecipe(options.sinkhornIterations)', options.sinkhornIterations ?? 3, 0);
   const centering = options.centering ?? 'sinkhorn-knopp';

@@ -3,6 +3,7 @@ import {
   SslError,
   checkInteger,
   checkNumber,
+  checkOptions,
   createRng,
   invalidArgument,
   isSslError,
@@ -95,6 +96,7 @@ interface Block {
  */
 export function createDvaeTokenizer(options: DvaeTokenizerOptions): DvaeTokenizer {
   const where = 'createDvaeTokenizer';
+  checkOptions(`${where}(options)`, options);
   const patchSize = checkInteger(`${where}(options.patchSize)`, options.patchSize, 1);
   const vocabularySize = checkInteger(`${where}(options.vocabularySize)`, options.vocabularySize ?? 8192, 1);
   const hiddenDim = checkInteger(`${where}(options.hiddenDim)`, options.hiddenDim ?? 256, 1);

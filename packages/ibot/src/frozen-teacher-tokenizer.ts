@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { SslError, combineModules, invalidArgument, type Backbone, type Parameter } from '@selfsup/core';
+import { SslError, checkOptions, combineModules, invalidArgument, type Backbone, type Parameter } from '@selfsup/core';
 import { normalize } from '@selfsup/augment';
 import type { DinoHead, IbotHead, LinearHead } from '@selfsup/heads';
 import { checkTokenizerImages, type Tokenizer } from './tokenizer.js';
@@ -51,7 +51,7 @@ function isIbotHead(head: FrozenTeacherTokenizerOptions['head']): head is IbotHe
  * ```
  */
 export function createFrozenTeacherTokenizer(options: FrozenTeacherTokenizerOptions): FrozenTeacherTokenizer {
-  const { backbone, head } = options;
+  const { backbone, head } = checkOptions('createFrozenTeacherTokenizer(options)', options);
   const vocabularySize = isIbotHead(head) ? head.config.patchOutDim : head.config.outDim;
   const inDim = head.config.inDim;
   if (inDim !== backbone.embedDim) {

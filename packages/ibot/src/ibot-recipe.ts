@@ -3,6 +3,7 @@ import {
   SslError,
   checkInteger,
   checkNumber,
+  checkOptions,
   checkPositive,
   combineModules,
   concatTargets,
@@ -105,6 +106,7 @@ export interface IbotRecipe<Batch> extends Recipe<Batch, IbotViews, IbotOutputs,
  * after the optimizer step the EMA teacher and the two centres.
  */
 export function createIbotRecipe<Batch>(options: IbotRecipeOptions<Batch>): IbotRecipe<Batch> {
+  checkOptions('createIbotRecipe(options)', options);
   const studentTemperature = checkPositive('createIbotRecipe(options.studentTemperature)', options.studentTemperature ?? 0.1);
   const classWeight = checkNumber('createIbotRecipe(options.classWeight)', options.classWeight ?? 1, 0);
   const patchWeight = checkNumber('createIbotRecipe(options.patchWeight)', options.patchWeight ?? 1, 0);

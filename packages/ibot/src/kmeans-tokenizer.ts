@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { SslError, checkInteger, invalidArgument, type HostTensor, type Parameter, type Rng } from '@selfsup/core';
+import { SslError, checkInteger, checkOptions, invalidArgument, type HostTensor, type Parameter, type Rng } from '@selfsup/core';
 import { patchify } from '@selfsup/losses';
 import { kmeans } from '@selfsup/eval';
 import { checkTokenizerImages, type Tokenizer } from './tokenizer.js';
@@ -33,6 +33,7 @@ export interface KmeansTokenizer extends Tokenizer {
  * ```
  */
 export function createKmeansTokenizer(options: KmeansTokenizerOptions): KmeansTokenizer {
+  checkOptions('createKmeansTokenizer(options)', options);
   const patchSize = checkInteger('createKmeansTokenizer(options.patchSize)', options.patchSize, 1);
   const { centroids } = options;
   if (!centroids || !Array.isArray(centroids.shape) || centroids.shape.length !== 2 || centroids.shape[1]! % (patchSize * patchSize) !== 0 || centroids.shape[0]! < 1) {

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { SslError, type Module, type Parameter, type Recipe, type StepContext } from '@selfsup/core';
+import { SslError, checkOptions, type Module, type Parameter, type Recipe, type StepContext } from '@selfsup/core';
 import type { Vit } from '@selfsup/backbones';
 import { sinCosPositionEmbedding, type MaeDecoder } from '@selfsup/heads';
 import { maeLoss } from '@selfsup/losses';
@@ -70,7 +70,7 @@ export interface MaeRecipe<Batch> extends Recipe<Batch, MaeViews, MaeOutputs, Ma
  * ```
  */
 export function createMaeRecipe<Batch>(options: MaeRecipeOptions<Batch>): MaeRecipe<Batch> {
-  const { backbone, decoder } = options;
+  const { backbone, decoder } = checkOptions('createMaeRecipe(options)', options);
   const normalizePixels = options.normalizePixels ?? true;
   const positionEmbedding = options.positionEmbedding ?? 'sin-cos';
   const d = decoder.config;

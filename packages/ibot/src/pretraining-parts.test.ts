@@ -4,6 +4,14 @@ import { SslError, createRng } from '@selfsup/core';
 import { createLinearHead } from '@selfsup/heads';
 import { expectNoLeaks } from '@selfsup/testing';
 import { backboneConfigSchema } from './ibot-config.js';
+import { createDinoRecipe } from './dino-recipe.js';
+import { createIbotRecipe } from './ibot-recipe.js';
+import { createMaeRecipe } from './mae-recipe.js';
+import { createBeitRecipe } from './beit-recipe.js';
+import { createDinov2StyleRecipe } from './dinov2-recipe.js';
+import { createDvaeTokenizer } from './dvae-tokenizer.js';
+import { createFrozenTeacherTokenizer } from './frozen-teacher-tokenizer.js';
+import { createKmeansTokenizer } from './kmeans-tokenizer.js';
 import { createBackbone, createScheduledAdamW, imagesFromBatch, lastLayerGradients, mergeModules, patchGrid, stackCrops } from './pretraining-parts.js';
 
 const settings = { learningRate: 1e-3, minLearningRate: 1e-6, warmupEpochs: 1, weightDecay: 0.04, weightDecayEnd: 0.4, betas: [0.9, 0.999] as const, eps: 1e-8 };
@@ -75,5 +83,25 @@ describe('pretraining parts', () => {
     expect(patchGrid(28, 4, 'augmentation.size')).toBe(7);
     expect(() => patchGrid(30, 4, 'augmentation.size')).toThrow(SslError);
     expect(() => patchGrid(30, 4, 'augmentation.size')).toThrow(/augmentation\.size: expected a multiple of backbone\.patchSize \(4\), got 30/);
+  });
+
+  it('every recipe and tokenizer factory refuses null or missing options with INVALID_ARGUMENT, not a TypeError', () => {
+    const factories: [string, (options: never) => unknown][] = [
+      ['createDinoRecipe', createDinoRecipe],
+      ['createIbotRecipe', createIbotRecipe],
+      ['createMaeRecipe', createMaeRecipe],
+      ['createBeitRecipe', createBeitRecipe],
+      ['createDinov2StyleRecipe', (options) => createDinov2StyleRecipe({} as never, options)],
+      ['createDvaeTokenizer', createDvaeTokenizer],
+      ['createFrozenTeacherTokenizer', createFrozenTeacherTokenizer],
+      ['createKmeansTokenizer', createKmeansTokenizer],
+    ];
+    for (const [name, create] of factories) {
+      for (const options of [null, undefined]) {
+        expect(() => create(options as never), `${name}(${String(options)})`).toThrow(
+          expect.objectContaining({ name: 'SslError', code: 'INVALID_ARGUMENT', message: expect.stringContaining(`${name}(options): expected an options object`) }),
+        );
+      }
+    }
   });
 });
