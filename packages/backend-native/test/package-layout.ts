@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 export const PACKAGE_DIR = fileURLToPath(new URL('..', import.meta.url));
 
 /** The prebuilt binary of the linux-x64-gnu platform package, where `npm run build` made it. */
-export const PLATFORM_BINARY = join(PACKAGE_DIR, '..', 'backend-native-linux-x64-gnu', 'selfsup_native.node');
+export const PLATFORM_BINARY = join(PACKAGE_DIR, 'npm', 'linux-x64-gnu', 'selfsup_native.node');
 
 /** A binary of this workspace that loads on this machine (prebuilt or built from source), if any. */
 export const WORKSPACE_BINARY: string | undefined = [PLATFORM_BINARY, join(PACKAGE_DIR, 'build', 'Release', 'selfsup_native.node')].find((path) => existsSync(path));
