@@ -237,6 +237,11 @@ async function withSmallDisk(context: TestContext, size: string, use: (mount: st
   }
 }
 
+/** Temporary files (atomic writes, lock files in the making) left anywhere under `dir`. */
+function temporaryFilesIn(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((name) => /\.tmp-/.test(name));
+}
+
 /** The `error ...` lines of a command's stderr. */
 function errorLines(err: string): string[] {
   return err.split('\n').filter((line) => /^error|unexpected error/.test(line));
@@ -255,6 +260,7 @@ describe('selfsup pretrain on a full disk', () => {
           'Free some space on that disk, or write elsewhere (--out <folder>); a run continues from its last checkpoint with --resume.',
       ]);
       expect(existsSync(join(mount, 'run', 'config.yaml'))).toBe(false);
+      expect(temporaryFilesIn(mount)).toEqual([]);
     });
   });
 
@@ -268,6 +274,7 @@ describe('selfsup pretrain on a full disk', () => {
       expect(lines).toHaveLength(1);
       expect(lines[0]).toMatch(new RegExp(`^error \\(ENOSPC\\): (a file in )?${outDir}(/[^:]+)?: no space left on the device \\(ENOSPC, [a-z]+\\)\\. Free some space`));
       expect(parseYaml(readFileSync(join(outDir, 'config.yaml'), 'utf8'))).toMatchObject({ method: 'ibot', batchSize: 8 });
+      expect(temporaryFilesIn(mount)).toEqual([]);
     });
   });
 });

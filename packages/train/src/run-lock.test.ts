@@ -1,8 +1,8 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { hostname } from 'node:os';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmdirSync, writeFileSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, type TestContext } from 'vitest';
 import { SslError } from '@selfsup/core';
 import { RUN_LOCK_FILE, acquireRunLock, type RunLockOwner } from './run-lock.js';
 import { startScript, type Child } from './testing/child-run.js';
@@ -39,7 +39,40 @@ async function refusal(promise: Promise<unknown>): Promise<SslError> {
   return error as SslError;
 }
 
+/** Runs `use` on a full disk (a 4 KiB tmpfs whose one page a filler file takes); skips, saying why, where none can be mounted. */
+function onFullDisk(context: TestContext, use: (dir: string) => Promise<void>): Promise<void> {
+  if (process.platform !== 'linux' || process.getuid?.() !== 0) {
+    context.skip(`a full disk needs a tmpfs mount: this process is not root on Linux (platform ${process.platform}, uid ${process.getuid?.()})`);
+  }
+  const mount = mkdtempSync(join(tmpdir(), 'selfsup-lock-full-'));
+  const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=4k', 'tmpfs', mount], { encoding: 'utf8' });
+  if (mounted.status !== 0) {
+    rmdirSync(mount);
+    context.skip(`mount -t tmpfs failed (${(mounted.stderr || String(mounted.error)).trim()}): a full disk cannot be simulated here`);
+  }
+  try {
+    writeFileSync(join(mount, 'filler'), Buffer.alloc(4096));
+  } catch {
+    // the filler takes what it can; the disk is full either way
+  }
+  return use(mount).finally(() => {
+    spawnSync('umount', [mount]);
+    rmdirSync(mount);
+  });
+}
+
 describe('acquireRunLock', () => {
+  it('fails with ENOSPC on a full disk and leaves no file behind', async (context) => {
+    await onFullDisk(context, async (mount) => {
+      const error = await acquireRunLock(join(mount, 'run')).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect((error as NodeJS.ErrnoException | undefined)?.code).toBe('ENOSPC');
+      expect(readdirSync(join(mount, 'run'))).toEqual([]);
+    });
+  });
+
   it('creates the folder and a lock file naming this process; re-entrant, removed with the last handle', async () => {
     const dir = join(tempDir(), 'run');
     const first = await acquireRunLock(dir, { command: 'selfsup pretrain --config a.yaml' });

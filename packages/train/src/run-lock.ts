@@ -140,14 +140,18 @@ async function readLock(path: string): Promise<LockRead> {
 }
 
 /** Writes `text` to a new file `path`, failing with EEXIST if it exists; flushed before it is closed. */
+/** Creates `path` (O_EXCL) holding `text`, flushed; a file this call created but could not fill (a full disk) is removed. */
 async function writeNewFile(path: string, text: string): Promise<void> {
   const handle = await open(path, 'wx');
   try {
     await handle.writeFile(text);
     await handle.sync();
-  } finally {
-    await handle.close();
+  } catch (error) {
+    await handle.close().catch(() => undefined);
+    await unlink(path).catch(() => undefined);
+    throw error;
   }
+  await handle.close();
 }
 
 /**
