@@ -1,6 +1,6 @@
 import { join, resolve } from 'node:path';
 import { SslError, isSslError } from '@selfsup/core';
-import { loadBundledFashionMnist, loadFashionMnist, loadIdxDataset, loadImageFolder, type ImageDataset } from '@selfsup/data';
+import { loadBundledFashionMnist, loadFashionMnist, loadIdxDataset, loadImageFolder, type ImageDataset, type SkippedEntry } from '@selfsup/data';
 import type { DataConfig } from './cli-config-schema.js';
 
 /** The images of a run: the training set (also the k-NN memory bank) and the held-out set. */
@@ -10,9 +10,14 @@ export interface RunDatasets {
   readonly train: ImageDataset;
   /** The held-out images k-NN is evaluated on (none with `heldOut: none`). */
   readonly heldOut?: ImageDataset;
+  /** Entries of an image folder that were not read (other files, broken links, ...), and why. */
+  readonly skipped: readonly SkippedEntry[];
 }
 
-async function loadSplit(data: DataConfig, split: string, channels: number, cwd: string): Promise<ImageDataset> {
+/** Codes of the data readers that mean the files themselves are bad input (exit 2), not a failed run. */
+const BAD_DATA_CODES = ['INVALID_ARGUMENT', 'DATA_CORRUPT', 'NOT_SUPPORTED'] as const;
+
+async function loadSplit(data: DataConfig, split: string, channels: number, cwd: string): Promise<ImageDataset & { skipped?: readonly SkippedEntry[] }> {
   const folder = data.folder === undefined ? undefined : resolve(cwd, data.folder);
   switch (data.dataset) {
     case 'fashion-mnist-subset':
@@ -29,7 +34,8 @@ async function loadSplit(data: DataConfig, split: string, channels: number, cwd:
 /**
  * Loads the data sets a config's `data:` section names, and checks them against the backbone:
  * the channels must match `backbone.inChannels`. A missing folder or file is reported as a
- * configuration error naming `data.folder`.
+ * configuration error naming `data.folder`, and so are files the readers refuse (damaged, or over
+ * a size limit). An image folder's entries that were not read are listed in `skipped`.
  *
  * @param channels - the image channels of the backbone.
  * @param cwd - the folder relative paths are read from.
@@ -39,13 +45,13 @@ async function loadSplit(data: DataConfig, split: string, channels: number, cwd:
  * ```
  */
 export async function loadDatasets(data: DataConfig, channels: number, cwd = process.cwd()): Promise<RunDatasets> {
-  let train: ImageDataset;
-  let heldOut: ImageDataset | undefined;
+  let train: ImageDataset & { skipped?: readonly SkippedEntry[] };
+  let heldOut: (ImageDataset & { skipped?: readonly SkippedEntry[] }) | undefined;
   try {
     train = await loadSplit(data, 'train', channels, cwd);
     heldOut = data.heldOut === 'none' ? undefined : await loadSplit(data, data.heldOut, channels, cwd);
   } catch (error) {
-    if (!isSslError(error, 'INVALID_ARGUMENT')) throw error;
+    if (!isSslError(error) || !(BAD_DATA_CODES as readonly string[]).includes(error.code)) throw error;
     throw new SslError('INVALID_CONFIG', `data: the ${data.dataset} images cannot be loaded: ${error.message}`, {
       cause: error,
       details: { key: data.folder === undefined ? 'data.dataset' : 'data.folder' },
@@ -58,5 +64,6 @@ export async function loadDatasets(data: DataConfig, channels: number, cwd = pro
       { details: { key: 'backbone.inChannels', expected: train.channels, actual: channels } },
     );
   }
-  return { name: data.dataset, train, ...(heldOut ? { heldOut } : {}) };
+  const skipped = [...(train.skipped ?? []), ...(heldOut?.skipped ?? [])];
+  return { name: data.dataset, train, ...(heldOut ? { heldOut } : {}), skipped };
 }

@@ -139,6 +139,7 @@ export async function runPretrain(options: PretrainOptions, io: CliIo): Promise<
     log(`  backend ${backend.name}, ${backend.threads} thread(s) (${backend.reason})`);
     log(`  ${describeBackbone(backbones.student)}; ${epochs} epoch(s) x ${iterationsPerEpoch} steps of ${loader.batchSize} images`);
     log(`  run folder ${shownOut}${resumeFrom ? ` (resuming from ${show(resumeFrom.path)})` : ''}`);
+    for (const { path, reason } of data.skipped) log(`  skipped ${show(path)}: ${reason}`);
     const changes = plan.changes.filter((c) => c.key !== 'run.outDir'); // the run folder is shown above
     if (changes.length > 0) log(`  changed on resume: ${changes.map((c) => `${c.key} ${JSON.stringify(c.before)} -> ${JSON.stringify(c.after)}`).join(', ')}`);
     if ((options.resume || options.resumeFrom !== undefined) && !resumeFrom) log(`  ${shownOut} holds no checkpoint yet: starting the run`);

@@ -1,0 +1,62 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { crc32 } from 'node:zlib';
+import { PNG } from 'pngjs';
+import { afterAll, describe, expect, it } from 'vitest';
+import { isSslError } from '@selfsup/core';
+import { loadDatasets } from './load-datasets.js';
+
+const root = mkdtempSync(join(tmpdir(), 'selfsup-cli-datasets-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+function png(value: number, size = 4): Buffer {
+  const image = new PNG({ width: size, height: size });
+  image.data.fill(value);
+  return PNG.sync.write(image);
+}
+
+/** `png()` with its IHDR rewritten to claim `width` x `height` (CRC recomputed): a small file asking for a huge decode. */
+function pngClaiming(width: number, height: number): Buffer {
+  const bytes = Buffer.from(png(0));
+  // signature (8), IHDR length (4), "IHDR" (4), then width and height; the CRC covers type and data
+  bytes.writeUInt32BE(width, 16);
+  bytes.writeUInt32BE(height, 20);
+  bytes.writeUInt32BE(crc32(bytes.subarray(12, 29)), 29);
+  return bytes;
+}
+
+function imageFolder(name: string, files: Record<string, Buffer | string>): string {
+  const folder = join(root, name);
+  for (const [path, content] of Object.entries(files)) {
+    mkdirSync(join(folder, path, '..'), { recursive: true });
+    writeFileSync(join(folder, path), content);
+  }
+  return folder;
+}
+
+describe('loadDatasets on an image folder', () => {
+  it('lists the entries it did not read, with the reason', async () => {
+    const folder = imageFolder('skips', {
+      'train/a/0.png': png(10),
+      'train/b/0.png': png(200),
+      'train/b/notes.txt': 'not an image',
+      'test/a/0.png': png(20),
+      'test/b/0.png': png(220),
+    });
+    const data = await loadDatasets({ dataset: 'image-folder', folder, download: false, heldOut: 'test' }, 3, root);
+    expect(data.train.count).toBe(2);
+    expect(data.skipped.map((s) => s.path)).toEqual([join(folder, 'train', 'b', 'notes.txt')]);
+    expect(data.skipped[0]!.reason).toMatch(/\.txt/);
+  });
+
+  it('refuses an image over the pixel limit as bad input (INVALID_CONFIG, exit 2) before decoding it', async () => {
+    const folder = imageFolder('bomb', { 'train/a/0.png': pngClaiming(20000, 20000), 'train/b/0.png': png(1) });
+    const error = await loadDatasets({ dataset: 'image-folder', folder, download: false, heldOut: 'none' }, 3, root).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(isSslError(error, 'INVALID_CONFIG')).toBe(true);
+    expect((error as Error).message).toMatch(/20000/);
+  });
+});
