@@ -44,7 +44,7 @@ native_files=$(tar -tzf "$native_tgz")
 for file in scripts/install.mjs scripts/node-gyp.mjs binding.gyp native/glibc_compat.cc dist/index.js; do
   grep -qx "package/$file" <<<"$native_files" || fail "the backend-native tarball lacks $file"
 done
-if grep -q '^package/build/' <<<"$native_files"; then fail "the backend-native tarball ships a build/ folder"; fi
+if grep -qE '^package/(build|npm)/' <<<"$native_files"; then fail "the backend-native tarball ships build/ or npm/"; fi
 
 step "the prebuilt binary is portable"
 mkdir -p "$work/platform" && tar -xzf "$platform_tgz" -C "$work/platform"
