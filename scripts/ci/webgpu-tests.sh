@@ -7,7 +7,8 @@
 #   - every parity test (*.parity.test.ts) and every other test that reads a reference fixture
 #     (loadFixture), at the float32 tolerances stated in each test;
 #   - the webgpu-specific tests (backend selection, op-by-op webgpu-vs-cpu comparison,
-#     custom-gradient ops, deferred expectClose), which also run in the ordinary suite.
+#     custom-gradient ops, deferred expectClose, an iBOT step against cpu), which also run in the
+#     ordinary suite.
 # The rest of the suite is not run here: many tests read results with dataSync(), which has no
 # Node.js implementation on webgpu (see docs/concepts/backends.md#gpu).
 #
@@ -58,6 +59,7 @@ webgpu_tests=(
   packages/testing/src/webgpu-ops.test.ts
   packages/testing/src/matchers-webgpu.test.ts
   packages/backbones/src/webgpu-custom-ops.test.ts
+  packages/ibot/src/ibot-train-step-webgpu.test.ts
 )
 
 start=$(date +%s)
