@@ -66,7 +66,7 @@ describe('applyColorJitter', () => {
     tf.dispose([gray, rgb, out1, out2]);
   });
 
-  it('saturation blends with the pixel luma, and is a no-op on one channel', () => {
+  it('saturation blends with the pixel luma, and is a no-op on one channel', async () => {
     // (0.2, 0.4, 0.6) has luma 0.363: f = 0 gives (0.363, 0.363, 0.363); f = 2 gives 2x - 0.363 =
     // (0.037, 0.437, 0.837)
     const rgb = tf.tensor4d([0.2, 0.4, 0.6, 0.2, 0.4, 0.6], [2, 1, 1, 3]);
@@ -79,7 +79,7 @@ describe('applyColorJitter', () => {
     p1.saturation[0] = 0;
     p1.hue[0] = 0.3;
     const same = applyColorJitter(gray, p1);
-    expect(Array.from(same.dataSync())).toEqual(Array.from(gray.dataSync()));
+    expect(Array.from(await same.data())).toEqual(Array.from(await gray.data()));
     tf.dispose([rgb, out, gray, same]);
   });
 
@@ -152,7 +152,7 @@ describe('applyColorJitter', () => {
   it('leaves images bit-identical with identity parameters and leaks nothing', async () => {
     const images = tf.randomUniform([3, 2, 2, 3], 0, 1, 'float32', 3) as tf.Tensor4D;
     const out = applyColorJitter(images, identity(3));
-    expect(Array.from(out.dataSync())).toEqual(Array.from(images.dataSync()));
+    expect(Array.from(await out.data())).toEqual(Array.from(await images.data()));
     const params = sampleColorJitter(3, createRng(1), { p: 1 });
     await expectNoLeaks(() => applyColorJitter(images, params), 'applyColorJitter');
     await expectNoLeaks(() => applyColorJitter(images, identity(3)), 'applyColorJitter (identity)');
@@ -212,9 +212,9 @@ describe('colorJitter', () => {
     const a = colorJitter(images, createRng(1));
     const b = colorJitter(images, createRng(1));
     const c = colorJitter(images, createRng(2));
-    expect(Array.from(a.dataSync())).toEqual(Array.from(b.dataSync()));
-    expect(Array.from(a.dataSync())).not.toEqual(Array.from(c.dataSync()));
-    expect(a.dataSync().every((v) => v >= 0 && v <= 1)).toBe(true);
+    expect(Array.from(await a.data())).toEqual(Array.from(await b.data()));
+    expect(Array.from(await a.data())).not.toEqual(Array.from(await c.data()));
+    expect((await a.data()).every((v) => v >= 0 && v <= 1)).toBe(true);
     await expectNoLeaks(() => colorJitter(images, createRng(3)), 'colorJitter');
     tf.dispose([images, a, b, c]);
   });

@@ -13,7 +13,7 @@ describe('boxBlurRadius', () => {
 });
 
 describe('applyGaussianBlur', () => {
-  it('spreads an impulse by the kernel [1, 3, 6, 7, 6, 3, 1] / 27 per axis for radius sqrt(2)', () => {
+  it('spreads an impulse by the kernel [1, 3, 6, 7, 6, 3, 1] / 27 per axis for radius sqrt(2)', async () => {
     // box radius 1: each pass averages 3 pixels; three passes give [1, 3, 6, 7, 6, 3, 1] / 27
     const kernel = [1, 3, 6, 7, 6, 3, 1].map((v) => v / 27);
     const data = new Float32Array(81);
@@ -23,7 +23,7 @@ describe('applyGaussianBlur', () => {
     const expected = new Float32Array(81);
     for (let i = 0; i < 7; i++) for (let j = 0; j < 7; j++) expected[(i + 1) * 9 + j + 1] = kernel[i]! * kernel[j]!;
     expectClose(out, { shape: [1, 9, 9, 1], data: expected }, { atol: 1e-7 });
-    expect(out.dataSync()[40]).toBeCloseTo(49 / 729, 7);
+    expect((await out.data())[40]).toBeCloseTo(49 / 729, 7);
     tf.dispose([images, out]);
   });
 
@@ -37,14 +37,14 @@ describe('applyGaussianBlur', () => {
     tf.dispose([images, out]);
   });
 
-  it('has the variance radius² for fractional radii (extended box filter)', () => {
+  it('has the variance radius² for fractional radii (extended box filter)', async () => {
     // impulse response along one axis: mean 20, variance sum (x - 20)² w(x) = r²
     for (const radius of [0.3, 1.3, 2]) {
       const data = new Float32Array(41);
       data[20] = 1;
       const images = tf.tensor4d(data, [1, 1, 41, 1]);
       const out = applyGaussianBlur(images, [radius]);
-      const weights = out.dataSync();
+      const weights = await out.data();
       let total = 0;
       let variance = 0;
       weights.forEach((w, x) => {
@@ -62,7 +62,7 @@ describe('applyGaussianBlur', () => {
     const out = applyGaussianBlur(images, [0, 1.7]);
     const [first, second] = tf.split(out, 2, 0);
     const [original] = tf.split(images, 2, 0);
-    expect(Array.from(first!.dataSync())).toEqual(Array.from(original!.dataSync()));
+    expect(Array.from(await first!.data())).toEqual(Array.from(await original!.data()));
     expectClose(second!, tf.fill([1, 5, 4, 3], 0.25), { atol: 1e-6 });
     await expectNoLeaks(() => applyGaussianBlur(images, [0, 1.7]), 'applyGaussianBlur');
     await expectNoLeaks(() => applyGaussianBlur(images, [1.1, 1.7]), 'applyGaussianBlur (all)');
@@ -106,7 +106,7 @@ describe('sampleBlurRadii and gaussianBlur', () => {
     const images = tf.randomUniform([3, 5, 5, 3], 0, 1, 'float32', 4) as tf.Tensor4D;
     const a = gaussianBlur(images, createRng(8), { p: 1 });
     const b = gaussianBlur(images, createRng(8), { p: 1 });
-    expect(Array.from(a.dataSync())).toEqual(Array.from(b.dataSync()));
+    expect(Array.from(await a.data())).toEqual(Array.from(await b.data()));
     await expectNoLeaks(() => gaussianBlur(images, createRng(1)), 'gaussianBlur');
     expect(() => gaussianBlur(images, createRng(0), { radius: [2, 1] })).toThrow(/radius.*swap them to \[1, 2\]/);
     expect(() => gaussianBlur(images, createRng(0), { radius: [-1, 1] })).toThrow(/radius: expected a pair/);

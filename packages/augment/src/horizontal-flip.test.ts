@@ -5,18 +5,18 @@ import { expectNoLeaks } from '@selfsup/testing';
 import { applyHorizontalFlip, horizontalFlip } from './horizontal-flip.js';
 
 describe('applyHorizontalFlip', () => {
-  it('mirrors the flagged images along the width, channels kept together', () => {
+  it('mirrors the flagged images along the width, channels kept together', async () => {
     // two 1x3 RGB images; image 0 flipped: pixels (p0, p1, p2) -> (p2, p1, p0)
     const images = tf.tensor4d([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18], [2, 1, 3, 3]);
     const out = applyHorizontalFlip(images, Uint8Array.of(1, 0));
-    expect(Array.from(out.dataSync())).toEqual([7, 8, 9, 4, 5, 6, 1, 2, 3, 10, 11, 12, 13, 14, 15, 16, 17, 18]);
+    expect(Array.from(await out.data())).toEqual([7, 8, 9, 4, 5, 6, 1, 2, 3, 10, 11, 12, 13, 14, 15, 16, 17, 18]);
     tf.dispose([images, out]);
   });
 
   it('mirrors one-channel images and leaks nothing', async () => {
     const images = tf.tensor4d([1, 2, 3, 4], [1, 2, 2, 1]);
     const out = applyHorizontalFlip(images, [1]);
-    expect(Array.from(out.dataSync())).toEqual([2, 1, 4, 3]);
+    expect(Array.from(await out.data())).toEqual([2, 1, 4, 3]);
     await expectNoLeaks(() => applyHorizontalFlip(images, [1]), 'applyHorizontalFlip');
     await expectNoLeaks(() => applyHorizontalFlip(images, [0]), 'applyHorizontalFlip (no flip)');
     tf.dispose([images, out]);
@@ -35,9 +35,10 @@ describe('horizontalFlip', () => {
     const none = horizontalFlip(images, createRng(0), { p: 0 });
     const all = horizontalFlip(images, createRng(0), { p: 1 });
     const half = horizontalFlip(images, createRng(0));
-    expect(none.dataSync().every((v, k) => v === k % 2)).toBe(true);
-    expect(all.dataSync().every((v, k) => v === 1 - (k % 2))).toBe(true);
-    const flipped = Array.from({ length: 400 }, (_, b) => half.dataSync()[2 * b]).filter((v) => v === 1).length;
+    expect((await none.data()).every((v, k) => v === k % 2)).toBe(true);
+    expect((await all.data()).every((v, k) => v === 1 - (k % 2))).toBe(true);
+    const halfValues = await half.data();
+    const flipped = Array.from({ length: 400 }, (_, b) => halfValues[2 * b]).filter((v) => v === 1).length;
     expect(flipped).toBeGreaterThan(160);
     expect(flipped).toBeLessThan(240);
     await expectNoLeaks(() => horizontalFlip(images, createRng(1)), 'horizontalFlip');

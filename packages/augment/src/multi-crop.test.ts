@@ -24,7 +24,7 @@ const full: ViewOptions = {
 };
 
 describe('createMultiCrop', () => {
-  it('makes the global and local views with their sizes, the same for the same seed', () => {
+  it('makes the global and local views with their sizes, the same for the same seed', async () => {
     const images = tf.randomUniform([3, 8, 8, 3], 0, 1, 'float32', 1) as tf.Tensor4D;
     const multiCrop = createMultiCrop({ global: [full, { ...full, size: 6 }], local: [{ ...full, size: 3 }] });
     const a = multiCrop.views(images, createRng(4));
@@ -35,8 +35,9 @@ describe('createMultiCrop', () => {
       [3, 6, 6, 3],
     ]);
     expect(a.local.map((t) => t.shape)).toEqual([[3, 3, 3, 3]]);
-    [...a.global, ...a.local].forEach((t, k) => expect(Array.from(t.dataSync())).toEqual(Array.from([...b.global, ...b.local][k]!.dataSync())));
-    expect(Array.from(a.global[0]!.dataSync())).not.toEqual(Array.from(c.global[0]!.dataSync()));
+    const bViews = [...b.global, ...b.local];
+    for (const [k, t] of [...a.global, ...a.local].entries()) expect(Array.from(await t.data())).toEqual(Array.from(await bViews[k]!.data()));
+    expect(Array.from(await a.global[0]!.data())).not.toEqual(Array.from(await c.global[0]!.data()));
     tf.dispose([images, ...a.global, ...a.local, ...b.global, ...b.local, ...c.global, ...c.local]);
   });
 
@@ -62,13 +63,13 @@ describe('createMultiCrop', () => {
     tf.dispose([images, ...views.global, ...views.local, ...expected]);
   });
 
-  it('does not change the global views when local views are added', () => {
+  it('does not change the global views when local views are added', async () => {
     const images = tf.randomUniform([2, 8, 8, 1], 0, 1, 'float32', 3) as tf.Tensor4D;
     const view: ViewOptions = { size: 6, colorJitter: {}, blur: { p: 0.5 }, normalize: { mean: [0.3], std: [0.3] } };
     const alone = createMultiCrop({ global: [view, view] }).views(images, createRng(1));
     const more = createMultiCrop({ global: [view, view], local: [{ ...view, size: 3 }, { ...view, size: 3 }] }).views(images, createRng(1));
     expect(more.local).toHaveLength(2);
-    alone.global.forEach((t, k) => expect(Array.from(t.dataSync())).toEqual(Array.from(more.global[k]!.dataSync())));
+    for (const [k, t] of alone.global.entries()) expect(Array.from(await t.data())).toEqual(Array.from(await more.global[k]!.data()));
     tf.dispose([images, ...alone.global, ...more.global, ...more.local]);
   });
 

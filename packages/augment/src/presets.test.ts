@@ -78,7 +78,7 @@ describe('smallGrayscalePreset', () => {
     ]);
     expect(local.map((t) => t.shape)).toEqual(Array(4).fill([2, 16, 16, 1]));
     // normalised values of pixels in [0, 1]: within [(0 - 0.286)/0.353, (1 - 0.286)/0.353]
-    for (const t of [...global, ...local]) expect(t.dataSync().every((v) => v >= -0.8102 && v <= 2.0227)).toBe(true);
+    for (const t of [...global, ...local]) expect((await t.data()).every((v) => v >= -0.8102 && v <= 2.0227)).toBe(true);
     await expectNoLeaks(() => multiCrop.views(images, createRng(1)), 'smallGrayscalePreset views');
     tf.dispose([images, ...global, ...local]);
   });

@@ -81,11 +81,11 @@ describe('applyResizedCrop', () => {
     tf.dispose([images, out]);
   });
 
-  it('copies a crop of the output size exactly, bilinear and bicubic', () => {
+  it('copies a crop of the output size exactly, bilinear and bicubic', async () => {
     const images = ramp();
     for (const interpolation of ['bilinear', 'bicubic'] as const) {
       const out = applyResizedCrop(images, box(1, 2, 2, 2), { size: 2, interpolation });
-      expect(Array.from(out.dataSync())).toEqual([6 / 16, 7 / 16, 10 / 16, 11 / 16]);
+      expect(Array.from(await out.data())).toEqual([6 / 16, 7 / 16, 10 / 16, 11 / 16]);
       out.dispose();
     }
     images.dispose();
@@ -126,7 +126,7 @@ describe('applyResizedCrop', () => {
     images.dispose();
   });
 
-  it('rejects boxes outside the image and bad options', () => {
+  it('rejects boxes outside the image and bad options', async () => {
     const images = ramp();
     const fails = (fn: () => unknown, message: RegExp): void => {
       let caught: unknown;
@@ -148,14 +148,14 @@ describe('applyResizedCrop', () => {
 });
 
 describe('randomResizedCrop', () => {
-  it('is deterministic for a seed, differs across seeds, and keeps the channel count', () => {
+  it('is deterministic for a seed, differs across seeds, and keeps the channel count', async () => {
     const images = tf.randomUniform([3, 10, 12, 3], 0, 1, 'float32', 2) as tf.Tensor4D;
     const a = randomResizedCrop(images, createRng(5), { size: 6, scale: [0.2, 0.8] });
     const b = randomResizedCrop(images, createRng(5), { size: 6, scale: [0.2, 0.8] });
     const c = randomResizedCrop(images, createRng(6), { size: 6, scale: [0.2, 0.8] });
     expect(a.shape).toEqual([3, 6, 6, 3]);
-    expect(Array.from(a.dataSync())).toEqual(Array.from(b.dataSync()));
-    expect(Array.from(a.dataSync())).not.toEqual(Array.from(c.dataSync()));
+    expect(Array.from(await a.data())).toEqual(Array.from(await b.data()));
+    expect(Array.from(await a.data())).not.toEqual(Array.from(await c.data()));
     tf.dispose([images, a, b, c]);
   });
 

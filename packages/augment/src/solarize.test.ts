@@ -28,8 +28,8 @@ describe('solarize', () => {
     const images = tf.fill([400, 1, 1, 1], 0.9) as tf.Tensor4D;
     const a = solarize(images, createRng(2), { p: 0.2 });
     const b = solarize(images, createRng(2), { p: 0.2 });
-    expect(Array.from(a.dataSync())).toEqual(Array.from(b.dataSync()));
-    const inverted = a.dataSync().filter((v) => Math.abs(v - 0.1) < 1e-6).length;
+    expect(Array.from(await a.data())).toEqual(Array.from(await b.data()));
+    const inverted = (await a.data()).filter((v) => Math.abs(v - 0.1) < 1e-6).length;
     expect(inverted).toBeGreaterThan(50);
     expect(inverted).toBeLessThan(110);
     expect(() => solarize(images, createRng(0), { p: -0.1 })).toThrow(/solarize\(options\.p\)/);
