@@ -52,7 +52,7 @@ describe('createVit', () => {
     }
   });
 
-  it('takes other crop sizes (position embeddings resampled) and non-square crops', () => {
+  it('takes other crop sizes (position embeddings resampled) and non-square crops', async () => {
     const vit = createVit(tiny);
     for (const [h, w] of [
       [8, 8],
@@ -62,13 +62,13 @@ describe('createVit', () => {
       const x = tf.zeros([1, h, w, 3]) as tf.Tensor4D;
       const { patchTokens, classToken } = vit.encode(x);
       expect(patchTokens.shape).toEqual([1, (h / 4) * (w / 4), 16]);
-      expect(Number.isFinite(classToken.dataSync()[0])).toBe(true);
+      expect(Number.isFinite((await classToken.data())[0])).toBe(true);
       tf.dispose([x, patchTokens, classToken]);
     }
     vit.dispose();
   });
 
-  it('replaces masked patches by the mask token: a masked patch no longer depends on its pixels', () => {
+  it('replaces masked patches by the mask token: a masked patch no longer depends on its pixels', async () => {
     const vit = createVit({ ...tiny, depth: 0 });
     const a = images(1, 16, 3, 1);
     const b = images(1, 16, 3, 2);
@@ -78,7 +78,7 @@ describe('createVit', () => {
     // every patch masked and no blocks: outputs depend only on masked_embed + positions
     expectClose(fa.patchTokens, fb.patchTokens, { rtol: 0, atol: 1e-6 });
     const plain = vit.encode(a);
-    expect(Math.max(...Array.from(tf.abs(tf.sub(plain.patchTokens, fa.patchTokens)).dataSync()))).toBeGreaterThan(1e-3);
+    expect(Math.max(...Array.from(await tf.abs(tf.sub(plain.patchTokens, fa.patchTokens)).data()))).toBeGreaterThan(1e-3);
     tf.dispose([a, b, mask, fa, fb, plain] as never);
     vit.dispose();
   });
@@ -100,7 +100,7 @@ describe('createVit', () => {
     vit.dispose();
   });
 
-  it('drop path is deterministic for a seed, off at rate 0 and in eval mode', () => {
+  it('drop path is deterministic for a seed, off at rate 0 and in eval mode', async () => {
     const vit = createVit({ ...tiny, dropPathRate: 0.5, depth: 4 });
     const x = images(4, 16, 3);
     const eval1 = vit.encode(x).classToken;
@@ -110,7 +110,7 @@ describe('createVit', () => {
     const t2 = vit.encode(x, { training: true, rng: createRng(3) }).classToken;
     const t3 = vit.encode(x, { training: true, rng: createRng(4) }).classToken;
     expectClose(t1, t2, { rtol: 0, atol: 0 });
-    expect(tf.max(tf.abs(tf.sub(t1, t3))).dataSync()[0]).toBeGreaterThan(0);
+    expect((await tf.max(tf.abs(tf.sub(t1, t3))).data())[0]).toBeGreaterThan(0);
     expect(() => vit.encode(x, { training: true })).toThrow(/drop path is on/);
     vit.dispose();
   });

@@ -23,7 +23,7 @@ describe('exportBackbone', () => {
     const images = tf.randomUniform([2, 16, 16, 1], 0, 1, 'float32', 1) as tf.Tensor4D;
     const a = trained.encode(images);
     const b = fresh.encode(images);
-    expect(tf.max(tf.abs(tf.sub(a.classToken, b.classToken))).dataSync()[0]).toBe(0);
+    expect((await tf.max(tf.abs(tf.sub(a.classToken, b.classToken))).data())[0]).toBe(0);
     tf.dispose([images, a.classToken, a.patchTokens, b.classToken, b.patchTokens]);
     trained.dispose();
     fresh.dispose();

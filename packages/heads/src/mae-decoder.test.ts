@@ -40,7 +40,7 @@ describe('createMaeDecoder', () => {
     expect(positions.trainable).toBe(false);
     expect(positions.variable.trainable).toBe(false);
     const expected = sinCosPositionEmbedding(8, 2, { classToken: true });
-    expectClose(positions.variable.dataSync(), expected.dataSync(), { rtol: 0, atol: 0 }); // [1, 1+N, D] holds the [1+N, D] table
+    expectClose(await positions.variable.data(), await expected.data(), { rtol: 0, atol: 0 }); // [1, 1+N, D] holds the [1+N, D] table
     expected.dispose();
     const state = await exportStateDict(decoder);
     expect(state.get('decoder_pos_embed')!.shape).toEqual([1, 5, 8]);
@@ -70,28 +70,30 @@ describe('createMaeDecoder', () => {
     decoder.dispose();
   });
 
-  it('without blocks, predicts a removed patch from the mask token and its position only', () => {
+  it('without blocks, predicts a removed patch from the mask token and its position only', async () => {
     const decoder = createMaeDecoder({ ...tiny, depth: 0 });
-    tf.tidy(() => {
+    const keptDifference = tf.tidy(() => {
       const { restore } = keepAt([0, 2], 4);
       const a = decoder.decode(tf.randomNormal([1, 3, 6], 0, 1, 'float32', 4) as tf.Tensor3D, restore);
       const b = decoder.decode(tf.randomNormal([1, 3, 6], 0, 1, 'float32', 5) as tf.Tensor3D, restore);
       const removedA = tf.gather(a, [1, 3], 1);
       const removedB = tf.gather(b, [1, 3], 1);
       expectClose(removedA, removedB, { rtol: 0, atol: 0 });
-      expect(tf.max(tf.abs(tf.sub(tf.gather(a, [0, 2], 1), tf.gather(b, [0, 2], 1)))).dataSync()[0]).toBeGreaterThan(1e-3);
+      return tf.max(tf.abs(tf.sub(tf.gather(a, [0, 2], 1), tf.gather(b, [0, 2], 1))));
     });
+    expect((await keptDifference.data())[0]).toBeGreaterThan(1e-3);
+    keptDifference.dispose();
     decoder.dispose();
   });
 
-  it('passes gradients to every trainable parameter', () => {
+  it('passes gradients to every trainable parameter', async () => {
     const decoder = createMaeDecoder(tiny);
     const trainable = decoder.parameters().filter((p) => p.trainable);
     expect(trainable.map((p) => p.name)).not.toContain('decoder_pos_embed');
     const { restore } = keepAt([2], 4);
     const latent = tf.randomNormal([1, 2, 6], 0, 1, 'float32', 6) as tf.Tensor3D;
     const { value, grads } = tf.variableGrads(() => tf.sum(tf.square(decoder.decode(latent, restore))) as tf.Scalar, trainable.map((p) => p.variable));
-    for (const p of trainable) expect(tf.max(tf.abs(grads[p.variable.name]!)).dataSync()[0], p.name).toBeGreaterThan(0);
+    for (const p of trainable) expect((await tf.max(tf.abs(grads[p.variable.name]!)).data())[0], p.name).toBeGreaterThan(0);
     tf.dispose([latent, restore, value, ...Object.values(grads)]);
     decoder.dispose();
   });

@@ -4,7 +4,7 @@ import { expectClose, expectNoLeaks } from '@selfsup/testing';
 import { koleoLoss } from './koleo-loss.js';
 
 describe('koleoLoss', () => {
-  it('is minus the mean log distance to the nearest neighbour on the sphere (hand-derived)', () => {
+  it('is minus the mean log distance to the nearest neighbour on the sphere (hand-derived)', async () => {
     tf.tidy(() => {
       // rows scale to a = (1, 0), b = (0, 1), c = (0.6, 0.8); dots a.b = 0, a.c = 0.6, b.c = 0.8
       // nearest: a -> c (|a - c| = sqrt 0.8), b -> c and c -> b (|b - c| = sqrt 0.4)
@@ -14,16 +14,17 @@ describe('koleoLoss', () => {
     });
   });
 
-  it('has a finite gradient that pushes neighbours apart', () => {
-    tf.tidy(() => {
+  it('has a finite gradient that pushes neighbours apart', async () => {
+    const { grad, after, before } = tf.tidy(() => {
       const features = tf.tensor2d([[1, 0], [0.99, 0.141], [0, 1]]);
       const grad = tf.grad((x: tf.Tensor) => koleoLoss(x as tf.Tensor2D))(features);
-      const values = Array.from(grad.dataSync());
-      expect(values.every(Number.isFinite)).toBe(true);
-      // a step against the gradient lowers the loss
-      const after = koleoLoss(tf.sub(features, tf.mul(grad, 1e-3)) as tf.Tensor2D).dataSync()[0]!;
-      expect(after).toBeLessThan(koleoLoss(features).dataSync()[0]!);
+      return { grad, after: koleoLoss(tf.sub(features, tf.mul(grad, 1e-3)) as tf.Tensor2D), before: koleoLoss(features) };
     });
+    const values = Array.from(await grad.data());
+    expect(values.every(Number.isFinite)).toBe(true);
+    // a step against the gradient lowers the loss
+    expect((await after.data())[0]!).toBeLessThan((await before.data())[0]!);
+    tf.dispose([grad, after, before]);
   });
 
   it('rejects a single row', () => {

@@ -4,7 +4,7 @@ import { expectClose, expectNoLeaks } from '@selfsup/testing';
 import { clipGradientsByGlobalNorm } from './clip-gradients-by-global-norm.js';
 
 describe('clipGradientsByGlobalNorm', () => {
-  it('scales all gradients by one factor, as torch.nn.utils.clip_grad_norm_', () => {
+  it('scales all gradients by one factor, as torch.nn.utils.clip_grad_norm_', async () => {
     // ||a|| = 3 ([1, 2, 2]), ||b|| = 4: total = sqrt(9 + 16) = 5; factor = 2 / (5 + 1e-6) = 0.39999992
     const a = tf.tensor([1, 2, 2]);
     const b = tf.tensor2d([[4]]);
@@ -12,7 +12,7 @@ describe('clipGradientsByGlobalNorm', () => {
     const factor = 2 / 5.000001;
     expectClose(gradients.get('a')!, [factor, 2 * factor, 2 * factor], { atol: 1e-7, rtol: 0 });
     expectClose(gradients.get('b')!, [4 * factor], { atol: 1e-7, rtol: 0 });
-    expect(totalNorm.dataSync()[0]).toBeCloseTo(5, 6);
+    expect((await totalNorm.data())[0]).toBeCloseTo(5, 6);
     tf.dispose([...gradients.values(), totalNorm]);
 
     // under the limit: factor = min(10 / 5.000001, 1) = 1, values unchanged

@@ -210,9 +210,9 @@ describe('trainStep', () => {
       await trainStepAccumulated(merged.recipe, micro, { optimizer: createSgd(merged.recipe.trainableParameters(), 0.1), context: context(0) });
     }, 'accumulated step with mergeTargets');
     await trainStepAccumulated(last.recipe, micro, { optimizer: createSgd(last.recipe.trainableParameters(), 0.1), context: context(0) });
-    expect(whole.centre.dataSync()[0]).toBeCloseTo(2, 6); // mean 4 of the whole batch, halfway from 0
-    expect(merged.centre.dataSync()[0]).toBeCloseTo(2, 6);
-    expect(last.centre.dataSync()[0]).toBeCloseTo(3, 6); // mean 6 of the last micro-batch only
+    expect((await whole.centre.data())[0]).toBeCloseTo(2, 6); // mean 4 of the whole batch, halfway from 0
+    expect((await merged.centre.data())[0]).toBeCloseTo(2, 6);
+    expect((await last.centre.data())[0]).toBeCloseTo(3, 6); // mean 6 of the last micro-batch only
     for (const r of [whole, merged, last]) r.recipe.dispose();
   });
 
