@@ -27,6 +27,7 @@ export {
   type ViewOptions,
   type ResolvedViewOptions,
 } from './multi-crop.js';
+export { stackCrops } from './stack-crops.js';
 export {
   ibotAugmentation,
   dinoAugmentation,

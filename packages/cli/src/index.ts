@@ -19,7 +19,7 @@ export {
   type RunConfig,
 } from './cli-config-schema.js';
 export { parseCliConfig, type ParsedCliConfig } from './parse-cli-config.js';
-export { describeProblem, type ConfigProblem } from './config-problems.js';
+export { describeProblem, type ConfigProblem } from '@selfsup/ibot';
 export { loadConfigFile } from './load-config-file.js';
 export { setKeyPath, parseSetFlag } from './apply-overrides.js';
 export { configJsonSchema, type JsonSchema } from './config-json-schema.js';

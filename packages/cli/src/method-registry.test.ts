@@ -1,7 +1,9 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { readRunMetrics } from './run-metrics.js';
-import { getMethod, methodInputOf, methodNames } from './method-registry.js';
+import { METHODS } from '@selfsup/ibot';
+import { checkMethodDefinition, getMethod, methodNames, registerMethod } from './method-registry.js';
 import { run, temporaryFolder, writeConfig } from './testing/cli-harness.js';
 
 const backbone = { imageSize: 28, patchSize: 7, embedDim: 16, depth: 1, headCount: 2 };
@@ -23,14 +25,23 @@ describe('the method registry', () => {
     expect(() => getMethod('simclr')).toThrow(/method: expected one of "ibot", .*got "simclr"/);
   });
 
-  it('reads the backbone input of multi-crop and single-view configurations', () => {
-    expect(methodInputOf({ backbone: { inChannels: 1, imageSize: 32 }, augmentation: { globalSize: 28, mean: [0.5], std: [0.25] } })).toEqual({
-      channels: 1,
-      imageSize: 28,
-      mean: [0.5],
-      std: [0.25],
-    });
-    expect(methodInputOf({ backbone: { inChannels: 3 }, augmentation: { size: 24 } })).toEqual({ channels: 3, imageSize: 24, mean: [0, 0, 0], std: [1, 1, 1] });
+  it('reads the built-in methods from the plain list METHODS of @selfsup/ibot, in its order', () => {
+    expect(methodNames().slice(0, METHODS.length)).toEqual(METHODS.map((m) => m.name));
+    for (const method of METHODS) {
+      expect(getMethod(method.name)).toBe(method);
+      expect(() => checkMethodDefinition(method)).not.toThrow();
+    }
+  });
+
+  it('refuses to register a method with a bad name or a key of its own sections', () => {
+    const schema = z.strictObject({ epochs: z.number().default(1) });
+    const create = () => {
+      throw new Error('not built in this test');
+    };
+    expect(() => registerMethod({ name: 'My Method', title: 'x', summary: 'x', schema, create })).toThrow(/registerMethod\(definition\.name\): expected lower-case letters, digits and "-", got "My Method"/);
+    const withRun = z.strictObject({ run: z.number().default(1) });
+    expect(() => registerMethod({ name: 'mine', title: 'x', summary: 'x', schema: withRun, create })).toThrow(/registerMethod\(mine\): its schema has a key "run"/);
+    expect(methodNames()).not.toContain('mine');
   });
 
   // k-NN (1,500 images through the backbone) only for MAE, the one evaluated on mean patch tokens

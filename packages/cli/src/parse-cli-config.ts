@@ -3,7 +3,7 @@ import { SslError, describeValue } from '@selfsup/core';
 import { getMethod, type MethodDefinition } from './method-registry.js';
 import { cliConfigSchema, type CliConfig } from './cli-config-schema.js';
 import { configJsonSchema, type JsonSchema } from './config-json-schema.js';
-import { describeProblem, type ConfigProblem } from './config-problems.js';
+import { describeProblem, type ConfigProblem } from '@selfsup/ibot';
 
 /** A validated config file and its method. */
 export interface ParsedCliConfig {

@@ -3,7 +3,8 @@ import type { Module, Parameter } from './module.js';
 /**
  * One module made of named parts, whose parameters carry the part's name as a prefix, as PyTorch
  * names a submodule's (`backbone.blocks.0.attn.qkv.weight`, `head.last_layer.weight_v`). The parts
- * stay usable on their own; disposing the whole disposes every part once.
+ * stay usable on their own; disposing the whole disposes every part once. {@link mergeModules} joins
+ * modules without prefixes.
  *
  * @example
  * ```ts

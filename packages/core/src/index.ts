@@ -41,3 +41,4 @@ export {
 export type { StepContext, Objective, ObjectiveResult, Recipe } from './recipe.js';
 export { concatTargets } from './recipe.js';
 export { combineModules } from './combine-modules.js';
+export { mergeModules } from './merge-modules.js';

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { backboneConfigSchema, headConfigSchema } from './ibot-config.js';
+import { backboneConfigSchema } from './backbone-config.js';
+import { headConfigSchema } from './head-config.js';
 
 const range = (low: number, high: number) => z.tuple([z.number().min(low).max(high), z.number().min(low).max(high)]);
 

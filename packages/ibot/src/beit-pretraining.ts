@@ -10,7 +10,12 @@ import { beitConfigSchema, type BeitConfig, type BeitConfigInput } from './beit-
 import { createBeitRecipe, type BeitRecipe, type BeitViews } from './beit-recipe.js';
 import { beitVocabularySize } from './beit-tokenizer.js';
 import { parseConfig } from './parse-config.js';
-import { checkIterationsPerEpoch, checkNormalization, createBackbone, createScheduledAdamW, imagesFromBatch, patchGrid } from './pretraining-parts.js';
+import { createScheduledAdamW } from '@selfsup/optim';
+import { checkIterationsPerEpoch } from './check-iterations-per-epoch.js';
+import { checkNormalization } from './check-normalization.js';
+import { createBackbone } from './create-backbone.js';
+import { imagesFromBatch } from './images-from-batch.js';
+import { patchGrid } from './patch-grid.js';
 import type { Tokenizer } from './tokenizer.js';
 
 /** Everything `train()` of `@selfsup/train` needs for a BEiT-style pretraining. */

@@ -1,9 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { SslError, checkOptions, type Module, type Parameter, type Recipe, type StepContext } from '@selfsup/core';
+import { SslError, checkOptions, mergeModules, type Module, type Parameter, type Recipe, type StepContext } from '@selfsup/core';
 import type { Vit } from '@selfsup/backbones';
 import type { LinearHead } from '@selfsup/heads';
 import { maskedTokenCrossEntropy } from '@selfsup/losses';
-import { mergeModules } from './pretraining-parts.js';
 import type { Tokenizer } from './tokenizer.js';
 
 /** The inputs of one BEiT step: one view per image, the same view for the tokenizer, a block mask. */

@@ -6,18 +6,9 @@ import { createDvaeTokenizer } from './dvae-tokenizer.js';
 import { createFrozenTeacherTokenizer } from './frozen-teacher-tokenizer.js';
 import { fitKmeansTokenizer } from './kmeans-tokenizer.js';
 import { parseConfig } from './parse-config.js';
-import { createBackbone } from './pretraining-parts.js';
+import { createBackbone } from './create-backbone.js';
 import type { Tokenizer } from './tokenizer.js';
-
-/** Images as bytes, as `@selfsup/data`'s datasets hold them (`ImageDataset`). */
-export interface TrainingImageBytes {
-  /** `[count, height, width, channels]` pixels, 0-255. */
-  readonly images: Uint8Array;
-  readonly count: number;
-  readonly height: number;
-  readonly width: number;
-  readonly channels: number;
-}
+import type { TrainingImageBytes } from './training-image-bytes.js';
 
 /** What {@link createBeitTokenizer} needs besides the configuration. */
 export interface BeitTokenizerSources {

@@ -1,11 +1,9 @@
 import { z } from 'zod';
-import {
-  augmentationConfigSchema,
-  backboneConfigSchema,
-  headConfigSchema,
-  optimizerConfigSchema,
-  teacherConfigSchema,
-} from './ibot-config.js';
+import { augmentationConfigSchema } from './augmentation-config.js';
+import { backboneConfigSchema } from './backbone-config.js';
+import { headConfigSchema } from './head-config.js';
+import { optimizerConfigSchema } from './optimizer-config.js';
+import { teacherConfigSchema } from './teacher-config.js';
 
 const range = (low: number, high: number) => z.tuple([z.number().min(low).max(high), z.number().min(low).max(high)]);
 

@@ -6,17 +6,15 @@ import type { ImageBatch, Pretraining } from './pretraining.js';
 import { dinoConfigSchema, type DinoConfig, type DinoConfigInput } from './dino-config.js';
 import { createDinoRecipe, type DinoNetwork, type DinoRecipe } from './dino-recipe.js';
 import { parseConfig } from './parse-config.js';
-import {
-  checkIterationsPerEpoch,
-  checkNormalization,
-  createBackbone,
-  createMultiCropFromConfig,
-  createScheduledAdamW,
-  imagesFromBatch,
-  lastLayerGradients,
-  patchGrid,
-  stackCrops,
-} from './pretraining-parts.js';
+import { stackCrops } from '@selfsup/augment';
+import { createScheduledAdamW } from '@selfsup/optim';
+import { checkIterationsPerEpoch } from './check-iterations-per-epoch.js';
+import { checkNormalization } from './check-normalization.js';
+import { createBackbone } from './create-backbone.js';
+import { createMultiCropFromConfig } from './create-multi-crop-from-config.js';
+import { imagesFromBatch } from './images-from-batch.js';
+import { lastLayerGradients } from './last-layer-gradients.js';
+import { patchGrid } from './patch-grid.js';
 
 /** Everything `train()` of `@selfsup/train` needs to pretrain DINO. */
 export interface DinoPretraining extends Pretraining<DinoConfig> {

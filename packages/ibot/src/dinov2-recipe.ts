@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { checkInteger, checkNumber, checkOptions, invalidArgument, type Recipe, type Schedule } from '@selfsup/core';
 import { sinkhornKnopp } from '@selfsup/losses';
-import type { IbotOutputs, IbotRecipe, IbotTargets } from './ibot-recipe.js';
-import type { IbotViews } from './ibot-views.js';
+import type { IbotOutputs, IbotRecipe, IbotTargets } from './ibot/ibot-recipe.js';
+import type { IbotViews } from './ibot/ibot-views.js';
 import type { Centering } from './dino-recipe.js';
 import { koleoObjective } from './dinov2-koleo-objective.js';
 

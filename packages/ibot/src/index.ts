@@ -1,4 +1,31 @@
-export type { IbotViews } from './ibot-views.js';
+export { METHODS } from './methods.js';
+export { inputOf, type MethodDefinition, type MethodContext } from './method-definition.js';
+export { methodInputOf, multiCropInput, singleViewInput, type MethodInput } from './method-input.js';
+export { describeProblem, type ConfigProblem } from './config-problem.js';
+export { vitProblems, patchMultipleProblems, type BackboneSection } from './vit-problems.js';
+export { cropProblems, multiCropProblems } from './crop-problems.js';
+export type { ImageBatch, Pretraining } from './pretraining.js';
+export type { TrainingImageBytes } from './training-image-bytes.js';
+export { parseConfig } from './parse-config.js';
+export { backboneConfigSchema, type BackboneConfig } from './backbone-config.js';
+export { headConfigSchema } from './head-config.js';
+export { augmentationConfigSchema, type AugmentationConfig } from './augmentation-config.js';
+export { optimizerConfigSchema } from './optimizer-config.js';
+export { teacherConfigSchema } from './teacher-config.js';
+export { checkIterationsPerEpoch } from './check-iterations-per-epoch.js';
+export { checkNormalization } from './check-normalization.js';
+export { patchGrid } from './patch-grid.js';
+export { imagesFromBatch } from './images-from-batch.js';
+export { createBackbone } from './create-backbone.js';
+export { createMultiCropFromConfig } from './create-multi-crop-from-config.js';
+export { lastLayerGradients } from './last-layer-gradients.js';
+// moved to the packages they belong to; still exported here under the same names
+export { stackCrops } from '@selfsup/augment';
+export { createScheduledAdamW, type ScheduledAdamWSettings, type RunLength } from '@selfsup/optim';
+export { mergeModules } from '@selfsup/core';
+
+export { ibotMethod } from './ibot/ibot-method.js';
+export type { IbotViews } from './ibot/ibot-views.js';
 export {
   createIbotRecipe,
   type IbotRecipe,
@@ -6,40 +33,22 @@ export {
   type IbotNetwork,
   type IbotOutputs,
   type IbotTargets,
-} from './ibot-recipe.js';
+} from './ibot/ibot-recipe.js';
 export {
   ibotConfigSchema,
-  backboneConfigSchema,
-  headConfigSchema,
-  augmentationConfigSchema,
   maskingConfigSchema,
   lossConfigSchema,
-  optimizerConfigSchema,
-  teacherConfigSchema,
   IBOT_FASHION_MNIST_REFERENCE,
   type IbotConfig,
   type IbotConfigInput,
-} from './ibot-config.js';
-export { createIbotPretraining, createIbotNetworks, type IbotPretraining } from './ibot-pretraining.js';
-export type { ImageBatch, Pretraining } from './pretraining.js';
-export { parseConfig } from './parse-config.js';
-export {
-  checkIterationsPerEpoch,
-  checkNormalization,
-  patchGrid,
-  imagesFromBatch,
-  createBackbone,
-  createMultiCropFromConfig,
-  stackCrops,
-  createScheduledAdamW,
-  lastLayerGradients,
-  ibotTeacherTemperatures,
-  mergeModules,
-  type BackboneConfig,
-  type AugmentationConfig,
-  type ScheduledAdamWSettings,
-  type RunLength,
-} from './pretraining-parts.js';
+} from './ibot/ibot-config.js';
+export { createIbotPretraining, createIbotNetworks, type IbotPretraining } from './ibot/ibot-pretraining.js';
+export { ibotTeacherTemperatures } from './ibot/ibot-teacher-temperatures.js';
+export { maskRatioProblems } from './ibot/mask-ratio-problems.js';
+export { maeMaskingProblems } from './mae/mae-masking-problems.js';
+export { maeDecoderProblems } from './mae/mae-decoder-problems.js';
+export { beitTokenizerProblems, type BeitTokenizerSection } from './beit/beit-tokenizer-problems.js';
+
 export {
   createDinoRecipe,
   type DinoRecipe,
@@ -110,5 +119,5 @@ export {
   type BeitConfig,
   type BeitConfigInput,
 } from './beit-config.js';
-export { createBeitTokenizer, beitVocabularySize, type BeitTokenizerSources, type TrainingImageBytes } from './beit-tokenizer.js';
+export { createBeitTokenizer, beitVocabularySize, type BeitTokenizerSources } from './beit-tokenizer.js';
 export { createBeitPretraining, type BeitPretraining, type BeitPretrainingOptions } from './beit-pretraining.js';

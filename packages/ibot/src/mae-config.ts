@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { backboneConfigSchema } from './ibot-config.js';
+import { backboneConfigSchema } from './backbone-config.js';
 
 const range = (low: number, high: number) => z.tuple([z.number().min(low).max(high), z.number().min(low).max(high)]);
 

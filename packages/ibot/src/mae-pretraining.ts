@@ -9,7 +9,11 @@ import type { ImageBatch, Pretraining } from './pretraining.js';
 import { maeConfigSchema, type MaeConfig, type MaeConfigInput } from './mae-config.js';
 import { createMaeRecipe, type MaeRecipe, type MaeViews } from './mae-recipe.js';
 import { parseConfig } from './parse-config.js';
-import { checkIterationsPerEpoch, checkNormalization, createBackbone, imagesFromBatch, patchGrid } from './pretraining-parts.js';
+import { checkIterationsPerEpoch } from './check-iterations-per-epoch.js';
+import { checkNormalization } from './check-normalization.js';
+import { createBackbone } from './create-backbone.js';
+import { imagesFromBatch } from './images-from-batch.js';
+import { patchGrid } from './patch-grid.js';
 
 /** Everything `train()` of `@selfsup/train` needs to pretrain a masked autoencoder. */
 export interface MaePretraining extends Pretraining<MaeConfig> {

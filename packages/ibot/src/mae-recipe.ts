@@ -1,9 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { SslError, checkOptions, type Module, type Parameter, type Recipe, type StepContext } from '@selfsup/core';
+import { SslError, checkOptions, mergeModules, type Module, type Parameter, type Recipe, type StepContext } from '@selfsup/core';
 import type { Vit } from '@selfsup/backbones';
 import { sinCosPositionEmbedding, type MaeDecoder } from '@selfsup/heads';
 import { maeLoss } from '@selfsup/losses';
-import { mergeModules } from './pretraining-parts.js';
 
 /** The inputs of one MAE step: one view per image and its random mask, as MAE's indices. */
 export interface MaeViews {

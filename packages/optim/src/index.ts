@@ -20,6 +20,7 @@ export {
   type AdamWState,
   type AdamWParameterState,
 } from './adamw.js';
+export { createScheduledAdamW, type ScheduledAdamWSettings, type RunLength } from './scheduled-adamw.js';
 export type { Gradients } from './gradients.js';
 export { clipGradientsPerParameter, type PerParameterClipResult } from './clip-gradients-per-parameter.js';
 export { clipGradientsByGlobalNorm, type GlobalNormClipResult } from './clip-gradients-by-global-norm.js';

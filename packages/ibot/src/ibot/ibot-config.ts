@@ -1,42 +1,9 @@
 import { z } from 'zod';
-
-const range = (low: number, high: number) => z.tuple([z.number().min(low).max(high), z.number().min(low).max(high)]);
-
-/** The ViT backbone. */
-export const backboneConfigSchema = z.strictObject({
-  preset: z.enum(['tiny', 'small', 'base', 'large']).default('tiny').describe('Named ViT size; embedDim/depth/headCount override it'),
-  imageSize: z.number().int().positive().default(28).describe('Global crop size the position embeddings are made for'),
-  patchSize: z.number().int().positive().default(4).describe('Patch side in pixels'),
-  inChannels: z.number().int().positive().default(1).describe('Image channels (1 for Fashion-MNIST)'),
-  embedDim: z.number().int().positive().optional().describe("Token width (the preset's by default)"),
-  depth: z.number().int().nonnegative().optional().describe("Transformer blocks (the preset's by default)"),
-  headCount: z.number().int().positive().optional().describe("Attention heads (the preset's by default)"),
-  dropPathRate: z.number().min(0).max(1).default(0.1).describe('Stochastic depth of the student (iBOT: 0.1)'),
-  layerScaleInit: z.number().min(0).default(0).describe('Layer scale initial value; 0 disables it'),
-});
-
-/** The projection head. */
-export const headConfigSchema = z.strictObject({
-  outDim: z.number().int().positive().default(8192).describe('[CLS] prototypes (iBOT: 8192)'),
-  patchOutDim: z.number().int().positive().optional().describe('Patch prototypes (defaults to outDim)'),
-  hiddenDim: z.number().int().positive().default(2048).describe('Hidden width of the head MLP'),
-  bottleneckDim: z.number().int().positive().default(256).describe('L2-normalised bottleneck width'),
-  layerCount: z.number().int().min(1).default(3).describe('Linear layers before the bottleneck'),
-  normalizeLastLayer: z.boolean().default(true).describe('Fix the last layer gain at 1 (norm_last_layer)'),
-  sharedHead: z.boolean().default(true).describe('One head for [CLS] and patch tokens (iBOT shared_head)'),
-});
-
-/** Multi-crop augmentation. */
-export const augmentationConfigSchema = z.strictObject({
-  globalCrops: z.number().int().min(1).default(2).describe('Global crops per image'),
-  globalSize: z.number().int().positive().default(28).describe('Global crop side'),
-  globalScale: range(0, 1).default([0.25, 1]).describe('Global crop area range'),
-  localCrops: z.number().int().min(0).default(4).describe('Local crops per image'),
-  localSize: z.number().int().positive().default(16).describe('Local crop side'),
-  localScale: range(0, 1).default([0.05, 0.25]).describe('Local crop area range'),
-  mean: z.array(z.number()).min(1).default([0.286]).describe('Per-channel mean for normalisation'),
-  std: z.array(z.number().positive()).min(1).default([0.353]).describe('Per-channel std for normalisation'),
-});
+import { augmentationConfigSchema } from '../augmentation-config.js';
+import { backboneConfigSchema } from '../backbone-config.js';
+import { headConfigSchema } from '../head-config.js';
+import { optimizerConfigSchema } from '../optimizer-config.js';
+import { teacherConfigSchema } from '../teacher-config.js';
 
 /** Block-wise masking of the student's global crops. */
 export const maskingConfigSchema = z.strictObject({
@@ -58,25 +25,6 @@ export const lossConfigSchema = z.strictObject({
   patchWeight: z.number().min(0).default(1).describe('lambda2'),
   centerMomentum: z.number().min(0).max(1).default(0.9),
   patchCenterMomentum: z.number().min(0).max(1).default(0.9),
-});
-
-/** AdamW and its schedules. */
-export const optimizerConfigSchema = z.strictObject({
-  learningRate: z.number().positive().default(5e-4).describe('Base learning rate, scaled by batchSize / 256 (linear scaling rule)'),
-  minLearningRate: z.number().min(0).default(1e-6),
-  warmupEpochs: z.number().int().min(0).default(10),
-  weightDecay: z.number().min(0).default(0.04),
-  weightDecayEnd: z.number().min(0).default(0.4),
-  clipGradient: z.number().min(0).default(3).describe('Per-parameter gradient clipping (0 disables)'),
-  freezeLastLayerEpochs: z.number().int().min(0).default(1),
-  betas: z.tuple([z.number().min(0).lt(1), z.number().min(0).lt(1)]).default([0.9, 0.999]),
-  eps: z.number().positive().default(1e-8),
-});
-
-/** The EMA teacher. */
-export const teacherConfigSchema = z.strictObject({
-  momentum: z.number().min(0).max(1).default(0.996).describe('Initial EMA momentum (cosine to finalMomentum)'),
-  finalMomentum: z.number().min(0).max(1).default(1),
 });
 
 /** A complete iBOT pretraining configuration; every field has the paper's (or the reference run's) default. */

@@ -3,9 +3,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import { SslError, createRng } from '@selfsup/core';
 import { stepRng, trainStep, trainStepAccumulated } from '@selfsup/train';
 import { createIbotPretraining } from './ibot-pretraining.js';
-import type { ImageBatch } from './pretraining.js';
+import type { ImageBatch } from '../pretraining.js';
 import { ibotConfigSchema, type IbotConfigInput } from './ibot-config.js';
-import { parseConfig } from './parse-config.js';
+import { parseConfig } from '../parse-config.js';
 
 // A tiny configuration: 16x16 grayscale, patch 4, dim 16, depth 1.
 const tiny: IbotConfigInput = {

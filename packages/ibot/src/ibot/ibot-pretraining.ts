@@ -3,23 +3,21 @@ import type { StepContext } from '@selfsup/core';
 import { createIbotHead } from '@selfsup/heads';
 import { momentumSchedule } from '@selfsup/ema';
 import { createBlockMasking, createRandPatchMasking, tokenMaskToTensor } from '@selfsup/masking';
-import type { ImageBatch, Pretraining } from './pretraining.js';
+import { stackCrops } from '@selfsup/augment';
+import { createScheduledAdamW } from '@selfsup/optim';
+import type { ImageBatch, Pretraining } from '../pretraining.js';
+import { parseConfig } from '../parse-config.js';
+import { checkIterationsPerEpoch } from '../check-iterations-per-epoch.js';
+import { checkNormalization } from '../check-normalization.js';
+import { createBackbone } from '../create-backbone.js';
+import { createMultiCropFromConfig } from '../create-multi-crop-from-config.js';
+import { imagesFromBatch } from '../images-from-batch.js';
+import { lastLayerGradients } from '../last-layer-gradients.js';
+import { patchGrid } from '../patch-grid.js';
 import { ibotConfigSchema, type IbotConfig, type IbotConfigInput } from './ibot-config.js';
 import { createIbotRecipe, type IbotNetwork, type IbotRecipe } from './ibot-recipe.js';
+import { ibotTeacherTemperatures } from './ibot-teacher-temperatures.js';
 import type { IbotViews } from './ibot-views.js';
-import { parseConfig } from './parse-config.js';
-import {
-  checkIterationsPerEpoch,
-  checkNormalization,
-  createBackbone,
-  createMultiCropFromConfig,
-  createScheduledAdamW,
-  ibotTeacherTemperatures,
-  imagesFromBatch,
-  lastLayerGradients,
-  patchGrid,
-  stackCrops,
-} from './pretraining-parts.js';
 
 /** Everything `train()` of `@selfsup/train` needs to pretrain iBOT. */
 export interface IbotPretraining extends Pretraining<IbotConfig> {

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { SslError } from '@selfsup/core';
 import { parseCliConfig } from './parse-cli-config.js';
-import { maeMaskingProblems, maskRatioProblems, vitProblems } from './config-problems.js';
 
 /** The INVALID_CONFIG message `parseCliConfig` gives for `config`, or '' when it is accepted. */
 function refusal(config: Record<string, unknown>): string {
@@ -40,17 +39,10 @@ describe('the rules between keys of the built-in methods', () => {
 
   it("iBOT's mask ratios and variances, MAE's mask ratio and decoder, BEiT's tokenizer", () => {
     expect(refusal({ method: 'ibot', backbone: vit, augmentation: { localSize: 14 }, masking: { ratio: 0.3 } })).toMatch(/masking\.variance: expected one number, or one per masking\.ratio \(1\).*got \[0, 0\.2\]/);
-    expect(maskRatioProblems({ ratio: 0.3, variance: 0.1 })).toEqual([]);
-    expect(maskRatioProblems({ ratio: [0.1, 0.8], variance: [0.2, 0.3] }).map((p) => p.key)).toEqual(['masking.variance.0', 'masking.variance.1']);
     expect(refusal({ method: 'mae', backbone: vit, decoder: { embedDim: 16, headCount: 2 }, augmentation: { size: 28 }, masking: { ratio: 0 } })).toMatch(/masking\.ratio: expected a share that removes at least 1 of the 16 patches of a crop \(>= 0\.0625\), got 0/);
-    expect(maeMaskingProblems(0.05, 28, 7)).toEqual([]); // 16 - floor(15.2) = 1 patch removed
     expect(refusal({ method: 'mae', backbone: vit, decoder: { embedDim: 16, headCount: 3 }, augmentation: { size: 28 } })).toMatch(/decoder\.headCount: expected a divisor of decoder\.embedDim \(16\), got 3/);
     expect(refusal({ method: 'beit', backbone: vit, tokenizer: { kind: 'dvae' } })).toMatch(/tokenizer\.weights: expected a file with DALL-E's encoder weights.*got nothing \(the key is missing\)/);
     expect(refusal({ method: 'beit', backbone: vit, tokenizer: { kind: 'teacher', weights: 't.safetensors', backbone: { ...vit, patchSize: 4 } } })).toMatch(/tokenizer\.backbone\.patchSize: expected backbone\.patchSize \(7\).*got 4/);
     expect(refusal({ method: 'beit', backbone: vit, tokenizer: { kind: 'kmeans', vocabularySize: 100, maxPatches: 50 } })).toMatch(/tokenizer\.vocabularySize: expected at most tokenizer\.maxPatches \(50\)/);
-  });
-
-  it('lists every broken rule at once', () => {
-    expect(vitProblems({ preset: 'tiny', imageSize: 30, patchSize: 7, inChannels: 1, embedDim: 16, headCount: 3 }).map((p) => p.key)).toEqual(['backbone.imageSize', 'backbone.headCount']);
   });
 });

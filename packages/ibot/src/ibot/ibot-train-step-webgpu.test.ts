@@ -9,7 +9,7 @@ import { useBackend, type BackendName } from '@selfsup/backend';
 import { startWebgpu, expectClose } from '@selfsup/testing';
 import { stepRng, trainStep } from '@selfsup/train';
 import { createIbotPretraining } from './ibot-pretraining.js';
-import type { ImageBatch } from './pretraining.js';
+import type { ImageBatch } from '../pretraining.js';
 import type { IbotConfigInput } from './ibot-config.js';
 
 const tiny: IbotConfigInput = {

@@ -1,0 +1,33 @@
+import type { ConfigProblem } from '../config-problem.js';
+import { vitProblems, type BackboneSection } from '../vit-problems.js';
+
+/** A BEiT-style tokenizer section (`beitTokenizerConfigSchema`). */
+export type BeitTokenizerSection =
+  | { readonly kind: 'kmeans'; readonly vocabularySize: number; readonly maxPatches: number }
+  | { readonly kind: 'dvae'; readonly weights?: string | undefined }
+  | { readonly kind: 'teacher'; readonly weights?: string | undefined; readonly backbone: BackboneSection };
+
+/**
+ * The BEiT-style tokenizer's rules: a k-means codebook needs at least as many patches as visual
+ * tokens; a dVAE and a frozen teacher need their weights file; the teacher gives one id per patch
+ * of the student, so their patch sides are equal (and its own ViT rules hold).
+ */
+export function beitTokenizerProblems(tokenizer: BeitTokenizerSection, patchSize: number): ConfigProblem[] {
+  if (tokenizer.kind === 'kmeans') {
+    return tokenizer.vocabularySize <= tokenizer.maxPatches
+      ? []
+      : [{ key: 'tokenizer.vocabularySize', expected: `at most tokenizer.maxPatches (${tokenizer.maxPatches}), the patches the codebook is fitted on`, actual: tokenizer.vocabularySize }];
+  }
+  const problems: ConfigProblem[] = [];
+  if (tokenizer.weights === undefined) {
+    const what = tokenizer.kind === 'dvae' ? "DALL-E's encoder weights (a safetensors file)" : "the teacher's weights (a checkpoint of selfsup pretrain, or a safetensors file)";
+    problems.push({ key: 'tokenizer.weights', expected: `a file with ${what}; or use tokenizer.kind: kmeans, which needs none`, actual: undefined });
+  }
+  if (tokenizer.kind === 'teacher') {
+    problems.push(...vitProblems(tokenizer.backbone, 'tokenizer.backbone'));
+    if (tokenizer.backbone.patchSize !== patchSize) {
+      problems.push({ key: 'tokenizer.backbone.patchSize', expected: `backbone.patchSize (${patchSize}): one token per patch of the student`, actual: tokenizer.backbone.patchSize });
+    }
+  }
+  return problems;
+}

@@ -1,0 +1,31 @@
+import { describe, expect, it } from 'vitest';
+import { createDinoRecipe } from './dino-recipe.js';
+import { createIbotRecipe } from './ibot/ibot-recipe.js';
+import { createMaeRecipe } from './mae-recipe.js';
+import { createBeitRecipe } from './beit-recipe.js';
+import { createDinov2StyleRecipe } from './dinov2-recipe.js';
+import { createDvaeTokenizer } from './dvae-tokenizer.js';
+import { createFrozenTeacherTokenizer } from './frozen-teacher-tokenizer.js';
+import { createKmeansTokenizer } from './kmeans-tokenizer.js';
+
+describe('recipe and tokenizer factories', () => {
+  it('every recipe and tokenizer factory refuses null or missing options with INVALID_ARGUMENT, not a TypeError', () => {
+    const factories: [string, (options: never) => unknown][] = [
+      ['createDinoRecipe', createDinoRecipe],
+      ['createIbotRecipe', createIbotRecipe],
+      ['createMaeRecipe', createMaeRecipe],
+      ['createBeitRecipe', createBeitRecipe],
+      ['createDinov2StyleRecipe', (options) => createDinov2StyleRecipe({} as never, options)],
+      ['createDvaeTokenizer', createDvaeTokenizer],
+      ['createFrozenTeacherTokenizer', createFrozenTeacherTokenizer],
+      ['createKmeansTokenizer', createKmeansTokenizer],
+    ];
+    for (const [name, create] of factories) {
+      for (const options of [null, undefined]) {
+        expect(() => create(options as never), `${name}(${String(options)})`).toThrow(
+          expect.objectContaining({ name: 'SslError', code: 'INVALID_ARGUMENT', message: expect.stringContaining(`${name}(options): expected an options object`) }),
+        );
+      }
+    }
+  });
+});
