@@ -41,18 +41,18 @@ describe('createBeitPretraining', () => {
     expect(views.images.shape).toEqual([4, 16, 16, 1]);
     expect(views.pixels.shape).toEqual([4, 16, 16, 1]);
     expect(views.masks.shape).toEqual([4, 16]);
-    expect(tf.min(views.pixels).dataSync()[0]).toBeGreaterThanOrEqual(0);
-    expect(tf.max(views.pixels).dataSync()[0]).toBeLessThanOrEqual(1);
+    expect((await tf.min(views.pixels).data())[0]).toBeGreaterThanOrEqual(0);
+    expect((await tf.max(views.pixels).data())[0]).toBeLessThanOrEqual(1);
     const normalised = tf.div(tf.sub(views.pixels, 0.286), 0.353);
-    expect(tf.max(tf.abs(tf.sub(normalised, views.images))).dataSync()[0]).toBeLessThan(1e-5);
+    expect((await tf.max(tf.abs(tf.sub(normalised, views.images))).data())[0]).toBeLessThan(1e-5);
     // floor(0.4 * 16) = 6 patches at most per image, in blocks
-    for (const row of views.masks.arraySync()) {
+    for (const row of await views.masks.array()) {
       const masked = row.reduce((a, m) => a + m, 0);
       expect(masked).toBeGreaterThan(0);
       expect(masked).toBeLessThanOrEqual(6);
     }
-    expect(views.masks.arraySync()).toEqual(again.masks.arraySync());
-    expect(views.images.arraySync()).toEqual(again.images.arraySync());
+    expect(await views.masks.array()).toEqual(await again.masks.array());
+    expect(await views.images.array()).toEqual(await again.images.array());
     tf.dispose([views, again, normalised] as never);
     await expectNoLeaks(() => run.recipe.makeViews(batch(2), context(1)), 'beit.makeViews');
     run.dispose();
@@ -65,7 +65,7 @@ describe('createBeitPretraining', () => {
     const targets = run.recipe.makeTargets(views, context(0));
     const expected = tokenizer.tokenize(views.pixels);
     expect(targets.tokens.shape).toEqual([4, 16]);
-    expect(targets.tokens.arraySync()).toEqual(expected.arraySync());
+    expect(await targets.tokens.array()).toEqual(await expected.array());
     await expectNoLeaks(() => run.recipe.makeTargets(views, context(0)), 'beit.makeTargets');
     tf.dispose([views, targets, expected] as never);
     expect(Object.keys(run.recipe.modules())).toEqual(['student', 'tokenizer']);
@@ -141,8 +141,8 @@ describe('createBeitTokenizer', () => {
     expect(a.name).toBe('kmeans');
     expect(a.vocabularySize).toBe(8);
     // 20 images x 16 patches = 320 < maxPatches: both fit on every patch with the same rng
-    const codebook = (t: typeof a) => (t.parameters()[0]!.variable as tf.Tensor).arraySync();
-    expect(codebook(a)).toEqual(codebook(b));
+    const codebook = (t: typeof a) => (t.parameters()[0]!.variable as tf.Tensor).array();
+    expect(await codebook(a)).toEqual(await codebook(b));
     tensor.dispose();
     a.dispose();
     b.dispose();
@@ -156,7 +156,7 @@ describe('createBeitTokenizer', () => {
     const dvae = await createBeitTokenizer(dvaeConfig, { stateDict: await exportStateDict(source) });
     const images = tf.randomUniform([2, 16, 16, 1], 0, 1, 'float32', 2) as tf.Tensor4D;
     const [x, y] = [source.tokenize(images), dvae.tokenize(images)];
-    expect(y.arraySync()).toEqual(x.arraySync());
+    expect(await y.array()).toEqual(await x.array());
     tf.dispose([x, y]);
     source.dispose();
     dvae.dispose();
@@ -177,7 +177,7 @@ describe('createBeitTokenizer', () => {
     expect(teacher.vocabularySize).toBe(10);
     const expected = tf.tidy(() => tf.argMax(network.parts.head.project(network.parts.backbone.encode(tf.div(tf.sub(images, 0.286), 0.353) as tf.Tensor4D)).patchLogits, 2));
     const ids = teacher.tokenize(images);
-    expect(ids.arraySync()).toEqual(expected.arraySync());
+    expect(await ids.array()).toEqual(await expected.array());
     tf.dispose([expected, ids, images]);
     teacher.dispose();
     const before = tf.memory().numTensors;

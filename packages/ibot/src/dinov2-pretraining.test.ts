@@ -38,18 +38,18 @@ describe('createDinov2StylePretraining', () => {
     expect(targets.patchTargets.shape).toEqual([8, 16, 24]); // separate patch head: 24 prototypes
     // [CLS]: Sinkhorn-Knopp of the teacher's 8 rows together, at the epoch-0 temperature 0.04
     const classExpected = sinkhornKnopp(targets.teacherClass, { temperature: 0.04, iterations: 3 });
-    expect(tf.max(tf.abs(tf.sub(classExpected, targets.classTargets))).dataSync()[0]).toBeLessThan(1e-6);
+    expect((await tf.max(tf.abs(tf.sub(classExpected, targets.classTargets))).data())[0]).toBeLessThan(1e-6);
     // patches: Sinkhorn-Knopp of the masked rows among themselves (patch temperature 0.04 at epoch 0);
     // the unmasked rows get zero targets
-    const masks = views.masks.dataSync();
+    const masks = await views.masks.data();
     const maskedRows = [...masks.keys()].filter((i) => masks[i]! > 0);
     expect(maskedRows.length).toBeGreaterThan(0);
     const flatTeacher = tf.reshape(targets.teacherPatch, [8 * 16, 24]);
     const flatTargets = tf.reshape(targets.patchTargets, [8 * 16, 24]);
     const rowIndices = tf.tensor1d(maskedRows, 'int32');
     const patchExpected = sinkhornKnopp(tf.gather(flatTeacher, rowIndices) as tf.Tensor2D, { temperature: 0.04, iterations: 3 });
-    expect(tf.max(tf.abs(tf.sub(patchExpected, tf.gather(flatTargets, rowIndices)))).dataSync()[0]).toBeLessThan(1e-6);
-    const rowSums = tf.sum(targets.patchTargets, 2).dataSync();
+    expect((await tf.max(tf.abs(tf.sub(patchExpected, tf.gather(flatTargets, rowIndices)))).data())[0]).toBeLessThan(1e-6);
+    const rowSums = await tf.sum(targets.patchTargets, 2).data();
     rowSums.forEach((sum, i) => expect(sum).toBeCloseTo(masks[i]!, 5));
     tf.dispose([classExpected, flatTeacher, flatTargets, rowIndices, patchExpected]);
     await expectNoLeaks(() => run.recipe.makeTargets(views, context(0)), 'dinov2.makeTargets');
@@ -59,7 +59,7 @@ describe('createDinov2StylePretraining', () => {
 
   it('trains with the iBOT and KoLeo objectives: finite, changing losses, steady tensor count, centres left alone', async () => {
     const run = createDinov2StylePretraining(tiny, 3);
-    const teacherBefore = run.recipe.teacher.parameters()[4]!.variable.dataSync().slice();
+    const teacherBefore = (await run.recipe.teacher.parameters()[4]!.variable.data()).slice();
     const losses: number[] = [];
     let count = 0;
     for (let iteration = 0; iteration < 6; iteration++) {
@@ -72,15 +72,15 @@ describe('createDinov2StylePretraining', () => {
     }
     for (const loss of losses) expect(Number.isFinite(loss)).toBe(true);
     expect(new Set(losses).size).toBeGreaterThan(1);
-    expect(run.recipe.teacher.parameters()[4]!.variable.dataSync()).not.toEqual(teacherBefore);
-    expect(Math.max(...tf.abs(run.recipe.center.value).dataSync())).toBe(0);
-    expect(Math.max(...tf.abs(run.recipe.patchCenter.value).dataSync())).toBe(0);
+    expect(await run.recipe.teacher.parameters()[4]!.variable.data()).not.toEqual(teacherBefore);
+    expect(Math.max(...(await tf.abs(run.recipe.center.value).data()))).toBe(0);
+    expect(Math.max(...(await tf.abs(run.recipe.patchCenter.value).data()))).toBe(0);
     // no centre to update, so nothing to merge under gradient accumulation
     expect(run.recipe.mergeTargets).toBeUndefined();
     run.dispose();
   });
 
-  it("with centering 'center' and no KoLeo it is iBOT: the same targets and one objective", () => {
+  it("with centering 'center' and no KoLeo it is iBOT: the same targets and one objective", async () => {
     const run = createDinov2StylePretraining({ ...tiny, dinov2: { centering: 'center', koleoWeight: 0 } }, 3);
     expect(run.recipe.objectives.map((o) => o.name)).toEqual(['ibot']);
     expect(run.recipe.mergeTargets).toBeDefined(); // the running centres see every micro-batch
@@ -88,7 +88,7 @@ describe('createDinov2StylePretraining', () => {
     const targets = run.recipe.makeTargets(views, context(0));
     // zero centres, temperature 0.04: plain softmax
     const expected = tf.softmax(tf.div(targets.teacherClass, 0.04));
-    expect(tf.max(tf.abs(tf.sub(expected, targets.classTargets))).dataSync()[0]).toBeLessThan(1e-6);
+    expect((await tf.max(tf.abs(tf.sub(expected, targets.classTargets))).data())[0]).toBeLessThan(1e-6);
     tf.dispose([views, targets, expected] as never);
     run.dispose();
   });

@@ -106,8 +106,8 @@ describe('createDvaeTokenizer', () => {
     const images = tf.randomUniform([2, 8, 8, 1], 0, 1, 'float32', 3) as tf.Tensor4D;
     const logits = loaded.logits(images);
     expect(logits.shape).toEqual([2, 4, 4, 3]);
-    const actual = logits.arraySync();
-    images.arraySync().forEach((image, b) => {
+    const actual = await logits.array();
+    (await images.array()).forEach((image, b) => {
       const expected = referenceEncoder(image, weights, 2, 1);
       expected.forEach((row, i) => row.forEach((p, j) => p.forEach((v, c) => expect(actual[b]![i]![j]![c]!).toBeCloseTo(v, 4))));
     });
@@ -115,7 +115,7 @@ describe('createDvaeTokenizer', () => {
     expect(ids.dtype).toBe('int32');
     expect(ids.shape).toEqual([2, 16]);
     const argmax = tf.reshape(tf.argMax(logits, 3), [2, 16]);
-    expect(ids.arraySync()).toEqual(argmax.arraySync());
+    expect(await ids.array()).toEqual(await argmax.array());
     tf.dispose([images, logits, ids, argmax]);
     tokenizer.dispose();
     loaded.dispose();
@@ -127,7 +127,7 @@ describe('createDvaeTokenizer', () => {
     const loaded = createDvaeTokenizer({ ...tiny, stateDict: stateDictFromSafetensors(bytes) });
     const images = tf.randomUniform([2, 8, 8, 1], 0, 1, 'float32', 4) as tf.Tensor4D;
     const [a, b] = [original.logits(images), loaded.logits(images)];
-    expect(Array.from(b.dataSync())).toEqual(Array.from(a.dataSync()));
+    expect(Array.from(await b.data())).toEqual(Array.from(await a.data()));
     tf.dispose([images, a, b]);
     original.dispose();
     loaded.dispose();
@@ -163,7 +163,7 @@ describe('createDvaeTokenizer', () => {
     expect(ids.shape).toEqual([2, 16]);
     const rgb = tf.tile(images, [1, 1, 1, 3]) as tf.Tensor4D;
     const rgbIds = tokenizer.tokenize(rgb);
-    expect(rgbIds.arraySync()).toEqual(ids.arraySync());
+    expect(await rgbIds.array()).toEqual(await ids.array());
     await expectNoLeaks(() => tokenizer.tokenize(images), 'dvaeTokenizer.tokenize');
     await expectNoLeaks(() => tokenizer.logits(images), 'dvaeTokenizer.logits');
     const twoChannels = tf.zeros([1, 16, 16, 2]) as tf.Tensor4D;

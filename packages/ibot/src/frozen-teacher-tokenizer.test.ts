@@ -23,7 +23,7 @@ describe('createFrozenTeacherTokenizer', () => {
     const ids = tokenizer.tokenize(images);
     expect(ids.dtype).toBe('int32');
     expect(ids.shape).toEqual([2, 16]);
-    expect(ids.arraySync()).toEqual(expected.arraySync());
+    expect(await ids.array()).toEqual(await expected.array());
     const logits = tokenizer.logits(images);
     expect(logits.shape).toEqual([2, 16, 10]);
     await expectNoLeaks(() => tokenizer.tokenize(images), 'frozenTeacherTokenizer.tokenize');
@@ -33,7 +33,7 @@ describe('createFrozenTeacherTokenizer', () => {
     expect(() => tokenizer.tokenize(images)).toThrow(/disposed/);
   });
 
-  it('works with a linear head over the patch tokens', () => {
+  it('works with a linear head over the patch tokens', async () => {
     const backbone = vit(1);
     const head = createLinearHead({ inDim: 16, outDim: 7, seed: 3 });
     const tokenizer = createFrozenTeacherTokenizer({ backbone, head });
@@ -41,7 +41,7 @@ describe('createFrozenTeacherTokenizer', () => {
     const expected = tf.tidy(() => tf.argMax(head.project(backbone.encode(images).patchTokens), 2));
     const ids = tokenizer.tokenize(images);
     expect(tokenizer.vocabularySize).toBe(7);
-    expect(ids.arraySync()).toEqual(expected.arraySync());
+    expect(await ids.array()).toEqual(await expected.array());
     tf.dispose([images, expected, ids]);
     tokenizer.dispose();
   });
@@ -57,7 +57,7 @@ describe('createFrozenTeacherTokenizer', () => {
     const images = tf.randomUniform([1, 16, 16, 1], 0, 1, 'float32', 7) as tf.Tensor4D;
     const expected = tf.tidy(() => other.parts.head.project(other.parts.backbone.encode(images)).patchLogits);
     const logits = tokenizer.logits(images);
-    expect(tf.max(tf.abs(tf.sub(logits, expected))).dataSync()[0]).toBeLessThan(1e-6);
+    expect((await tf.max(tf.abs(tf.sub(logits, expected))).data())[0]).toBeLessThan(1e-6);
     tf.dispose([images, expected, logits]);
     other.dispose();
     tokenizer.dispose();

@@ -8,7 +8,7 @@ import { createKmeansTokenizer, fitKmeansTokenizer } from './kmeans-tokenizer.js
 const centroids = { shape: [3, 4], data: new Float32Array([0, 0, 0, 0, 1, 1, 1, 1, 1, 0, 0, 0]) };
 
 describe('createKmeansTokenizer', () => {
-  it('gives each patch the id of its nearest centroid, patches row-major', () => {
+  it('gives each patch the id of its nearest centroid, patches row-major', async () => {
     const tokenizer = createKmeansTokenizer({ centroids, patchSize: 2 });
     expect(tokenizer.vocabularySize).toBe(3);
     // a 2x4 image: left patch [[0.9, 0.1], [0.1, 0.1]], right patch all 0.6
@@ -17,11 +17,11 @@ describe('createKmeansTokenizer', () => {
     // right: 4 * 0.36 = 1.44, 4 * 0.16 = 0.64, 0.16 + 3 * 0.36 = 1.24 -> 1
     const ids = tokenizer.tokenize(image);
     expect(ids.dtype).toBe('int32');
-    expect(ids.arraySync()).toEqual([[2, 1]]);
+    expect(await ids.array()).toEqual([[2, 1]]);
     // a patch halfway between centroids 0 and 1 (distance 1 to both) takes the lower id
     const tie = tf.fill([1, 2, 2, 1], 0.5) as tf.Tensor4D;
     const tieIds = tokenizer.tokenize(tie);
-    expect(tieIds.arraySync()).toEqual([[0]]);
+    expect(await tieIds.array()).toEqual([[0]]);
     tf.dispose([image, ids, tie, tieIds]);
     tokenizer.dispose();
   });
@@ -31,7 +31,7 @@ describe('createKmeansTokenizer', () => {
     const [codebook] = tokenizer.parameters();
     expect(codebook!.name).toBe('codebook');
     expect(codebook!.trainable).toBe(false);
-    expect(Array.from(codebook!.variable.dataSync())).toEqual(Array.from(centroids.data));
+    expect(Array.from(await codebook!.variable.data())).toEqual(Array.from(centroids.data));
     const image = tf.randomUniform([2, 4, 4, 1]) as tf.Tensor4D;
     await expectNoLeaks(() => tokenizer.tokenize(image), 'kmeansTokenizer.tokenize');
     image.dispose();
@@ -60,10 +60,10 @@ describe('fitKmeansTokenizer', () => {
     const images = tf.tensor4d([...board(false), ...board(true)], [2, 4, 4, 1]);
     const tokenizer = await fitKmeansTokenizer(images, { vocabularySize: 2, patchSize: 2, rng: createRng(0) });
     // 8 patches, 4 black and 4 white: the two centroids are the all-0 and the all-1 patch
-    const rows = tokenizer.codebook.arraySync().map((row) => row.join(',')).sort();
+    const rows = (await tokenizer.codebook.array()).map((row) => row.join(',')).sort();
     expect(rows).toEqual(['0,0,0,0', '1,1,1,1']);
-    const ids = tokenizer.tokenize(images).arraySync();
-    const white = tokenizer.codebook.arraySync()[0]![0] === 1 ? 0 : 1;
+    const ids = await tokenizer.tokenize(images).array();
+    const white = (await tokenizer.codebook.array())[0]![0] === 1 ? 0 : 1;
     // image 0: patches (0,0) white, (0,1) black, (1,0) black, (1,1) white; image 1 the opposite
     expect(ids).toEqual([
       [white, 1 - white, 1 - white, white],
@@ -78,7 +78,7 @@ describe('fitKmeansTokenizer', () => {
     const images = tf.randomUniform([4, 8, 8, 1], 0, 1, 'float32', 1) as tf.Tensor4D;
     const a = await fitKmeansTokenizer(images, { vocabularySize: 4, patchSize: 2, rng: createRng(5), maxPatches: 10 });
     const b = await fitKmeansTokenizer(images, { vocabularySize: 4, patchSize: 2, rng: createRng(5), maxPatches: 10 });
-    expect(a.codebook.arraySync()).toEqual(b.codebook.arraySync());
+    expect(await a.codebook.array()).toEqual(await b.codebook.array());
     expect(a.vocabularySize).toBe(4);
     a.dispose();
     b.dispose();

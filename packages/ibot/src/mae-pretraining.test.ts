@@ -37,9 +37,9 @@ describe('createMaePretraining', () => {
     expect(views.keepIndices.dtype).toBe('int32');
     expect(views.restoreIndices.shape).toEqual([4, 16]);
     expect(views.mask.shape).toEqual([4, 16]);
-    const keep = views.keepIndices.arraySync();
-    const restore = views.restoreIndices.arraySync();
-    const mask = views.mask.arraySync();
+    const keep = await views.keepIndices.array();
+    const restore = await views.restoreIndices.array();
+    const mask = await views.mask.array();
     for (let b = 0; b < 4; b++) {
       expect(mask[b]!.reduce((a, m) => a + m, 0)).toBe(12);
       keep[b]!.forEach((patch, rank) => {
@@ -47,8 +47,8 @@ describe('createMaePretraining', () => {
         expect(restore[b]![patch]).toBe(rank); // restore inverts the shuffle
       });
     }
-    expect(views.images.arraySync()).toEqual(again.images.arraySync());
-    expect(keep).toEqual(again.keepIndices.arraySync());
+    expect(await views.images.array()).toEqual(await again.images.array());
+    expect(keep).toEqual(await again.keepIndices.array());
     tf.dispose([views, again] as never);
     await expectNoLeaks(() => run.recipe.makeViews(batch(2), context(1)), 'mae.makeViews');
     run.dispose();
@@ -83,14 +83,14 @@ describe('createMaePretraining', () => {
     const run = createMaePretraining(tiny, 3);
     const positions = run.recipe.student.parameters().find((p) => p.name === 'pos_embed')!;
     const table = sinCosPositionEmbedding(16, 4, { classToken: true }); // [1 + 16, 16]
-    expect(Array.from(positions.variable.dataSync())).toEqual(Array.from(table.dataSync()));
+    expect(Array.from(await positions.variable.data())).toEqual(Array.from(await table.data()));
     expect(run.recipe.trainableParameters().some((p) => p.name === 'pos_embed')).toBe(false);
     expect(run.recipe.trainableParameters().some((p) => p.name === 'decoder_pos_embed')).toBe(false);
     // MAE's names: the encoder then the decoder, no prefix
     const names = run.recipe.student.parameters().map((p) => p.name);
     expect(names).toEqual(expect.arrayContaining(['cls_token', 'patch_embed.proj.weight', 'mask_token', 'decoder_embed.weight', 'decoder_pred.bias']));
     await trainStep(run.recipe, batch(1), { optimizer: run.optimizer, gradients: run.gradients, context: context(0) });
-    expect(Array.from(positions.variable.dataSync())).toEqual(Array.from(table.dataSync()));
+    expect(Array.from(await positions.variable.data())).toEqual(Array.from(await table.data()));
     table.dispose();
     run.dispose();
     const learned = createMaePretraining({ ...tiny, backbone: { ...tiny.backbone, positionEmbedding: 'learned' } }, 3);
