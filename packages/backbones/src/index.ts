@@ -1,4 +1,6 @@
 export { createVit, type Vit, type VitOptions } from './vit.js';
+export { vitLayerIndex } from './vit-layer-index.js';
+export { vitTimmModel, vitTimmDescription, vitTimmName, type VitTimmSizes } from './vit-timm.js';
 export { VIT_PRESETS, type VitPreset, type VitPresetName } from './vit-presets.js';
 export { VIT_MAX_PARAMETERS, vitParameterCount, type VitSizes } from './vit-parameter-count.js';
 export { createLinear, linear, type Linear, type LinearOptions } from './linear.js';

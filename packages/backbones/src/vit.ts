@@ -20,6 +20,8 @@ import { makeVariable, truncatedNormal, uniformValues } from './init.js';
 import { resamplePositionEmbedding } from './position-embedding.js';
 import { VIT_PRESETS, type VitPresetName } from './vit-presets.js';
 import { VIT_MAX_PARAMETERS, vitParameterCount } from './vit-parameter-count.js';
+import { vitLayerIndex } from './vit-layer-index.js';
+import { vitTimmDescription, vitTimmName } from './vit-timm.js';
 
 /** Options of {@link createVit}. Sizes default to the preset's, and the preset to `small`. */
 export interface VitOptions {
@@ -79,10 +81,31 @@ export interface VitOptions {
 
 /** A Vision Transformer (iBOT/DINO/timm layout) with its configuration. */
 export interface Vit extends Backbone {
+  readonly arch: 'vit';
   /** The resolved configuration. */
   readonly config: Readonly<Required<Omit<VitOptions, 'preset' | 'imageSize' | 'seed'>> & { imageSize: readonly [number, number] }>;
   /** Patches along height and width at the configured image size. */
   readonly gridSize: readonly [number, number];
+}
+
+/**
+ * The input-size rule of a ViT: height and width are positive multiples of the patch size.
+ * @throws SslError `INVALID_ARGUMENT` naming `argument`, the size and a size that works.
+ */
+function checkVitInputSize(patchSize: number, height: number, width: number, argument: string): void {
+  for (const [name, size] of [
+    ['height', height],
+    ['width', width],
+  ] as const) {
+    if (!Number.isInteger(size) || size < patchSize || size % patchSize !== 0) {
+      throw invalidArgument({
+        argument: `${argument} ${name}`,
+        expected: `a positive multiple of the ViT's patchSize (${patchSize})`,
+        actual: size,
+        fix: `Crop or resize to a multiple of ${patchSize}, such as ${Math.max(patchSize, Math.round(size / patchSize) * patchSize)}.`,
+      });
+    }
+  }
 }
 
 function resolveImageSize(value: VitOptions['imageSize']): [number, number] {
@@ -104,6 +127,10 @@ function resolveImageSize(value: VitOptions['imageSize']): [number, number] {
  * position embeddings (iBOT, BEiT); `encode(images, { keepIndices })` encodes only the kept
  * patches (MAE). Images of another size than `imageSize` get bicubically resampled position
  * embeddings, exactly as the official `interpolate_pos_encoding`.
+ *
+ * It carries its rules as every {@link Backbone}: sizes are multiples of `patchSize`, tokens and
+ * masks live on the patch grid, `cls_token` and `pos_embed` are timm's `no_weight_decay()`, and
+ * `layerIndex` is {@link vitLayerIndex} (`layerCount = depth + 2`).
  *
  * @example
  * ```ts
@@ -321,25 +348,44 @@ export function createVit(options: VitOptions = {}): Vit {
     });
   }
 
+  const config = {
+    imageSize: [imageHeight, imageWidth] as const,
+    patchSize,
+    inChannels,
+    embedDim,
+    depth,
+    headCount,
+    mlpRatio,
+    qkvBias,
+    layerNormEps,
+    dropPathRate,
+    layerScaleInit,
+    maskToken,
+  };
+  const checkInputSize = (height: number, width: number, argument = 'vit.encode(images)'): void =>
+    checkVitInputSize(patchSize, height, width, argument);
+  const patchGrid = (height: number, width: number): readonly [number, number] => {
+    checkInputSize(height, width, 'vit.tokenGrid(height, width)');
+    return [height / patchSize, width / patchSize];
+  };
+  const noWeightDecay: ReadonlySet<string> = new Set(['cls_token', 'pos_embed']);
+
   return {
+    arch: 'vit',
     embedDim,
     patchSize,
     inChannels,
+    acceptsKeepIndices: true,
+    layerCount: depth + 2,
+    timm: vitTimmDescription(config),
     gridSize: [gridHeight, gridWidth],
-    config: {
-      imageSize: [imageHeight, imageWidth],
-      patchSize,
-      inChannels,
-      embedDim,
-      depth,
-      headCount,
-      mlpRatio,
-      qkvBias,
-      layerNormEps,
-      dropPathRate,
-      layerScaleInit,
-      maskToken,
-    },
+    checkInputSize,
+    tokenGrid: patchGrid,
+    maskGrid: patchGrid,
+    noWeightDecay: () => noWeightDecay,
+    layerIndex: (name) => vitLayerIndex(name, depth),
+    timmName: vitTimmName,
+    config,
     parameters: () => parameters,
     encode,
     dispose: () => {

@@ -27,7 +27,7 @@ export {
   type SafetensorsFile,
   type WriteSafetensorsOptions,
 } from './safetensors.js';
-export type { Module, Parameter, TorchLayout, Backbone, BackboneFeatures, EncodeOptions, Schedule } from './module.js';
+export type { Module, Parameter, TorchLayout, Backbone, BackboneFeatures, EncodeOptions, TimmDescription, Schedule } from './module.js';
 export {
   loadStateDict,
   exportStateDict,

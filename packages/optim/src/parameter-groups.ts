@@ -1,4 +1,5 @@
-import { checkInteger, checkNumber, invalidArgument, type Parameter } from '@selfsup/core';
+import { vitLayerIndex as backbonesVitLayerIndex } from '@selfsup/backbones';
+import { SslError, checkInteger, checkNumber, invalidArgument, type Parameter } from '@selfsup/core';
 
 /**
  * Parameters that share their learning-rate and weight-decay multipliers, as a PyTorch
@@ -16,16 +17,36 @@ export interface ParameterGroup {
   readonly weightDecayScale?: number;
 }
 
-/** Layer-wise learning-rate decay (BEiT, MAE fine-tuning): deeper layers learn faster. */
+/**
+ * Layer-wise learning-rate decay (BEiT, MAE fine-tuning): deeper layers learn faster. The layers
+ * come from the backbone, which knows its own (`Backbone.layerIndex`, `Backbone.layerCount`):
+ *
+ * ```ts
+ * createParameterGroups(parameters, { layerDecay: { rate: 0.75, layerIndex: vit.layerIndex, layerCount: vit.layerCount } });
+ * ```
+ *
+ * The older form `{ rate, depth, layerOf? }` (a ViT's rule by default) still works.
+ */
 export interface LayerDecayOptions {
   /** The factor between consecutive layers (`layer_decay`, e.g. 0.65 or 0.75). */
   rate: number;
-  /** The number of transformer blocks (`len(model.blocks)`). */
-  depth: number;
+  /**
+   * The layer of a parameter, an integer in `[0, layerCount - 1]`: a backbone's `layerIndex`,
+   * which puts names that are not its own (heads) in the last layer.
+   */
+  layerIndex?: (name: string) => number;
+  /** The number of layers: a backbone's `layerCount` (`depth + 2` for a ViT). */
+  layerCount?: number;
+  /**
+   * The number of transformer blocks (`len(model.blocks)`), with `layerOf`.
+   * @deprecated Pass the backbone's `layerIndex` and `layerCount` (`depth + 2`) instead.
+   */
+  depth?: number;
   /**
    * The layer of a parameter, an integer in `[0, depth + 1]`: 0 for the embeddings, `i + 1` for
    * block `i`, `depth + 1` for everything after the last block.
    * @defaultValue {@link vitLayerIndex}
+   * @deprecated Pass the backbone's `layerIndex` and `layerCount` instead.
    */
   layerOf?: (name: string, depth: number) => number;
 }
@@ -38,7 +59,7 @@ export interface ParameterGroupsOptions {
    */
   weightDecayExclude?: (parameter: Parameter) => boolean;
   /**
-   * Layer-wise learning-rate decay: a layer `l` gets the scale `rate ^ (depth + 1 - l)`.
+   * Layer-wise learning-rate decay: a layer `l` gets the scale `rate ^ (layerCount - 1 - l)`.
    * @defaultValue none (every group has scale 1)
    */
   layerDecay?: LayerDecayOptions;
@@ -61,33 +82,39 @@ export function isBiasOrOneDimensional(parameter: Parameter): boolean {
   return parameter.name.endsWith('.bias') || shape.length === 1;
 }
 
-const EMBEDDING_NAMES = /(?:^|\.)(?:cls_token|pos_embed|dist_token|mask_token|masked_embed|register_tokens)$/;
-const PATCH_EMBED = /(?:^|\.)patch_embed\./;
-const BLOCK = /(?:^|\.)blocks\.(\d+)\./;
-
 /**
- * The layer of a ViT parameter for layer-wise decay, as MAE's `get_layer_id_for_vit` and BEiT's
- * `get_num_layer_for_vit`: 0 for the class token, position embedding, mask token and patch
- * embedding; `i + 1` for `blocks.i.*`; `depth + 1` for the final norm and the heads. A prefix such
- * as `backbone.` is ignored.
- *
- * @example
- * ```ts
- * vitLayerIndex('backbone.blocks.3.attn.qkv.weight', 12); // 4
- * vitLayerIndex('head.weight', 12); // 13
- * ```
+ * The layer of a ViT parameter for layer-wise decay (MAE's `get_layer_id_for_vit`).
+ * @deprecated The rule moved to `@selfsup/backbones` with the ViT; pass the backbone's own
+ * `layerIndex` and `layerCount` to `layerDecay` (`vitLayerIndex` of `@selfsup/backbones` is this
+ * function).
  */
-export function vitLayerIndex(name: string, depth: number): number {
-  const block = BLOCK.exec(name);
-  if (block) return Number(block[1]) + 1;
-  if (EMBEDDING_NAMES.test(name) || PATCH_EMBED.test(name)) return 0;
-  return depth + 1;
+export const vitLayerIndex: (name: string, depth: number) => number = backbonesVitLayerIndex;
+
+/** The layer of each name and the layer count, from either form of {@link LayerDecayOptions}. */
+function resolveLayers(layerDecay: LayerDecayOptions): { layerOf: (name: string) => number; layerCount: number } {
+  const where = 'createParameterGroups(options.layerDecay)';
+  const { layerIndex, layerCount, depth, layerOf } = layerDecay;
+  if (layerIndex !== undefined || layerCount !== undefined) {
+    if (depth !== undefined || layerOf !== undefined) {
+      throw new SslError(
+        'INVALID_ARGUMENT',
+        `${where}: got layerIndex/layerCount and depth/layerOf. Pass the backbone's layerIndex and layerCount only (depth and layerOf are the deprecated form).`,
+      );
+    }
+    if (typeof layerIndex !== 'function') {
+      throw invalidArgument({ argument: `${where}.layerIndex`, expected: 'a function (name) => layer, such as backbone.layerIndex', actual: layerIndex });
+    }
+    return { layerOf: layerIndex, layerCount: checkInteger(`${where}.layerCount`, layerCount, 1) };
+  }
+  const blocks = checkInteger(`${where}.depth`, depth, 0);
+  const rule = layerOf ?? vitLayerIndex;
+  return { layerOf: (name) => rule(name, blocks), layerCount: blocks + 2 };
 }
 
 /**
  * Splits parameters into optimizer groups: weights with weight decay, biases and 1-D parameters
  * without (iBOT's `get_params_groups`, in that order), and with `layerDecay` one pair of groups per
- * layer with the learning-rate scale `rate ^ (depth + 1 - layer)` (MAE's `param_groups_lrd`).
+ * layer with the learning-rate scale `rate ^ (layerCount - 1 - layer)` (MAE's `param_groups_lrd`).
  * Parameters with `trainable: false` are left out, and a variable listed under two names is kept
  * under its first (as PyTorch's `named_parameters()`). Empty groups are left out.
  *
@@ -108,12 +135,10 @@ export function createParameterGroups(
   const exclude = options.weightDecayExclude ?? isBiasOrOneDimensional;
   const layerDecay = options.layerDecay;
   let rate = 1;
-  let depth = 0;
-  let layerOf: (name: string, depth: number) => number = () => 0;
+  let layers: { layerOf: (name: string) => number; layerCount: number } = { layerOf: () => 0, layerCount: 1 };
   if (layerDecay) {
     rate = checkNumber('createParameterGroups(options.layerDecay.rate)', layerDecay.rate, 0);
-    depth = checkInteger('createParameterGroups(options.layerDecay.depth)', layerDecay.depth, 0);
-    layerOf = layerDecay.layerOf ?? vitLayerIndex;
+    layers = resolveLayers(layerDecay);
   }
 
   const groups = new Map<string, { name: string; parameters: Parameter[]; learningRateScale: number; weightDecayScale: number }>();
@@ -144,17 +169,18 @@ export function createParameterGroups(
     let key = suffix;
     let learningRateScale = 1;
     if (layerDecay) {
-      const layer = layerOf(parameter.name, depth);
-      if (!Number.isInteger(layer) || layer < 0 || layer > depth + 1) {
+      const layer = layers.layerOf(parameter.name);
+      const last = layers.layerCount - 1;
+      if (!Number.isInteger(layer) || layer < 0 || layer > last) {
         throw invalidArgument({
-          argument: `createParameterGroups(options.layerDecay.layerOf("${parameter.name}"))`,
-          expected: `an integer in [0, ${depth + 1}]`,
+          argument: `createParameterGroups(options.layerDecay) layer of "${parameter.name}"`,
+          expected: `an integer in [0, ${last}]`,
           actual: layer,
-          fix: 'Check layerDecay.depth against the number of blocks of the model.',
+          fix: 'Pass the layerIndex and layerCount of the same backbone (or, in the deprecated form, depth = its number of blocks).',
         });
       }
       key = `layer_${layer}_${suffix}`;
-      learningRateScale = rate ** (depth + 1 - layer);
+      learningRateScale = rate ** (last - layer);
     }
     let group = groups.get(key);
     if (!group) {
