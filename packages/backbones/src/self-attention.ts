@@ -72,8 +72,8 @@ function channelMatMul(x: tf.Tensor3D, f: tf.Tensor3D): tf.Tensor3D {
   return tf.reshape(y, [i, c, m]);
 }
 
-/** The q, k, v weights and biases, the query ones multiplied by `scale`. */
-function projections(weight: tf.Tensor2D, bias: tf.Tensor1D | undefined, scale: number) {
+/** The q, k, v weights and biases, the query ones multiplied by `scale` (internal; also used by window attention). */
+export function projections(weight: tf.Tensor2D, bias: tf.Tensor1D | undefined, scale: number) {
   const [wq, wk, wv] = tf.split(weight, 3, 1) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
   const [bq, bk, bv] = bias ? (tf.split(bias, 3, 0) as [tf.Tensor1D, tf.Tensor1D, tf.Tensor1D]) : [undefined, undefined, undefined];
   const project = (x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D | undefined): tf.Tensor2D => (b ? (tf.fused.matMul({ a: x, b: w, bias: b }) as tf.Tensor2D) : tf.matMul(x, w));
@@ -84,8 +84,8 @@ function projections(weight: tf.Tensor2D, bias: tf.Tensor1D | undefined, scale: 
   };
 }
 
-/** The gradients of the packed projection from `dqkv` (`[rows, 3D]`, rows in the order of `x`). */
-function projectionGradients(x: tf.Tensor2D, weight: tf.Tensor2D, dqkv: tf.Tensor2D, hasBias: boolean): tf.Tensor[] {
+/** The gradients of the packed projection from `dqkv` (`[rows, 3D]`, rows in the order of `x`; internal). */
+export function projectionGradients(x: tf.Tensor2D, weight: tf.Tensor2D, dqkv: tf.Tensor2D, hasBias: boolean): tf.Tensor[] {
   // Explicit rank-2 transposes feeding plain matmuls, the fast path of every backend.
   const dx = tf.matMul(dqkv, tf.transpose(weight));
   const dw = tf.matMul(tf.transpose(x), dqkv);
