@@ -1,6 +1,14 @@
 export { createVit, type Vit, type VitOptions } from './vit.js';
 export { vitLayerIndex } from './vit-layer-index.js';
 export { vitTimmModel, vitTimmDescription, vitTimmName, type VitTimmSizes } from './vit-timm.js';
+export { createSwin, type Swin, type SwinOptions } from './swin.js';
+export { SWIN_PRESETS, type SwinPreset, type SwinPresetName } from './swin-presets.js';
+export { planSwinStages, type SwinStage, type SwinStageSizes } from './swin-stages.js';
+export { swinLayerIndex, swinTimmModel, swinTimmDescription, swinTimmName, type SwinTimmSizes } from './swin-rules.js';
+export { createSwinBlock, type SwinBlock, type SwinBlockOptions } from './swin-block.js';
+export { createPatchMerging, type PatchMerging, type PatchMergingOptions } from './patch-merging.js';
+export { createWindowAttention, windowAttention, type WindowAttention, type WindowAttentionOptions } from './window-attention.js';
+export { relativePositionIndex, shiftedWindowMask, windowPartition, windowReverse, rollSpatial } from './swin-windows.js';
 export { VIT_PRESETS, type VitPreset, type VitPresetName } from './vit-presets.js';
 export { VIT_MAX_PARAMETERS, vitParameterCount, type VitSizes } from './vit-parameter-count.js';
 export { createLinear, linear, type Linear, type LinearOptions } from './linear.js';

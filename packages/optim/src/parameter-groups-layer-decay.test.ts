@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createVit, vitLayerIndex as backbonesVitLayerIndex } from '@selfsup/backbones';
+import { createSwin, createVit, vitLayerIndex as backbonesVitLayerIndex } from '@selfsup/backbones';
+import { combineModules } from '@selfsup/core';
 import { createParameterGroups, vitLayerIndex } from './parameter-groups.js';
 
 function scales(groups: ReturnType<typeof createParameterGroups>): Map<string, number> {
@@ -22,6 +23,23 @@ describe('createParameterGroups with a backbone’s own layers (layerIndex, laye
     expect(scale.get('blocks.2.mlp.fc1.weight')).toBe(0.5);
     expect(scale.get('norm.weight')).toBe(1);
     vit.dispose();
+  });
+
+  it('numbers a Swin’s blocks through its stages behind a prefix; other names are in the last layer', () => {
+    const swin = createSwin({ imageSize: 8, patchSize: 2, embedDim: 8, depths: [2, 1], headCounts: [2, 2], windowSize: 2 });
+    const network = combineModules({ backbone: swin });
+    const groups = createParameterGroups(network.parameters(), { layerDecay: { rate: 0.5, layerIndex: swin.layerIndex, layerCount: swin.layerCount } });
+    const scale = scales(groups);
+    // layerCount = 2 + 1 blocks + 2 = 5: patch embedding 0.5^4, layers.0.blocks.1 (layer 2) 0.5^2,
+    // its patch merging with it, layers.1.blocks.0 (layer 3) 0.5, the final norm 1
+    expect(swin.layerCount).toBe(5);
+    expect(scale.get('backbone.patch_embed.proj.weight')).toBe(0.0625);
+    expect(scale.get('backbone.layers.0.blocks.1.attn.qkv.weight')).toBe(0.25);
+    expect(scale.get('backbone.layers.0.downsample.reduction.weight')).toBe(0.25);
+    expect(scale.get('backbone.layers.1.blocks.0.mlp.fc2.weight')).toBe(0.5);
+    expect(scale.get('backbone.norm.weight')).toBe(1);
+    expect(swin.layerIndex('head.mlp.0.weight')).toBe(swin.layerCount - 1);
+    network.dispose();
   });
 
   it('refuses a mix of both forms, a missing layerIndex and a layer out of range', () => {
