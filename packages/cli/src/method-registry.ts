@@ -3,18 +3,15 @@ import { SslError, stateDictFromSafetensors } from '@selfsup/core';
 import {
   BEIT_FASHION_MNIST_REFERENCE,
   DINOV2_FASHION_MNIST_REFERENCE,
-  DINO_FASHION_MNIST_REFERENCE,
   MAE_FASHION_MNIST_REFERENCE,
   METHODS,
   beitConfigSchema,
   beitTokenizerProblems,
   createBeitPretraining,
   createBeitTokenizer,
-  createDinoPretraining,
   createDinov2StylePretraining,
   createMaePretraining,
   cropProblems,
-  dinoConfigSchema,
   dinov2ConfigSchema,
   maeConfigSchema,
   maeDecoderProblems,
@@ -98,17 +95,6 @@ export function getMethod(name: unknown): MethodDefinition {
   }
   return method;
 }
-
-registerMethod({
-  name: 'dino',
-  title: 'DINO',
-  summary: 'self-distillation with no labels: a student matches an EMA teacher on [CLS] across multi-crop views',
-  schema: dinoConfigSchema,
-  create: (config, context) => createDinoPretraining(config, context.iterationsPerEpoch),
-  featureToken: 'class',
-  presets: { 'fashion-mnist-reference': DINO_FASHION_MNIST_REFERENCE },
-  check: (config) => [...vitProblems(config.backbone), ...multiCropProblems(config)],
-});
 
 registerMethod({
   name: 'dinov2',

@@ -3,8 +3,8 @@ import { checkInteger, checkNumber, checkOptions, invalidArgument, type Recipe, 
 import { sinkhornKnopp } from '@selfsup/losses';
 import type { IbotOutputs, IbotRecipe, IbotTargets } from './ibot/ibot-recipe.js';
 import type { IbotViews } from './ibot/ibot-views.js';
-import type { Centering } from './dino-recipe.js';
-import { koleoObjective } from './dinov2-koleo-objective.js';
+import type { Centering } from './dino/dino-recipe.js';
+import { koleoObjective } from './koleo-objective.js';
 
 /** Options of {@link createDinov2StyleRecipe}. */
 export interface Dinov2StyleOptions {

@@ -49,6 +49,7 @@ export { maeMaskingProblems } from './mae/mae-masking-problems.js';
 export { maeDecoderProblems } from './mae/mae-decoder-problems.js';
 export { beitTokenizerProblems, type BeitTokenizerSection } from './beit/beit-tokenizer-problems.js';
 
+export { dinoMethod } from './dino/dino-method.js';
 export {
   createDinoRecipe,
   type DinoRecipe,
@@ -58,7 +59,7 @@ export {
   type DinoOutputs,
   type DinoTargets,
   type Centering,
-} from './dino-recipe.js';
+} from './dino/dino-recipe.js';
 export {
   dinoConfigSchema,
   dinoHeadConfigSchema,
@@ -67,9 +68,9 @@ export {
   DINO_FASHION_MNIST_REFERENCE,
   type DinoConfig,
   type DinoConfigInput,
-} from './dino-config.js';
-export { createDinoPretraining, createDinoNetworks, type DinoPretraining } from './dino-pretraining.js';
-export { koleoObjective } from './dinov2-koleo-objective.js';
+} from './dino/dino-config.js';
+export { createDinoPretraining, createDinoNetworks, type DinoPretraining } from './dino/dino-pretraining.js';
+export { koleoObjective } from './koleo-objective.js';
 export { createDinov2StyleRecipe, type Dinov2StyleRecipe, type Dinov2StyleOptions, type Dinov2StyleOutputs } from './dinov2-recipe.js';
 export {
   dinov2ConfigSchema,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createDinoRecipe } from './dino-recipe.js';
+import { createDinoRecipe } from './dino/dino-recipe.js';
 import { createIbotRecipe } from './ibot/ibot-recipe.js';
 import { createMaeRecipe } from './mae-recipe.js';
 import { createBeitRecipe } from './beit-recipe.js';

@@ -1,11 +1,10 @@
 import { z } from 'zod';
-import { augmentationConfigSchema } from './augmentation-config.js';
-import { backboneConfigSchema } from './backbone-config.js';
-import { headConfigSchema } from './head-config.js';
-import { optimizerConfigSchema } from './optimizer-config.js';
-import { teacherConfigSchema } from './teacher-config.js';
-
-const range = (low: number, high: number) => z.tuple([z.number().min(low).max(high), z.number().min(low).max(high)]);
+import { augmentationConfigSchema } from '../augmentation-config.js';
+import { backboneConfigSchema } from '../backbone-config.js';
+import { headConfigSchema } from '../head-config.js';
+import { optimizerConfigSchema } from '../optimizer-config.js';
+import { teacherConfigSchema } from '../teacher-config.js';
+import { rangeSchema } from '../range-schema.js';
 
 /** DINO's head: the iBOT head's fields without the patch output, 65536 prototypes. */
 export const dinoHeadConfigSchema = headConfigSchema.omit({ patchOutDim: true, sharedHead: true }).extend({
@@ -14,9 +13,9 @@ export const dinoHeadConfigSchema = headConfigSchema.omit({ patchOutDim: true, s
 
 /** DINO's multi-crop: `main_dino.py`'s crop scales and 8 local crops. */
 export const dinoAugmentationConfigSchema = augmentationConfigSchema.extend({
-  globalScale: range(0, 1).default([0.4, 1]).describe('Global crop area range (DINO: 0.4-1)'),
+  globalScale: rangeSchema(0, 1).default([0.4, 1]).describe('Global crop area range (DINO: 0.4-1)'),
   localCrops: z.number().int().min(0).default(8).describe('Local crops per image (DINO: 8)'),
-  localScale: range(0, 1).default([0.05, 0.4]).describe('Local crop area range (DINO: 0.05-0.4)'),
+  localScale: rangeSchema(0, 1).default([0.05, 0.4]).describe('Local crop area range (DINO: 0.05-0.4)'),
 });
 
 /** The DINO loss, its teacher targets, and DINOv2's [CLS]-side options. */

@@ -6,8 +6,8 @@ import { expectNoLeaks } from '@selfsup/testing';
 import { sinkhornKnopp } from '@selfsup/losses';
 import { createDinoPretraining } from './dino-pretraining.js';
 import { dinoConfigSchema, DINO_FASHION_MNIST_REFERENCE, type DinoConfigInput } from './dino-config.js';
-import { parseConfig } from './parse-config.js';
-import type { ImageBatch } from './pretraining.js';
+import { parseConfig } from '../parse-config.js';
+import type { ImageBatch } from '../pretraining.js';
 
 // A tiny configuration: 16x16 grayscale, patch 4, dim 16, depth 1.
 const tiny: DinoConfigInput = {

@@ -19,7 +19,7 @@ import type { Vit } from '@selfsup/backbones';
 import type { DinoHead } from '@selfsup/heads';
 import { dinoLoss, sinkhornKnopp, teacherTargets } from '@selfsup/losses';
 import { createCenter, createEmaTeacher, type Center, type EmaTeacher } from '@selfsup/ema';
-import { koleoObjective } from './dinov2-koleo-objective.js';
+import { koleoObjective } from '../koleo-objective.js';
 
 /** A backbone and its DINO head, named as DINO's `MultiCropWrapper` (`backbone.*`, `head.*`). */
 export interface DinoNetwork {

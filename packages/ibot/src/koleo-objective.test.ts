@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { createRng } from '@selfsup/core';
 import { koleoLoss } from '@selfsup/losses';
 import { expectNoLeaks } from '@selfsup/testing';
-import { koleoObjective } from './dinov2-koleo-objective.js';
+import { koleoObjective } from './koleo-objective.js';
 
 const context = { iteration: 0, epoch: 0, iterationsPerEpoch: 1, rng: createRng(0) };
 

@@ -2,19 +2,19 @@ import { createDinoHead } from '@selfsup/heads';
 import { teacherTemperatureSchedule } from '@selfsup/losses';
 import { momentumSchedule } from '@selfsup/ema';
 import * as tf from '@tensorflow/tfjs-core';
-import type { ImageBatch, Pretraining } from './pretraining.js';
+import type { ImageBatch, Pretraining } from '../pretraining.js';
 import { dinoConfigSchema, type DinoConfig, type DinoConfigInput } from './dino-config.js';
 import { createDinoRecipe, type DinoNetwork, type DinoRecipe } from './dino-recipe.js';
-import { parseConfig } from './parse-config.js';
+import { parseConfig } from '../parse-config.js';
 import { stackCrops } from '@selfsup/augment';
 import { createScheduledAdamW } from '@selfsup/optim';
-import { checkIterationsPerEpoch } from './check-iterations-per-epoch.js';
-import { checkNormalization } from './check-normalization.js';
-import { createBackbone } from './create-backbone.js';
-import { createMultiCropFromConfig } from './create-multi-crop-from-config.js';
-import { imagesFromBatch } from './images-from-batch.js';
-import { lastLayerGradients } from './last-layer-gradients.js';
-import { patchGrid } from './patch-grid.js';
+import { checkIterationsPerEpoch } from '../check-iterations-per-epoch.js';
+import { checkNormalization } from '../check-normalization.js';
+import { createBackbone } from '../create-backbone.js';
+import { createMultiCropFromConfig } from '../create-multi-crop-from-config.js';
+import { imagesFromBatch } from '../images-from-batch.js';
+import { lastLayerGradients } from '../last-layer-gradients.js';
+import { patchGrid } from '../patch-grid.js';
 
 /** Everything `train()` of `@selfsup/train` needs to pretrain DINO. */
 export interface DinoPretraining extends Pretraining<DinoConfig> {
