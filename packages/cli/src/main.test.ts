@@ -72,7 +72,7 @@ describe('main', () => {
       expect(first.out).toMatch(/k-NN \(k=20, T=0\.07\) on fashion-mnist-subset test, after epoch 1: teacher top-1 \d+\.\d%/);
       expect(first.out).toContain(`checkpoint: ${join('run', 'checkpoints', 'step-2.safetensors')}`);
       expect(first.out).toContain(`metrics:    ${join('run', 'metrics.jsonl')}`);
-      expect(first.out).toContain(`plot:       ${join('run', 'plot.png')}`);
+      expect(first.out).toContain(`plot:       ${join('run', 'plot.png')} (and ${join('run', 'plot.svg')})`);
       expect(first.err).toMatch(/step 2\/2 \(100%\)/); // plain progress lines with ETA
       expect(first.err).toMatch(/eta 0:00/);
 
@@ -82,8 +82,13 @@ describe('main', () => {
       expect(metrics.knn[0]).toMatchObject({ type: 'knn', epoch: 0, step: 2, which: 'teacher', k: 20, temperature: 0.07, trainImages: 1000, testImages: 500 });
       expect(metrics.knn[0]!.top1).toBeGreaterThan(10); // better than chance on 10 classes
 
+      // plot.svg with the run's loss and k-NN lines, and plot.png drawn from it at twice its size
+      const svg = readFileSync(join(outDir, 'plot.svg'), 'utf8');
+      expect(svg).toMatch(/aria-label="[^"]*series: total" [^>]*aria-roledescription="line mark"/);
+      expect(svg).toMatch(/>teacher top-1<\/text>/);
+      const [, svgWidth, svgHeight] = /^<svg [^>]*width="(\d+)" height="(\d+)"/.exec(svg)!;
       const png = PNG.sync.read(readFileSync(join(outDir, 'plot.png')));
-      expect([png.width, png.height]).toEqual([1280, 520]);
+      expect([png.width, png.height]).toEqual([2 * Number(svgWidth), 2 * Number(svgHeight)]);
       expect(readFileSync(join(outDir, 'config.yaml'), 'utf8')).toMatch(/knnTemperature: 0.07/);
 
       // a new run into the same folder is refused; --resume continues it

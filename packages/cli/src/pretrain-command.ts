@@ -1,7 +1,7 @@
 import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { SslError, type Backbone } from '@selfsup/core';
+import { SslError, isSslError, type Backbone } from '@selfsup/core';
 import { useBackend, type BackendName } from '@selfsup/backend';
 import { createDataLoader } from '@selfsup/data';
 import { acquireRunLock, formatDuration, latestCheckpoint, train, writeFileAtomic, type MetricsRecord, type RunLock, type RunLockOwner } from '@selfsup/train';
@@ -10,6 +10,7 @@ import { loadDatasets } from './load-datasets.js';
 import { evaluateKnn } from './knn-evaluation.js';
 import { readRunMetrics, type KnnLine } from './run-metrics.js';
 import { renderTrainingPlot } from './plot/training-plot.js';
+import { svgToPng } from './plot/svg-to-png.js';
 import { createLogger, displayPath, usesBar, type CliIo } from './cli-io.js';
 import { usageError } from './usage-error.js';
 import { withFileSystemPath } from './file-system-error.js';
@@ -47,6 +48,28 @@ function appendRunFile(path: string, text: string): void {
   }
 }
 
+/**
+ * Writes `plot.svg` and `plot.png` into the run folder; where `@resvg/resvg-js` has no binary for
+ * the platform, only the SVG, with a note.
+ *
+ * @returns the PNG's path, or the SVG's when there is no PNG.
+ */
+async function writePlot(outDir: string, svg: string, log: (line: string) => void): Promise<string> {
+  const svgPath = join(outDir, 'plot.svg');
+  await writeRunFile(svgPath, svg);
+  let png: Uint8Array;
+  try {
+    png = await svgToPng(svg);
+  } catch (error) {
+    if (!isSslError(error, 'NOT_SUPPORTED')) throw error;
+    log(`note: plot.png not written (plot.svg was): ${error.message}`);
+    return svgPath;
+  }
+  const pngPath = join(outDir, 'plot.png');
+  await writeRunFile(pngPath, png);
+  return pngPath;
+}
+
 /** `process 12 on host a (since ..., "selfsup pretrain ...")`. */
 function describeLockOwner(owner: RunLockOwner): string {
   return `process ${owner.pid} on ${owner.hostname} (since ${owner.startedAt}, running "${owner.command}")`;
@@ -70,11 +93,11 @@ async function checkFolderUnchanged(plan: PretrainPlan, show: (path: string) => 
  * backend, loads the data, builds the method's pretraining, locks the run folder and runs
  * `train()` with checkpoints, metrics (JSON lines), progress, Ctrl-C handling and `--resume`;
  * evaluates k-NN on the held-out images every `run.knnEveryEpochs` epochs and at the end (appended
- * to the metrics as `type: 'knn'` lines); writes `plot.png`; prints where everything is.
+ * to the metrics as `type: 'knn'` lines); writes `plot.svg` and `plot.png`; prints where everything is.
  *
  * Nothing is written in the run folder before the configuration, the data, the method's rules and
  * the resume (the checkpoint verified, the configuration kept) are accepted and the folder's lock
- * (`.selfsup.lock`) is held; `config.yaml` and `plot.png` are written atomically.
+ * (`.selfsup.lock`) is held; `config.yaml`, `plot.svg` and `plot.png` are written atomically.
  */
 export async function runPretrain(options: PretrainOptions, io: CliIo): Promise<PretrainResult> {
   const cwd = io.cwd ?? process.cwd();
@@ -224,9 +247,8 @@ export async function runPretrain(options: PretrainOptions, io: CliIo): Promise<
     const metrics = readRunMetrics(metricsPath);
     let plot: string | undefined;
     if (run.plot) {
-      plot = join(outDir, 'plot.png');
       const title = `${method.title} on ${data.name} - ${describeBackbone(backbones.student)} - ${result.step} steps`;
-      await writeRunFile(plot, renderTrainingPlot(metrics, { title, ...(method.lossParts ? { lossParts: method.lossParts } : {}) }));
+      plot = await writePlot(outDir, await renderTrainingPlot(metrics, { title, ...(method.lossParts ? { lossParts: method.lossParts } : {}) }), log);
     }
 
     const out = (line: string) => io.stdout.write(`${line}\n`);
@@ -251,7 +273,7 @@ export async function runPretrain(options: PretrainOptions, io: CliIo): Promise<
     }
     if (result.checkpoint) out(`checkpoint: ${displayPath(result.checkpoint, cwd)}`);
     out(`metrics:    ${displayPath(metricsPath, cwd)}`);
-    if (plot) out(`plot:       ${displayPath(plot, cwd)}`);
+    if (plot) out(`plot:       ${displayPath(plot, cwd)}${plot.endsWith('.png') ? ` (and ${displayPath(join(outDir, 'plot.svg'), cwd)})` : ''}`);
     out(`config:     ${displayPath(join(outDir, 'config.yaml'), cwd)}`);
     if (result.status === 'interrupted') {
       out(`continue with: selfsup pretrain --resume --out ${shellWord(shownOut)}`);
