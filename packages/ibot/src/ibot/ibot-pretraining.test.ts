@@ -24,7 +24,7 @@ function batch(seed: number, size = 4): ImageBatch {
 }
 
 describe('createIbotPretraining', () => {
-  it('builds views with crops stacked crop after crop and block masks on the global crops, seeded', () => {
+  it('builds views with crops stacked crop after crop and block masks on the global crops, seeded', async () => {
     const run = createIbotPretraining(tiny, 3);
     const context = { iteration: 0, epoch: 0, iterationsPerEpoch: 3, rng: stepRng(1, 0) };
     const a = run.recipe.makeViews(batch(1), context);
@@ -32,9 +32,9 @@ describe('createIbotPretraining', () => {
     expect(a.global.shape).toEqual([2 * 4, 16, 16, 1]);
     expect(a.local!.shape).toEqual([2 * 4, 8, 8, 1]);
     expect(a.masks.shape).toEqual([2 * 4, 16]);
-    expect(a.global.arraySync()).toEqual(b.global.arraySync());
-    expect(a.masks.arraySync()).toEqual(b.masks.arraySync());
-    const masked = tf.sum(a.masks).dataSync()[0]!;
+    expect(await a.global.array()).toEqual(await b.global.array());
+    expect(await a.masks.array()).toEqual(await b.masks.array());
+    const masked = (await tf.sum(a.masks).data())[0]!;
     expect(masked).toBeGreaterThan(0); // ratio 0.3 +- 0.1 of 16 patches per crop
     tf.dispose([a, b] as never);
     run.dispose();
@@ -42,7 +42,7 @@ describe('createIbotPretraining', () => {
 
   it('trains: a few steps change the student, keep a steady tensor count and a finite loss', async () => {
     const run = createIbotPretraining(tiny, 3);
-    const before = run.recipe.student.parameters()[4]!.variable.dataSync().slice();
+    const before = (await run.recipe.student.parameters()[4]!.variable.data()).slice();
     let count = 0;
     // 3 iterations per epoch: the last layer is frozen in epoch 0 and gets its AdamW moments at its
     // first update (iteration 3), as PyTorch's lazy optimizer state; from then on the count is steady.
@@ -57,7 +57,7 @@ describe('createIbotPretraining', () => {
       if (iteration === 1 || iteration === 3) count = tf.memory().numTensors;
       if (iteration === 2 || iteration === 4) expect(tf.memory().numTensors).toBe(count);
     }
-    const after = run.recipe.student.parameters()[4]!.variable.dataSync();
+    const after = await run.recipe.student.parameters()[4]!.variable.data();
     expect(after).not.toEqual(before);
     run.dispose();
   });
@@ -77,8 +77,8 @@ describe('createIbotPretraining', () => {
     };
     // a non-zero starting centre, so the momentum shows
     recipe.center.value.assign(tf.fill([32], 0.25) as tf.Tensor1D);
-    const center0 = recipe.center.value.dataSync().slice();
-    const patchCenter0 = recipe.patchCenter.value.dataSync().slice();
+    const center0 = (await recipe.center.value.data()).slice();
+    const patchCenter0 = (await recipe.patchCenter.value.data()).slice();
     await trainStepAccumulated(recording, [batch(1), batch(2), batch(3)], {
       optimizer: run.optimizer,
       gradients: run.gradients,
@@ -86,16 +86,16 @@ describe('createIbotPretraining', () => {
     });
     expect(seen).toHaveLength(3);
     // official update_center over the whole batch: m c + (1 - m) mean(teacher outputs), patch outputs averaged over tokens first
-    const cls = tf.mean(tf.concat(seen.map((s) => s.cls), 0), 0).dataSync();
-    const patch = tf.mean(tf.mean(tf.concat(seen.map((s) => s.patch), 0), 1), 0).dataSync();
-    const center = recipe.center.value.dataSync();
-    const patchCenter = recipe.patchCenter.value.dataSync();
+    const cls = await tf.mean(tf.concat(seen.map((s) => s.cls), 0), 0).data();
+    const patch = await tf.mean(tf.mean(tf.concat(seen.map((s) => s.patch), 0), 1), 0).data();
+    const center = await recipe.center.value.data();
+    const patchCenter = await recipe.patchCenter.value.data();
     for (let k = 0; k < 32; k++) {
       expect(center[k]).toBeCloseTo(0.9 * center0[k]! + 0.1 * cls[k]!, 6);
       expect(patchCenter[k]).toBeCloseTo(0.9 * patchCenter0[k]! + 0.1 * patch[k]!, 6);
     }
     // the last micro-batch alone gives another centre: the test can tell the two apart
-    const lastOnly = tf.mean(seen[2]!.cls, 0).dataSync();
+    const lastOnly = await tf.mean(seen[2]!.cls, 0).data();
     expect(Math.max(...Array.from(cls, (v, k) => Math.abs(v - lastOnly[k]!)))).toBeGreaterThan(1e-3);
     tf.dispose(seen.flatMap((s) => [s.cls, s.patch]));
     run.dispose();
