@@ -2,22 +2,17 @@ import type { z } from 'zod';
 import { SslError, stateDictFromSafetensors } from '@selfsup/core';
 import {
   BEIT_FASHION_MNIST_REFERENCE,
-  DINOV2_FASHION_MNIST_REFERENCE,
   MAE_FASHION_MNIST_REFERENCE,
   METHODS,
   beitConfigSchema,
   beitTokenizerProblems,
   createBeitPretraining,
   createBeitTokenizer,
-  createDinov2StylePretraining,
   createMaePretraining,
   cropProblems,
-  dinov2ConfigSchema,
   maeConfigSchema,
   maeDecoderProblems,
   maeMaskingProblems,
-  maskRatioProblems,
-  multiCropProblems,
   vitProblems,
   type MethodDefinition,
 } from '@selfsup/ibot';
@@ -95,18 +90,6 @@ export function getMethod(name: unknown): MethodDefinition {
   }
   return method;
 }
-
-registerMethod({
-  name: 'dinov2',
-  title: 'DINOv2-style',
-  summary: 'iBOT with an untied patch head, Sinkhorn-Knopp centring and the KoLeo regulariser',
-  schema: dinov2ConfigSchema,
-  create: (config, context) => createDinov2StylePretraining(config, context.iterationsPerEpoch),
-  featureToken: 'class',
-  lossParts: ['cls', 'patch'],
-  presets: { 'fashion-mnist-reference': DINOV2_FASHION_MNIST_REFERENCE },
-  check: (config) => [...vitProblems(config.backbone), ...multiCropProblems(config), ...maskRatioProblems(config.masking)],
-});
 
 registerMethod({
   name: 'mae',

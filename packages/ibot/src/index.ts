@@ -71,7 +71,8 @@ export {
 } from './dino/dino-config.js';
 export { createDinoPretraining, createDinoNetworks, type DinoPretraining } from './dino/dino-pretraining.js';
 export { koleoObjective } from './koleo-objective.js';
-export { createDinov2StyleRecipe, type Dinov2StyleRecipe, type Dinov2StyleOptions, type Dinov2StyleOutputs } from './dinov2-recipe.js';
+export { dinov2Method } from './dinov2/dinov2-method.js';
+export { createDinov2StyleRecipe, type Dinov2StyleRecipe, type Dinov2StyleOptions, type Dinov2StyleOutputs } from './dinov2/dinov2-recipe.js';
 export {
   dinov2ConfigSchema,
   dinov2OptionsConfigSchema,
@@ -79,8 +80,8 @@ export {
   DINOV2_FASHION_MNIST_REFERENCE,
   type Dinov2Config,
   type Dinov2ConfigInput,
-} from './dinov2-config.js';
-export { createDinov2StylePretraining, type Dinov2StylePretraining } from './dinov2-pretraining.js';
+} from './dinov2/dinov2-config.js';
+export { createDinov2StylePretraining, type Dinov2StylePretraining } from './dinov2/dinov2-pretraining.js';
 export { createMaeRecipe, type MaeRecipe, type MaeRecipeOptions, type MaeViews, type MaeOutputs, type MaeTargets } from './mae-recipe.js';
 export {
   maeConfigSchema,

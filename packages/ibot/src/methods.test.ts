@@ -13,6 +13,7 @@ const head = { outDim: 32, hiddenDim: 24, bottleneckDim: 8 };
 const TINY: Record<string, Record<string, unknown>> = {
   ibot: { batchSize: 4, backbone, head, augmentation: { globalSize: 16, localSize: 8, localCrops: 2 }, masking: { ratio: 0.3, variance: 0.1 } },
   dino: { batchSize: 4, backbone, head, augmentation: { globalSize: 16, localSize: 8, localCrops: 2 } },
+  dinov2: { batchSize: 4, backbone, head, augmentation: { globalSize: 16, localSize: 8, localCrops: 2 }, masking: { ratio: 0.3, variance: 0.1 } },
 };
 
 function bytes(count: number, seed: number): Uint8Array {
@@ -31,7 +32,7 @@ const context: MethodContext = {
 
 describe('METHODS', () => {
   it('lists the built-in methods under unique command-line names', () => {
-    expect(METHODS.map((m) => m.name)).toEqual(['ibot', 'dino']);
+    expect(METHODS.map((m) => m.name)).toEqual(['ibot', 'dino', 'dinov2']);
     for (const method of METHODS) {
       expect(method.name).toMatch(/^[a-z][a-z0-9-]*$/);
       expect(method.title.length).toBeGreaterThan(0);

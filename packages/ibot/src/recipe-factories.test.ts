@@ -3,7 +3,7 @@ import { createDinoRecipe } from './dino/dino-recipe.js';
 import { createIbotRecipe } from './ibot/ibot-recipe.js';
 import { createMaeRecipe } from './mae-recipe.js';
 import { createBeitRecipe } from './beit-recipe.js';
-import { createDinov2StyleRecipe } from './dinov2-recipe.js';
+import { createDinov2StyleRecipe } from './dinov2/dinov2-recipe.js';
 import { createDvaeTokenizer } from './dvae-tokenizer.js';
 import { createFrozenTeacherTokenizer } from './frozen-teacher-tokenizer.js';
 import { createKmeansTokenizer } from './kmeans-tokenizer.js';

@@ -6,8 +6,8 @@ import { expectNoLeaks } from '@selfsup/testing';
 import { sinkhornKnopp } from '@selfsup/losses';
 import { createDinov2StylePretraining } from './dinov2-pretraining.js';
 import { dinov2ConfigSchema, DINOV2_FASHION_MNIST_REFERENCE, type Dinov2ConfigInput } from './dinov2-config.js';
-import { parseConfig } from './parse-config.js';
-import type { ImageBatch } from './pretraining.js';
+import { parseConfig } from '../parse-config.js';
+import type { ImageBatch } from '../pretraining.js';
 
 // A tiny configuration: 16x16 grayscale, patch 4, dim 16, depth 1; every image masked at 0.3 +- 0.1.
 const tiny: Dinov2ConfigInput = {

@@ -1,11 +1,11 @@
 import { momentumSchedule } from '@selfsup/ema';
-import type { ImageBatch, Pretraining } from './pretraining.js';
-import { createIbotPretraining } from './ibot/ibot-pretraining.js';
-import { ibotTeacherTemperatures } from './ibot/ibot-teacher-temperatures.js';
+import type { ImageBatch, Pretraining } from '../pretraining.js';
+import { createIbotPretraining } from '../ibot/ibot-pretraining.js';
+import { ibotTeacherTemperatures } from '../ibot/ibot-teacher-temperatures.js';
 import { dinov2ConfigSchema, type Dinov2Config, type Dinov2ConfigInput } from './dinov2-config.js';
 import { createDinov2StyleRecipe, type Dinov2StyleRecipe } from './dinov2-recipe.js';
-import { parseConfig } from './parse-config.js';
-import { checkIterationsPerEpoch } from './check-iterations-per-epoch.js';
+import { parseConfig } from '../parse-config.js';
+import { checkIterationsPerEpoch } from '../check-iterations-per-epoch.js';
 
 /** Everything `train()` of `@selfsup/train` needs to pretrain iBOT with DINOv2's additions. */
 export interface Dinov2StylePretraining extends Pretraining<Dinov2Config> {

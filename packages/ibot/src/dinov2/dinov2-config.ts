@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { headConfigSchema } from './head-config.js';
-import { ibotConfigSchema, IBOT_FASHION_MNIST_REFERENCE } from './ibot/ibot-config.js';
+import { headConfigSchema } from '../head-config.js';
+import { ibotConfigSchema, IBOT_FASHION_MNIST_REFERENCE } from '../ibot/ibot-config.js';
 
 /** DINOv2's additions to the iBOT recipe. */
 export const dinov2OptionsConfigSchema = z.strictObject({

@@ -1,10 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { checkInteger, checkNumber, checkOptions, invalidArgument, type Recipe, type Schedule } from '@selfsup/core';
 import { sinkhornKnopp } from '@selfsup/losses';
-import type { IbotOutputs, IbotRecipe, IbotTargets } from './ibot/ibot-recipe.js';
-import type { IbotViews } from './ibot/ibot-views.js';
-import type { Centering } from './dino/dino-recipe.js';
-import { koleoObjective } from './koleo-objective.js';
+import type { IbotOutputs, IbotRecipe, IbotTargets } from '../ibot/ibot-recipe.js';
+import type { IbotViews } from '../ibot/ibot-views.js';
+import type { Centering } from '../dino/dino-recipe.js';
+import { koleoObjective } from '../koleo-objective.js';
 
 /** Options of {@link createDinov2StyleRecipe}. */
 export interface Dinov2StyleOptions {

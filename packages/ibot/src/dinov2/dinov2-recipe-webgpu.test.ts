@@ -9,7 +9,7 @@ import { useBackend, type BackendName } from '@selfsup/backend';
 import { sinkhornKnopp } from '@selfsup/losses';
 import { startWebgpu } from '@selfsup/testing';
 import { stepRng } from '@selfsup/train';
-import { createDinov2StylePretraining, type Dinov2ConfigInput, type ImageBatch } from './index.js';
+import { createDinov2StylePretraining, type Dinov2ConfigInput, type ImageBatch } from '../index.js';
 
 const tiny: Dinov2ConfigInput = {
   epochs: 2,
