@@ -2,17 +2,12 @@ import type { z } from 'zod';
 import { SslError, stateDictFromSafetensors } from '@selfsup/core';
 import {
   BEIT_FASHION_MNIST_REFERENCE,
-  MAE_FASHION_MNIST_REFERENCE,
   METHODS,
   beitConfigSchema,
   beitTokenizerProblems,
   createBeitPretraining,
   createBeitTokenizer,
-  createMaePretraining,
   cropProblems,
-  maeConfigSchema,
-  maeDecoderProblems,
-  maeMaskingProblems,
   vitProblems,
   type MethodDefinition,
 } from '@selfsup/ibot';
@@ -90,22 +85,6 @@ export function getMethod(name: unknown): MethodDefinition {
   }
   return method;
 }
-
-registerMethod({
-  name: 'mae',
-  title: 'MAE',
-  summary: 'masked autoencoder: encode a quarter of the patches, reconstruct the pixels of the others',
-  schema: maeConfigSchema,
-  create: (config, context) => createMaePretraining(config, context.iterationsPerEpoch),
-  featureToken: 'meanPatch',
-  presets: { 'fashion-mnist-reference': MAE_FASHION_MNIST_REFERENCE },
-  check: (config) => [
-    ...vitProblems(config.backbone),
-    ...cropProblems(config.backbone, [['augmentation.size', config.augmentation.size, 1]], config.augmentation),
-    ...maeMaskingProblems(config.masking.ratio, config.augmentation.size, config.backbone.patchSize),
-    ...maeDecoderProblems(config.decoder),
-  ],
-});
 
 registerMethod({
   name: 'beit',

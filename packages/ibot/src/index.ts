@@ -82,7 +82,8 @@ export {
   type Dinov2ConfigInput,
 } from './dinov2/dinov2-config.js';
 export { createDinov2StylePretraining, type Dinov2StylePretraining } from './dinov2/dinov2-pretraining.js';
-export { createMaeRecipe, type MaeRecipe, type MaeRecipeOptions, type MaeViews, type MaeOutputs, type MaeTargets } from './mae-recipe.js';
+export { maeMethod } from './mae/mae-method.js';
+export { createMaeRecipe, type MaeRecipe, type MaeRecipeOptions, type MaeViews, type MaeOutputs, type MaeTargets } from './mae/mae-recipe.js';
 export {
   maeConfigSchema,
   maeBackboneConfigSchema,
@@ -94,8 +95,8 @@ export {
   MAE_FASHION_MNIST_REFERENCE,
   type MaeConfig,
   type MaeConfigInput,
-} from './mae-config.js';
-export { createMaePretraining, maeLearningRateSchedule, type MaePretraining, type MaeLearningRateScheduleOptions } from './mae-pretraining.js';
+} from './mae/mae-config.js';
+export { createMaePretraining, maeLearningRateSchedule, type MaePretraining, type MaeLearningRateScheduleOptions } from './mae/mae-pretraining.js';
 export { checkTokenizerImages, type Tokenizer } from './tokenizer.js';
 export {
   createKmeansTokenizer,

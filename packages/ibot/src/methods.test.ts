@@ -14,6 +14,7 @@ const TINY: Record<string, Record<string, unknown>> = {
   ibot: { batchSize: 4, backbone, head, augmentation: { globalSize: 16, localSize: 8, localCrops: 2 }, masking: { ratio: 0.3, variance: 0.1 } },
   dino: { batchSize: 4, backbone, head, augmentation: { globalSize: 16, localSize: 8, localCrops: 2 } },
   dinov2: { batchSize: 4, backbone, head, augmentation: { globalSize: 16, localSize: 8, localCrops: 2 }, masking: { ratio: 0.3, variance: 0.1 } },
+  mae: { batchSize: 4, backbone, decoder: { embedDim: 16, depth: 1, headCount: 2 }, augmentation: { size: 16 } },
 };
 
 function bytes(count: number, seed: number): Uint8Array {
@@ -32,7 +33,7 @@ const context: MethodContext = {
 
 describe('METHODS', () => {
   it('lists the built-in methods under unique command-line names', () => {
-    expect(METHODS.map((m) => m.name)).toEqual(['ibot', 'dino', 'dinov2']);
+    expect(METHODS.map((m) => m.name)).toEqual(['ibot', 'dino', 'dinov2', 'mae']);
     for (const method of METHODS) {
       expect(method.name).toMatch(/^[a-z][a-z0-9-]*$/);
       expect(method.title.length).toBeGreaterThan(0);

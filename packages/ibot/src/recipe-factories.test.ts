@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createDinoRecipe } from './dino/dino-recipe.js';
 import { createIbotRecipe } from './ibot/ibot-recipe.js';
-import { createMaeRecipe } from './mae-recipe.js';
+import { createMaeRecipe } from './mae/mae-recipe.js';
 import { createBeitRecipe } from './beit-recipe.js';
 import { createDinov2StyleRecipe } from './dinov2/dinov2-recipe.js';
 import { createDvaeTokenizer } from './dvae-tokenizer.js';

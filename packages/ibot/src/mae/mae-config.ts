@@ -1,7 +1,6 @@
 import { z } from 'zod';
-import { backboneConfigSchema } from './backbone-config.js';
-
-const range = (low: number, high: number) => z.tuple([z.number().min(low).max(high), z.number().min(low).max(high)]);
+import { backboneConfigSchema } from '../backbone-config.js';
+import { rangeSchema } from '../range-schema.js';
 
 /** MAE's encoder: the shared ViT fields, without drop path (MAE pretrains without it). */
 export const maeBackboneConfigSchema = backboneConfigSchema.extend({
@@ -23,7 +22,7 @@ export const maeDecoderConfigSchema = z.strictObject({
 /** MAE's single view: a random resized crop and a flip, normalised. */
 export const maeAugmentationConfigSchema = z.strictObject({
   size: z.number().int().positive().default(28).describe('Crop side in pixels (the encoder imageSize)'),
-  scale: range(0, 1).default([0.2, 1]).describe('Crop area range (MAE: 0.2-1)'),
+  scale: rangeSchema(0, 1).default([0.2, 1]).describe('Crop area range (MAE: 0.2-1)'),
   mean: z.array(z.number()).min(1).default([0.286]).describe('Per-channel mean for normalisation'),
   std: z.array(z.number().positive()).min(1).default([0.353]).describe('Per-channel std for normalisation'),
 });

@@ -6,8 +6,8 @@ import { stepRng, trainStep } from '@selfsup/train';
 import { expectNoLeaks } from '@selfsup/testing';
 import { createMaePretraining, maeLearningRateSchedule } from './mae-pretraining.js';
 import { maeConfigSchema, MAE_FASHION_MNIST_REFERENCE, type MaeConfigInput } from './mae-config.js';
-import { parseConfig } from './parse-config.js';
-import type { ImageBatch } from './pretraining.js';
+import { parseConfig } from '../parse-config.js';
+import type { ImageBatch } from '../pretraining.js';
 
 // A tiny configuration: 16x16 grayscale, patch 4 (16 patches, 4 kept), dim 16, depth 1, decoder dim 8.
 const tiny: MaeConfigInput = {

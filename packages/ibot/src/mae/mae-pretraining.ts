@@ -5,15 +5,15 @@ import { createAdamW, createParameterGroups, scheduleFromValues } from '@selfsup
 import { createMultiCrop, maeAugmentation } from '@selfsup/augment';
 import { createRandomMasking, keepIndicesToTensor, restoreIndicesToTensor, tokenMaskToTensor } from '@selfsup/masking';
 import type { GradientOptions } from '@selfsup/train';
-import type { ImageBatch, Pretraining } from './pretraining.js';
+import type { ImageBatch, Pretraining } from '../pretraining.js';
 import { maeConfigSchema, type MaeConfig, type MaeConfigInput } from './mae-config.js';
 import { createMaeRecipe, type MaeRecipe, type MaeViews } from './mae-recipe.js';
-import { parseConfig } from './parse-config.js';
-import { checkIterationsPerEpoch } from './check-iterations-per-epoch.js';
-import { checkNormalization } from './check-normalization.js';
-import { createBackbone } from './create-backbone.js';
-import { imagesFromBatch } from './images-from-batch.js';
-import { patchGrid } from './patch-grid.js';
+import { parseConfig } from '../parse-config.js';
+import { checkIterationsPerEpoch } from '../check-iterations-per-epoch.js';
+import { checkNormalization } from '../check-normalization.js';
+import { createBackbone } from '../create-backbone.js';
+import { imagesFromBatch } from '../images-from-batch.js';
+import { patchGrid } from '../patch-grid.js';
 
 /** Everything `train()` of `@selfsup/train` needs to pretrain a masked autoencoder. */
 export interface MaePretraining extends Pretraining<MaeConfig> {
