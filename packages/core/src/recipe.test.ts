@@ -4,13 +4,13 @@ import { SslError } from './ssl-error.js';
 import { concatTargets } from './recipe.js';
 
 describe('concatTargets', () => {
-  it('concatenates every tensor field along axis 0 in order and keeps the last micro-batch\'s other fields', () => {
+  it('concatenates every tensor field along axis 0 in order and keeps the last micro-batch\'s other fields', async () => {
     const a = { logits: tf.tensor2d([[1, 2]]), patches: tf.tensor3d([[[1], [2]]]), temperature: 0.04 };
     const b = { logits: tf.tensor2d([[3, 4], [5, 6]]), patches: tf.tensor3d([[[3], [4]], [[5], [6]]]), temperature: 0.05 };
     const merged = concatTargets([a, b]);
-    expect(merged.logits.arraySync()).toEqual([[1, 2], [3, 4], [5, 6]]);
+    expect((await merged.logits.array())).toEqual([[1, 2], [3, 4], [5, 6]]);
     expect(merged.patches.shape).toEqual([3, 2, 1]);
-    expect(merged.patches.arraySync()).toEqual([[[1], [2]], [[3], [4]], [[5], [6]]]);
+    expect((await merged.patches.array())).toEqual([[[1], [2]], [[3], [4]], [[5], [6]]]);
     expect(merged.temperature).toBe(0.05);
     // one micro-batch: the targets themselves
     expect(concatTargets([a])).toBe(a);

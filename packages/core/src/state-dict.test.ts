@@ -33,13 +33,13 @@ describe('loadStateDict / exportStateDict', () => {
     const m = tinyModule();
     expect(loadStateDict(m, torchDict())).toEqual({ missingKeys: [], unexpectedKeys: [] });
     // ours [in, out] = transpose of [out, in]
-    expect(m.w.arraySync()).toEqual([
+    expect((await m.w.array())).toEqual([
       [1, 4],
       [2, 5],
       [3, 6],
     ]);
     // ours row (y, x, c), column d: row 0 = (0,0): [10, 20], row 1 = (0,1): [11, 21], row 2 = (1,0): [12, 22]
-    expect(m.conv.arraySync()).toEqual([
+    expect((await m.conv.array())).toEqual([
       [10, 20],
       [11, 21],
       [12, 22],
@@ -63,17 +63,17 @@ describe('loadStateDict / exportStateDict', () => {
     m.dispose();
   });
 
-  it('selects a sub-module with a prefix and renames keys', () => {
+  it('selects a sub-module with a prefix and renames keys', async () => {
     const m = tinyModule();
     const dict = new Map([...torchDict()].map(([k, v]) => [`module.backbone.${k.replace('fc.', 'linear.')}`, v]));
     dict.set('module.head.x', { shape: [1], data: new Float32Array(1) });
     const result = loadStateDict(m, dict, { prefix: 'module.backbone.', rename: (k) => k.replace('linear.', 'fc.') });
     expect(result).toEqual({ missingKeys: [], unexpectedKeys: [] });
-    expect(m.b.arraySync()).toEqual([7, 8]);
+    expect((await m.b.array())).toEqual([7, 8]);
     m.dispose();
   });
 
-  it('names the key and both shapes of a mis-shaped tensor, and assigns nothing', () => {
+  it('names the key and both shapes of a mis-shaped tensor, and assigns nothing', async () => {
     const m = tinyModule();
     const dict = torchDict();
     dict.set('fc.weight', { shape: [3, 2], data: new Float32Array(6) });
@@ -85,11 +85,11 @@ describe('loadStateDict / exportStateDict', () => {
       expect((e as SslError).code).toBe('STATE_DICT_MISMATCH');
       expect((e as Error).message).toContain('"fc.weight": expected shape [2, 3], got [3, 2]');
     }
-    expect(m.b.arraySync()).toEqual([0, 0]); // fc.bias was fine but nothing is assigned on failure
+    expect((await m.b.array())).toEqual([0, 0]); // fc.bias was fine but nothing is assigned on failure
     m.dispose();
   });
 
-  it('says the element counts when a tensor has the right shape but too few or too many values', () => {
+  it('says the element counts when a tensor has the right shape but too few or too many values', async () => {
     const m = tinyModule();
     const dict = torchDict();
     dict.set('fc.weight', { shape: [2, 3], data: new Float32Array(4) });
@@ -98,7 +98,7 @@ describe('loadStateDict / exportStateDict', () => {
       'loadStateDict: 2 tensor(s) do not fit: "fc.weight": shape [2, 3] needs 6 values, got 4; "fc.bias": shape [2] needs 2 values, got 3. ' +
         'A tensor whose values do not fill its shape is damaged',
     );
-    expect(m.w.arraySync()).toEqual([[0, 0], [0, 0], [0, 0]]);
+    expect((await m.w.array())).toEqual([[0, 0], [0, 0], [0, 0]]);
     m.dispose();
   });
 
@@ -127,14 +127,14 @@ describe('loadStateDict / exportStateDict', () => {
     const bytes = stateDictToSafetensors(await exportStateDict(m));
     const m2 = tinyModule();
     loadStateDict(m2, stateDictFromSafetensors(bytes));
-    expect(m2.conv.arraySync()).toEqual(m.conv.arraySync());
+    expect((await m2.conv.array())).toEqual(await m.conv.array());
     m.dispose();
     m2.dispose();
   });
 });
 
 describe('transposeHost', () => {
-  it('transposes like tf.transpose for any permutation', () => {
+  it('transposes like tf.transpose for any permutation', async () => {
     const shape = [2, 3, 4];
     const data = Float32Array.from({ length: 24 }, (_, i) => i);
     for (const perm of [
@@ -146,7 +146,7 @@ describe('transposeHost', () => {
       const ours = transposeHost({ shape, data }, perm);
       const theirs = tf.transpose(tf.tensor(data, shape), perm);
       expect(ours.shape).toEqual(theirs.shape);
-      expect([...ours.data]).toEqual([...theirs.dataSync()]);
+      expect([...ours.data]).toEqual([...(await theirs.data())]);
     }
     expect(() => transposeHost({ shape, data }, [0, 0, 1])).toThrow(/permutation of 0..2/);
   });

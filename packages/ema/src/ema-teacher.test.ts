@@ -16,22 +16,22 @@ function moduleOf(entries: [string, number[]][], alias?: string): Module {
   };
 }
 
-function values(teacher: Module, name: string): number[] {
-  return Array.from(teacher.parameters().find((p) => p.name === name)!.variable.dataSync());
+async function values(teacher: Module, name: string): Promise<number[]> {
+  return Array.from(await teacher.parameters().find((p) => p.name === name)!.variable.data());
 }
 
 describe('createEmaTeacher', () => {
-  it('follows the student: teacher = m * teacher + (1 - m) * student (hand-derived)', () => {
+  it('follows the student: teacher = m * teacher + (1 - m) * student (hand-derived)', async () => {
     const student = moduleOf([['w', [1, 2]]]);
     const teacher = createEmaTeacher({ student, teacher: moduleOf([['w', [0, 0]]]), copyStudent: false });
     teacher.update(student, 0.9);
     // 0.9 * [0, 0] + 0.1 * [1, 2] = [0.1, 0.2]
-    expectClose(values(teacher, 'w'), [0.1, 0.2], { rtol: 1e-6 });
+    expectClose(await values(teacher, 'w'), [0.1, 0.2], { rtol: 1e-6 });
     teacher.update(student, 0.5);
     // 0.5 * [0.1, 0.2] + 0.5 * [1, 2] = [0.55, 1.1]
-    expectClose(values(teacher, 'w'), [0.55, 1.1], { rtol: 1e-6 });
+    expectClose(await values(teacher, 'w'), [0.55, 1.1], { rtol: 1e-6 });
     teacher.update(student, 1);
-    expectClose(values(teacher, 'w'), [0.55, 1.1], { rtol: 1e-6 });
+    expectClose(await values(teacher, 'w'), [0.55, 1.1], { rtol: 1e-6 });
     teacher.dispose();
     student.dispose();
   });
@@ -44,14 +44,14 @@ describe('createEmaTeacher', () => {
       ['a', false, false],
       ['b', false, false],
     ]);
-    expect(values(copy, 'a')).toEqual([1, 2]);
+    expect(await values(copy, 'a')).toEqual([1, 2]);
     // copies, not the student's variables
     expect(copy.parameters()[0]!.variable).not.toBe(student.parameters()[0]!.variable);
     expect([...(await exportStateDict(copy)).keys()]).toEqual(['a', 'b']);
     const given = moduleOf([['a', [0, 0]], ['b', [0]]]);
     const driven = createEmaTeacher({ student, teacher: given });
     expect(driven.module).toBe(given);
-    expect(values(driven, 'b')).toEqual([3]);
+    expect(await values(driven, 'b')).toEqual([3]);
     expect(given.parameters().every((p) => !p.variable.trainable)).toBe(true);
     copy.dispose();
     driven.dispose();
@@ -59,25 +59,25 @@ describe('createEmaTeacher', () => {
     student.dispose();
   });
 
-  it('updates a variable listed twice (a shared head) once, and ignores names the teacher lacks', () => {
+  it('updates a variable listed twice (a shared head) once, and ignores names the teacher lacks', async () => {
     const student = moduleOf([['last_layer.weight_v', [1]], ['masked_embed', [5]]], 'last_layer2.weight_v');
     const teacher = createEmaTeacher({ student, teacher: moduleOf([['last_layer.weight_v', [0]]], 'last_layer2.weight_v'), copyStudent: false });
     expect(teacher.followedNames).toEqual(['last_layer.weight_v']);
     expect(teacher.studentOnlyNames).toEqual(['masked_embed']);
     teacher.update(student, 0.5);
-    expect(values(teacher, 'last_layer2.weight_v')).toEqual([0.5]); // once: 0.5 * 0 + 0.5 * 1, not 0.75
+    expect(await values(teacher, 'last_layer2.weight_v')).toEqual([0.5]); // once: 0.5 * 0 + 0.5 * 1, not 0.75
     teacher.dispose();
     student.dispose();
   });
 
-  it("copies BatchNorm buffers at creation but does not average them (the official code averages parameters only)", () => {
+  it("copies BatchNorm buffers at creation but does not average them (the official code averages parameters only)", async () => {
     const student = moduleOf([['mlp.1.weight', [2]], ['mlp.1.running_mean', [4]]]);
     const teacher = createEmaTeacher({ student, teacher: moduleOf([['mlp.1.weight', [0]], ['mlp.1.running_mean', [0]]]) });
-    expect(values(teacher, 'mlp.1.running_mean')).toEqual([4]);
+    expect(await values(teacher, 'mlp.1.running_mean')).toEqual([4]);
     expect(teacher.followedNames).toEqual(['mlp.1.weight']);
     student.parameters()[1]!.variable.assign(tf.tensor1d([8]));
     teacher.update(student, 0.5);
-    expect(values(teacher, 'mlp.1.running_mean')).toEqual([4]);
+    expect(await values(teacher, 'mlp.1.running_mean')).toEqual([4]);
     teacher.dispose();
     student.dispose();
   });

@@ -12,7 +12,7 @@ describe('keepIndicesToTensor', () => {
     const t = keepIndicesToTensor(sample);
     expect(t.shape).toEqual([2, 4]);
     expect(t.dtype).toBe('int32');
-    expect(Array.from(t.dataSync())).toEqual(Array.from(sample.keepIndices));
+    expect(Array.from(await t.data())).toEqual(Array.from(sample.keepIndices));
     t.dispose();
     await expectNoLeaks(() => keepIndicesToTensor(sample), 'keepIndicesToTensor');
   });
@@ -28,7 +28,7 @@ describe('restoreIndicesToTensor', () => {
     const t = restoreIndicesToTensor(sample);
     expect(t.shape).toEqual([2, 16]);
     expect(t.dtype).toBe('int32');
-    expect(Array.from(t.dataSync())).toEqual(Array.from(sample.restoreIndices));
+    expect(Array.from(await t.data())).toEqual(Array.from(sample.restoreIndices));
     t.dispose();
     await expectNoLeaks(() => restoreIndicesToTensor(sample), 'restoreIndicesToTensor');
     expect(() => restoreIndicesToTensor({ ...sample, restoreIndices: new Int32Array(31) })).toThrow(/32 values/);

@@ -8,19 +8,19 @@ import { maskedTokenWeightsToTensor, tokenMaskToTensor, tokenMaskToTensor3d } fr
 const mask = createTokenMask(3, { height: 2, width: 3 }, Uint8Array.from([1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 1, 0, 1, 1]));
 
 describe('tokenMaskToTensor', () => {
-  it('gives [batch, patches] float32 0/1 in patch order', () => {
+  it('gives [batch, patches] float32 0/1 in patch order', async () => {
     const t = tokenMaskToTensor(mask);
     expect(t.shape).toEqual([3, 6]);
     expect(t.dtype).toBe('float32');
-    expect(Array.from(t.dataSync())).toEqual(Array.from(mask.data));
+    expect(Array.from(await t.data())).toEqual(Array.from(mask.data));
     t.dispose();
   });
 
-  it('gives int32 and bool on request', () => {
+  it('gives int32 and bool on request', async () => {
     const i = tokenMaskToTensor(mask, 'int32');
     const b = tokenMaskToTensor(mask, 'bool');
     expect([i.dtype, b.dtype]).toEqual(['int32', 'bool']);
-    expect(Array.from(b.dataSync())).toEqual(Array.from(mask.data));
+    expect(Array.from(await b.data())).toEqual(Array.from(mask.data));
     i.dispose();
     b.dispose();
   });
@@ -35,7 +35,7 @@ describe('tokenMaskToTensor3d', () => {
   it('gives [batch, height, width]', async () => {
     const t = tokenMaskToTensor3d(mask);
     expect(t.shape).toEqual([3, 2, 3]);
-    expect((t.arraySync() as number[][][])[2]).toEqual([
+    expect(((await t.array()) as number[][][])[2]).toEqual([
       [1, 0, 1],
       [0, 1, 1],
     ]);
@@ -48,7 +48,7 @@ describe('maskedTokenWeightsToTensor', () => {
   it('weighs each masked patch by 1 / (masked patches of its image), unmasked images 0', async () => {
     // image 0: 2 masked -> 0.5 each; image 1: none -> zeros; image 2: 4 masked -> 0.25 each
     const t = maskedTokenWeightsToTensor(mask);
-    expect(Array.from(t.dataSync())).toEqual([0.5, 0.5, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0.25, 0, 0.25, 0, 0.25, 0.25]);
+    expect(Array.from(await t.data())).toEqual([0.5, 0.5, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0.25, 0, 0.25, 0, 0.25, 0.25]);
     t.dispose();
     await expectNoLeaks(() => maskedTokenWeightsToTensor(mask), 'maskedTokenWeightsToTensor');
   });
