@@ -8,9 +8,9 @@ describe('concatTargets', () => {
     const a = { logits: tf.tensor2d([[1, 2]]), patches: tf.tensor3d([[[1], [2]]]), temperature: 0.04 };
     const b = { logits: tf.tensor2d([[3, 4], [5, 6]]), patches: tf.tensor3d([[[3], [4]], [[5], [6]]]), temperature: 0.05 };
     const merged = concatTargets([a, b]);
-    expect((await merged.logits.array())).toEqual([[1, 2], [3, 4], [5, 6]]);
+    expect(await merged.logits.array()).toEqual([[1, 2], [3, 4], [5, 6]]);
     expect(merged.patches.shape).toEqual([3, 2, 1]);
-    expect((await merged.patches.array())).toEqual([[[1], [2]], [[3], [4]], [[5], [6]]]);
+    expect(await merged.patches.array()).toEqual([[[1], [2]], [[3], [4]], [[5], [6]]]);
     expect(merged.temperature).toBe(0.05);
     // one micro-batch: the targets themselves
     expect(concatTargets([a])).toBe(a);

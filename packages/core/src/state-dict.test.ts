@@ -33,13 +33,13 @@ describe('loadStateDict / exportStateDict', () => {
     const m = tinyModule();
     expect(loadStateDict(m, torchDict())).toEqual({ missingKeys: [], unexpectedKeys: [] });
     // ours [in, out] = transpose of [out, in]
-    expect((await m.w.array())).toEqual([
+    expect(await m.w.array()).toEqual([
       [1, 4],
       [2, 5],
       [3, 6],
     ]);
     // ours row (y, x, c), column d: row 0 = (0,0): [10, 20], row 1 = (0,1): [11, 21], row 2 = (1,0): [12, 22]
-    expect((await m.conv.array())).toEqual([
+    expect(await m.conv.array()).toEqual([
       [10, 20],
       [11, 21],
       [12, 22],
@@ -69,7 +69,7 @@ describe('loadStateDict / exportStateDict', () => {
     dict.set('module.head.x', { shape: [1], data: new Float32Array(1) });
     const result = loadStateDict(m, dict, { prefix: 'module.backbone.', rename: (k) => k.replace('linear.', 'fc.') });
     expect(result).toEqual({ missingKeys: [], unexpectedKeys: [] });
-    expect((await m.b.array())).toEqual([7, 8]);
+    expect(await m.b.array()).toEqual([7, 8]);
     m.dispose();
   });
 
@@ -85,7 +85,7 @@ describe('loadStateDict / exportStateDict', () => {
       expect((e as SslError).code).toBe('STATE_DICT_MISMATCH');
       expect((e as Error).message).toContain('"fc.weight": expected shape [2, 3], got [3, 2]');
     }
-    expect((await m.b.array())).toEqual([0, 0]); // fc.bias was fine but nothing is assigned on failure
+    expect(await m.b.array()).toEqual([0, 0]); // fc.bias was fine but nothing is assigned on failure
     m.dispose();
   });
 
@@ -98,7 +98,7 @@ describe('loadStateDict / exportStateDict', () => {
       'loadStateDict: 2 tensor(s) do not fit: "fc.weight": shape [2, 3] needs 6 values, got 4; "fc.bias": shape [2] needs 2 values, got 3. ' +
         'A tensor whose values do not fill its shape is damaged',
     );
-    expect((await m.w.array())).toEqual([[0, 0], [0, 0], [0, 0]]);
+    expect(await m.w.array()).toEqual([[0, 0], [0, 0], [0, 0]]);
     m.dispose();
   });
 
@@ -127,7 +127,7 @@ describe('loadStateDict / exportStateDict', () => {
     const bytes = stateDictToSafetensors(await exportStateDict(m));
     const m2 = tinyModule();
     loadStateDict(m2, stateDictFromSafetensors(bytes));
-    expect((await m2.conv.array())).toEqual(await m.conv.array());
+    expect(await m2.conv.array()).toEqual(await m.conv.array());
     m.dispose();
     m2.dispose();
   });
