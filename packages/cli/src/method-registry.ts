@@ -1,16 +1,6 @@
 import type { z } from 'zod';
-import { SslError, stateDictFromSafetensors } from '@selfsup/core';
-import {
-  BEIT_FASHION_MNIST_REFERENCE,
-  METHODS,
-  beitConfigSchema,
-  beitTokenizerProblems,
-  createBeitPretraining,
-  createBeitTokenizer,
-  cropProblems,
-  vitProblems,
-  type MethodDefinition,
-} from '@selfsup/ibot';
+import { SslError } from '@selfsup/core';
+import { METHODS, type MethodDefinition } from '@selfsup/ibot';
 
 // The command line's methods: the built-in ones, `METHODS` of @selfsup/ibot (a plain list), and
 // the ones a program embedding the command line adds with `registerMethod` before calling `main`.
@@ -85,33 +75,3 @@ export function getMethod(name: unknown): MethodDefinition {
   }
   return method;
 }
-
-registerMethod({
-  name: 'beit',
-  title: 'BEiT-style',
-  summary: 'masked image modelling: predict the visual tokens (k-means, dVAE or a frozen teacher) of masked patches',
-  schema: beitConfigSchema,
-  create: async (config, context) => {
-    const t = config.tokenizer;
-    const sources =
-      t.kind === 'kmeans'
-        ? { images: await context.trainImages() }
-        : t.weights !== undefined
-          ? { stateDict: stateDictFromSafetensors(context.readFile(t.weights), t.weights) }
-          : {};
-    const tokenizer = await createBeitTokenizer(config, sources);
-    try {
-      return createBeitPretraining(config, context.iterationsPerEpoch, { tokenizer });
-    } catch (error) {
-      tokenizer.dispose();
-      throw error;
-    }
-  },
-  featureToken: 'meanPatch',
-  presets: { 'fashion-mnist-reference': BEIT_FASHION_MNIST_REFERENCE },
-  check: (config) => [
-    ...vitProblems(config.backbone),
-    ...cropProblems(config.backbone, [['augmentation.size', config.augmentation.size, 1]], config.augmentation),
-    ...beitTokenizerProblems(config.tokenizer, config.backbone.patchSize),
-  ],
-});

@@ -97,17 +97,18 @@ export {
   type MaeConfigInput,
 } from './mae/mae-config.js';
 export { createMaePretraining, maeLearningRateSchedule, type MaePretraining, type MaeLearningRateScheduleOptions } from './mae/mae-pretraining.js';
-export { checkTokenizerImages, type Tokenizer } from './tokenizer.js';
+export { beitMethod } from './beit/beit-method.js';
+export { checkTokenizerImages, type Tokenizer } from './beit/tokenizer.js';
 export {
   createKmeansTokenizer,
   fitKmeansTokenizer,
   type KmeansTokenizer,
   type KmeansTokenizerOptions,
   type FitKmeansTokenizerOptions,
-} from './kmeans-tokenizer.js';
-export { createFrozenTeacherTokenizer, type FrozenTeacherTokenizer, type FrozenTeacherTokenizerOptions } from './frozen-teacher-tokenizer.js';
-export { createDvaeTokenizer, type DvaeTokenizer, type DvaeTokenizerOptions } from './dvae-tokenizer.js';
-export { createBeitRecipe, type BeitRecipe, type BeitRecipeOptions, type BeitViews, type BeitOutputs, type BeitTargets } from './beit-recipe.js';
+} from './beit/kmeans-tokenizer.js';
+export { createFrozenTeacherTokenizer, type FrozenTeacherTokenizer, type FrozenTeacherTokenizerOptions } from './beit/frozen-teacher-tokenizer.js';
+export { createDvaeTokenizer, type DvaeTokenizer, type DvaeTokenizerOptions } from './beit/dvae-tokenizer.js';
+export { createBeitRecipe, type BeitRecipe, type BeitRecipeOptions, type BeitViews, type BeitOutputs, type BeitTargets } from './beit/beit-recipe.js';
 export {
   beitConfigSchema,
   beitBackboneConfigSchema,
@@ -121,6 +122,6 @@ export {
   BEIT_FASHION_MNIST_REFERENCE,
   type BeitConfig,
   type BeitConfigInput,
-} from './beit-config.js';
-export { createBeitTokenizer, beitVocabularySize, type BeitTokenizerSources } from './beit-tokenizer.js';
-export { createBeitPretraining, type BeitPretraining, type BeitPretrainingOptions } from './beit-pretraining.js';
+} from './beit/beit-config.js';
+export { createBeitTokenizer, beitVocabularySize, type BeitTokenizerSources } from './beit/beit-tokenizer.js';
+export { createBeitPretraining, type BeitPretraining, type BeitPretrainingOptions } from './beit/beit-pretraining.js';

@@ -2,11 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { createDinoRecipe } from './dino/dino-recipe.js';
 import { createIbotRecipe } from './ibot/ibot-recipe.js';
 import { createMaeRecipe } from './mae/mae-recipe.js';
-import { createBeitRecipe } from './beit-recipe.js';
+import { createBeitRecipe } from './beit/beit-recipe.js';
 import { createDinov2StyleRecipe } from './dinov2/dinov2-recipe.js';
-import { createDvaeTokenizer } from './dvae-tokenizer.js';
-import { createFrozenTeacherTokenizer } from './frozen-teacher-tokenizer.js';
-import { createKmeansTokenizer } from './kmeans-tokenizer.js';
+import { createDvaeTokenizer } from './beit/dvae-tokenizer.js';
+import { createFrozenTeacherTokenizer } from './beit/frozen-teacher-tokenizer.js';
+import { createKmeansTokenizer } from './beit/kmeans-tokenizer.js';
 
 describe('recipe and tokenizer factories', () => {
   it('every recipe and tokenizer factory refuses null or missing options with INVALID_ARGUMENT, not a TypeError', () => {

@@ -10,8 +10,8 @@ import { createBeitTokenizer } from './beit-tokenizer.js';
 import { beitConfigSchema, BEIT_FASHION_MNIST_REFERENCE, type BeitConfigInput } from './beit-config.js';
 import { createDvaeTokenizer } from './dvae-tokenizer.js';
 import { createKmeansTokenizer } from './kmeans-tokenizer.js';
-import { parseConfig } from './parse-config.js';
-import type { ImageBatch } from './pretraining.js';
+import { parseConfig } from '../parse-config.js';
+import type { ImageBatch } from '../pretraining.js';
 
 // A tiny configuration: 16x16 grayscale, patch 4 (16 patches, 6 masked in blocks of 2+), dim 16,
 // depth 1, a k-means vocabulary of 8; 0.064 * 4 / 256 = 1e-3 from the first step.

@@ -5,17 +5,17 @@ import { isBiasOrOneDimensional } from '@selfsup/optim';
 import { createMultiCrop, normalize } from '@selfsup/augment';
 import { createBeitBlockMasking, tokenMaskToTensor } from '@selfsup/masking';
 import type { GradientOptions } from '@selfsup/train';
-import type { ImageBatch, Pretraining } from './pretraining.js';
+import type { ImageBatch, Pretraining } from '../pretraining.js';
 import { beitConfigSchema, type BeitConfig, type BeitConfigInput } from './beit-config.js';
 import { createBeitRecipe, type BeitRecipe, type BeitViews } from './beit-recipe.js';
 import { beitVocabularySize } from './beit-tokenizer.js';
-import { parseConfig } from './parse-config.js';
+import { parseConfig } from '../parse-config.js';
 import { createScheduledAdamW } from '@selfsup/optim';
-import { checkIterationsPerEpoch } from './check-iterations-per-epoch.js';
-import { checkNormalization } from './check-normalization.js';
-import { createBackbone } from './create-backbone.js';
-import { imagesFromBatch } from './images-from-batch.js';
-import { patchGrid } from './patch-grid.js';
+import { checkIterationsPerEpoch } from '../check-iterations-per-epoch.js';
+import { checkNormalization } from '../check-normalization.js';
+import { createBackbone } from '../create-backbone.js';
+import { imagesFromBatch } from '../images-from-batch.js';
+import { patchGrid } from '../patch-grid.js';
 import type { Tokenizer } from './tokenizer.js';
 
 /** Everything `train()` of `@selfsup/train` needs for a BEiT-style pretraining. */

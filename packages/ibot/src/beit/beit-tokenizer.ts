@@ -5,10 +5,10 @@ import { beitConfigSchema, type BeitConfig, type BeitConfigInput } from './beit-
 import { createDvaeTokenizer } from './dvae-tokenizer.js';
 import { createFrozenTeacherTokenizer } from './frozen-teacher-tokenizer.js';
 import { fitKmeansTokenizer } from './kmeans-tokenizer.js';
-import { parseConfig } from './parse-config.js';
-import { createBackbone } from './create-backbone.js';
+import { parseConfig } from '../parse-config.js';
+import { createBackbone } from '../create-backbone.js';
 import type { Tokenizer } from './tokenizer.js';
-import type { TrainingImageBytes } from './training-image-bytes.js';
+import type { TrainingImageBytes } from '../training-image-bytes.js';
 
 /** What {@link createBeitTokenizer} needs besides the configuration. */
 export interface BeitTokenizerSources {

@@ -1,8 +1,7 @@
 import { z } from 'zod';
-import { backboneConfigSchema } from './backbone-config.js';
-import { headConfigSchema } from './head-config.js';
-
-const range = (low: number, high: number) => z.tuple([z.number().min(low).max(high), z.number().min(low).max(high)]);
+import { backboneConfigSchema } from '../backbone-config.js';
+import { headConfigSchema } from '../head-config.js';
+import { rangeSchema } from '../range-schema.js';
 
 /** BEiT's student: the shared ViT fields with BEiT's layer scale (0.1) and drop path (0.1). */
 export const beitBackboneConfigSchema = backboneConfigSchema.extend({
@@ -12,7 +11,7 @@ export const beitBackboneConfigSchema = backboneConfigSchema.extend({
 /** BEiT's view: a random resized crop with colour jitter and a flip; the tokenizer sees the same crop. */
 export const beitAugmentationConfigSchema = z.strictObject({
   size: z.number().int().positive().default(28).describe('Crop side in pixels (the backbone imageSize)'),
-  scale: range(0, 1).default([0.08, 1]).describe('Crop area range (BEiT: 0.08-1)'),
+  scale: rangeSchema(0, 1).default([0.08, 1]).describe('Crop area range (BEiT: 0.08-1)'),
   colorJitter: z.number().min(0).default(0.4).describe('Brightness, contrast and saturation jitter strength (BEiT: 0.4; 0 disables it)'),
   flipProbability: z.number().min(0).max(1).default(0.5).describe('Probability of a horizontal flip'),
   mean: z.array(z.number()).min(1).default([0.286]).describe("Per-channel mean of the student's normalisation"),
