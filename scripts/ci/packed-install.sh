@@ -5,7 +5,8 @@
 # plain npm into a new project in a temporary folder outside the workspace (no workspaces, no
 # @selfsup/source condition; @tensorflow/tfjs-core, tsx, typescript and @types/node from the
 # registry), and there:
-#   1. checks each tarball's contents and prints its packed and unpacked size (pack.mjs);
+#   1. checks each tarball's contents (required files, the root LICENSE, no tests, fixtures, test
+#      helpers, stale build output) and prints its packed and unpacked size (pack.mjs);
 #   2. prints the install size of the tarballs with @tensorflow/tfjs-core (before the tools this
 #      check adds: tsx, typescript, @types/node), and fails if the @tensorflow/tfjs umbrella got in;
 #   3. runs smoke.mjs: a ViT encode, a block mask, a DINO head and loss, one iBOT training step on
@@ -22,6 +23,9 @@
 #
 # Environment:
 #   SELFSUP_PACKED_SKIP_BUILD=1    use the dist/ folders as they are (no `npm run build`)
+#   SELFSUP_PACKED_CLEAN=1         delete every packages/*/dist and rebuild without turbo's cache
+#                                  (tsc never deletes, so a moved module leaves stale files that
+#                                  pack.mjs refuses; a fresh clone has none)
 #   SELFSUP_PACKED_KEEP=1          keep the temporary folder (it is kept anyway when a step fails)
 #   SELFSUP_PACKED_OLD_NODE=<path> the unsupported Node.js to test with (default: node-<os>-<arch>@18
 #                                  from the npm registry, on Linux and macOS, x64 and arm64)
@@ -57,7 +61,11 @@ fail() { FAILED+=("$1"); echo "FAILED: $1"; }
 abort() { echo "FAILED: $1 (the remaining steps need it)" >&2; exit 1; }
 devDependency() { node -p "require('$ROOT/package.json').devDependencies['$1']"; }
 
-if [ "${SELFSUP_PACKED_SKIP_BUILD:-}" != 1 ]; then
+if [ "${SELFSUP_PACKED_CLEAN:-}" = 1 ]; then
+  step "build from scratch (rm -rf packages/*/dist; turbo run build --force)"
+  rm -rf "$ROOT"/packages/*/dist
+  (cd "$ROOT" && npx turbo run build --force >"$WORK/build.log" 2>&1) || { tail -40 "$WORK/build.log"; abort "turbo run build --force"; }
+elif [ "${SELFSUP_PACKED_SKIP_BUILD:-}" != 1 ]; then
   step "build (npm run build)"
   (cd "$ROOT" && npm run build --silent >"$WORK/build.log" 2>&1) || { tail -40 "$WORK/build.log"; abort "npm run build"; }
 fi

@@ -69,7 +69,7 @@ function requiredFiles(manifest) {
   return [...new Set(paths.map((p) => p.replace(/^\.\//, '')))];
 }
 
-/** Files no runtime needs: tests, fixtures, test helpers, build leftovers, benchmarks, dot files. */
+/** Files no runtime needs: tests, fixtures, test helpers, build leftovers, benchmarks, dot files (stale dist/ files are checked below). */
 const FORBIDDEN = [
   [/\.test\.(ts|js|mjs|d\.ts|js\.map|d\.ts\.map)$/, 'a test file'],
   [/\.bench\.(ts|js)$|(^|\/)bench\//, 'a benchmark'],
@@ -107,6 +107,8 @@ for (const folder of publishablePackageFolders()) {
     violations.push(`${manifest.name}: its LICENSE differs from the repository's LICENSE (copy it again: cp LICENSE ${where}/LICENSE)`);
   }
   const explicitlyListed = new Set((manifest.files ?? []).map((f) => f.replace(/^\.\//, '')));
+  const shipsSource = [...paths].some((path) => path.startsWith('src/'));
+  const stale = [];
   for (const { path } of entries) {
     for (const [pattern, what] of FORBIDDEN) {
       if (pattern.test(path)) violations.push(`${manifest.name}: ${path} is ${what}, which no user of the package needs`);
@@ -117,6 +119,15 @@ for (const folder of publishablePackageFolders()) {
     if (path.endsWith('.node') && manifest.main !== path && manifest.main !== `./${path}`) {
       violations.push(`${manifest.name}: ${path} is a native binary outside a per-platform package`);
     }
+    // tsc never deletes: a module moved or removed in src/ leaves its old build in dist/
+    const built = /^dist\/(.+?)\.(js|d\.ts|js\.map|d\.ts\.map)$/.exec(path);
+    if (built && shipsSource && !['ts', 'mts', 'tsx'].some((extension) => paths.has(`src/${built[1]}.${extension}`))) stale.push(path);
+  }
+  if (stale.length > 0) {
+    violations.push(
+      `${manifest.name}: ${stale.length} stale build file(s) in dist/ whose source is gone (${stale.slice(0, 4).join(', ')}${stale.length > 4 ? ', ...' : ''}); ` +
+        `rebuild from scratch (turbo's cache may hold them too): rm -rf ${where}/dist && npx turbo run build --filter=${manifest.name} --force`,
+    );
   }
   summary.push({
     name: manifest.name,
