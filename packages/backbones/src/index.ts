@@ -1,3 +1,13 @@
+export { createBackbone, BACKBONE_ARCHITECTURES } from './create-backbone.js';
+export {
+  backboneConfigSchema,
+  vitConfigSchema,
+  swinConfigSchema,
+  type BackboneConfig,
+  type BackboneConfigInput,
+  type VitConfig,
+  type SwinConfig,
+} from './backbone-config.js';
 export { createVit, type Vit, type VitOptions } from './vit.js';
 export { vitLayerIndex } from './vit-layer-index.js';
 export { vitTimmModel, vitTimmDescription, vitTimmName, type VitTimmSizes } from './vit-timm.js';
