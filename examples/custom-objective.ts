@@ -4,6 +4,7 @@
 // mask for the first global crop, its forward pass an MAE branch (the student encodes the kept
 // patches only, a light decoder predicts every patch), and its objectives a second term. The one
 // generic training step of @selfsup/train runs it unchanged; `train()` logs both terms.
+// docs/concepts/adding-a-method.md turns it into a method that `selfsup pretrain` runs from a config file.
 //
 //   node --conditions=@selfsup/source --import tsx examples/custom-objective.ts --steps 2 --epochs 1 --batch 16
 import { parseArgs } from 'node:util';
@@ -14,9 +15,9 @@ import { createDataLoader, loadBundledFashionMnist } from '@selfsup/data';
 import { createMaeDecoder } from '@selfsup/heads';
 import { maeLoss } from '@selfsup/losses';
 import { createRandomMasking, keepIndicesToTensor, restoreIndicesToTensor, tokenMaskToTensor } from '@selfsup/masking';
+import { createScheduledAdamW } from '@selfsup/optim';
 import {
   createDinoPretraining,
-  createScheduledAdamW,
   DINO_FASHION_MNIST_REFERENCE,
   type DinoOutputs,
   type DinoTargets,

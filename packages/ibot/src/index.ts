@@ -45,9 +45,6 @@ export {
 export { createIbotPretraining, createIbotNetworks, type IbotPretraining } from './ibot/ibot-pretraining.js';
 export { ibotTeacherTemperatures } from './ibot/ibot-teacher-temperatures.js';
 export { maskRatioProblems } from './ibot/mask-ratio-problems.js';
-export { maeMaskingProblems } from './mae/mae-masking-problems.js';
-export { maeDecoderProblems } from './mae/mae-decoder-problems.js';
-export { beitTokenizerProblems, type BeitTokenizerSection } from './beit/beit-tokenizer-problems.js';
 
 export { dinoMethod } from './dino/dino-method.js';
 export {
@@ -83,6 +80,8 @@ export {
 } from './dinov2/dinov2-config.js';
 export { createDinov2StylePretraining, type Dinov2StylePretraining } from './dinov2/dinov2-pretraining.js';
 export { maeMethod } from './mae/mae-method.js';
+export { maeMaskingProblems } from './mae/mae-masking-problems.js';
+export { maeDecoderProblems } from './mae/mae-decoder-problems.js';
 export { createMaeRecipe, type MaeRecipe, type MaeRecipeOptions, type MaeViews, type MaeOutputs, type MaeTargets } from './mae/mae-recipe.js';
 export {
   maeConfigSchema,
@@ -98,6 +97,7 @@ export {
 } from './mae/mae-config.js';
 export { createMaePretraining, maeLearningRateSchedule, type MaePretraining, type MaeLearningRateScheduleOptions } from './mae/mae-pretraining.js';
 export { beitMethod } from './beit/beit-method.js';
+export { beitTokenizerProblems, type BeitTokenizerSection } from './beit/beit-tokenizer-problems.js';
 export { checkTokenizerImages, type Tokenizer } from './beit/tokenizer.js';
 export {
   createKmeansTokenizer,
