@@ -3,7 +3,7 @@ import { z } from 'zod';
 const positiveInt = () => z.number().int().positive();
 const imageSize = (defaultSize: number) =>
   z
-    .union([positiveInt(), z.tuple([positiveInt(), positiveInt()])])
+    .union([positiveInt(), z.tuple([positiveInt(), positiveInt()]).readonly()])
     .default(defaultSize)
     .describe('Image size the model is built for: a number or [height, width]');
 
@@ -34,8 +34,8 @@ export const swinConfigSchema = z.strictObject({
   patchSize: positiveInt().default(4).describe('Patch side in pixels'),
   inChannels: positiveInt().default(3).describe('Image channels (1 for grayscale)'),
   embedDim: positiveInt().optional().describe("First stage's width, doubled by each patch merging (the preset's by default)"),
-  depths: z.array(z.number().int().nonnegative()).min(1).optional().describe("Blocks per stage (the preset's by default)"),
-  headCounts: z.array(positiveInt()).min(1).optional().describe("Attention heads per stage (the preset's by default)"),
+  depths: z.array(z.number().int().nonnegative()).min(1).readonly().optional().describe("Blocks per stage (the preset's by default)"),
+  headCounts: z.array(positiveInt()).min(1).readonly().optional().describe("Attention heads per stage (the preset's by default)"),
   windowSize: positiveInt().default(7).describe('Attention window side (the paper: 7)'),
   mlpRatio: z.number().positive().default(4).describe('MLP width as a multiple of the stage width'),
   qkvBias: z.boolean().default(true),
