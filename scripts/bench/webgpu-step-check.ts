@@ -8,7 +8,7 @@
 //     checks the update too). The norm sums one squared norm per parameter with tf.addN (150
 //     inputs for a depth-12 ViT: past the per-shader storage-buffer limit that broke addN).
 //   - `ibot-step`: two iBOT iterations through @selfsup/train's trainStep (the configuration of
-//     packages/ibot/src/ibot-train-step-webgpu.test.ts): the loss, the [CLS] and patch terms and
+//     packages/ibot/src/ibot/ibot-train-step-webgpu.test.ts): the loss, the [CLS] and patch terms and
 //     the gradient norm the step reports.
 //
 // Tolerance: |webgpu - cpu| <= atol + rtol * |cpu| with rtol 1e-3 and atol 1e-5, per number: a whole
@@ -156,7 +156,7 @@ async function vitSteps(size: VitCheckSize): Promise<number[]> {
   return numbers;
 }
 
-/** The iBOT configuration of packages/ibot/src/ibot-train-step-webgpu.test.ts (16x16 grayscale, dim 16, depth 2). */
+/** The iBOT configuration of packages/ibot/src/ibot/ibot-train-step-webgpu.test.ts (16x16 grayscale, dim 16, depth 2). */
 const IBOT_CHECK = {
   epochs: 2,
   batchSize: 4,

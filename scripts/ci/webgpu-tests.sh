@@ -52,14 +52,14 @@ export EGL_PLATFORM="${EGL_PLATFORM:-surfaceless}"
 # The adapter, in one line, before the tests (and a clear failure if there is none).
 npm run --silent example -- scripts/ci/webgpu-adapter.ts
 
-mapfile -t parity < <(ls packages/*/src/*.parity.test.ts)
-mapfile -t fixtures < <(grep -l 'loadFixture' packages/*/src/*.test.ts | grep -v '\.parity\.test\.ts$')
+mapfile -t parity < <(find packages/*/src -name '*.parity.test.ts' | sort)
+mapfile -t fixtures < <(grep -rl --include='*.test.ts' 'loadFixture' packages/*/src | grep -v '\.parity\.test\.ts$' | sort)
 webgpu_tests=(
   packages/backend/src/use-backend-webgpu.test.ts
   packages/testing/src/webgpu-ops.test.ts
   packages/testing/src/matchers-webgpu.test.ts
   packages/backbones/src/webgpu-custom-ops.test.ts
-  packages/ibot/src/ibot-train-step-webgpu.test.ts
+  packages/ibot/src/ibot/ibot-train-step-webgpu.test.ts
 )
 
 start=$(date +%s)
