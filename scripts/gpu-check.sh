@@ -145,19 +145,20 @@ fi
 cd "$work" || fail_json "cd $work failed"
 node_run() { "$work/bin/node" "$work/app/run.mjs" "$@"; }
 if ! adapter_line=$(node_run adapter 2>>"$log_file"); then
-  if [ "$software" = 0 ] && [ -z "${SELFSUP_WEBGPU_BACKEND:-}" ]; then
-    say "no Vulkan adapter; trying Dawn's OpenGL ES backend on the driver's EGL (SELFSUP_WEBGPU_BACKEND=opengles)"
-    export SELFSUP_WEBGPU_BACKEND=opengles
-    nvidia_egl=$(ls /usr/share/glvnd/egl_vendor.d/*nvidia*.json /usr/local/nvidia/share/glvnd/egl_vendor.d/*nvidia*.json 2>/dev/null | head -1)
-    [ -n "$nvidia_egl" ] && export __EGL_VENDOR_LIBRARY_FILENAMES=$nvidia_egl
+  adapter_line=""
+  # Without Vulkan, Dawn's OpenGL ES backend can still reach the GPU through the driver's EGL.
+  nvidia_egl=$(ls /usr/share/glvnd/egl_vendor.d/*nvidia*.json /usr/local/nvidia/share/glvnd/egl_vendor.d/*nvidia*.json 2>/dev/null | head -1)
+  if [ "$software" = 0 ] && [ -z "${SELFSUP_WEBGPU_BACKEND:-}" ] && [ -n "$nvidia_egl" ]; then
+    say "no Vulkan adapter; trying Dawn's OpenGL ES backend on the driver's EGL ($nvidia_egl)"
+    export SELFSUP_WEBGPU_BACKEND=opengles __EGL_VENDOR_LIBRARY_FILENAMES=$nvidia_egl
     adapter_line=$(node_run adapter 2>>"$log_file") || adapter_line=""
   fi
 fi
-if [ -z "${adapter_line:-}" ]; then
-  say "no WebGPU adapter; the loader's own report follows (VK_LOADER_DEBUG=error,warn)"
+if [ -z "$adapter_line" ]; then
+  say "no WebGPU adapter; the Vulkan loader's report follows (VK_LOADER_DEBUG=error,warn)"
   VK_LOADER_DEBUG=error,warn node_run adapter 2>&1 | tail -20 | tee -a "$log_file" >&2
 fi
-say "adapter: ${adapter_line:-none}"
+say "adapter: $(echo "$adapter_line" | grep -o '"summary":"[^"]*"' || echo none)"
 
 # --- the check and the benchmark -------------------------------------------------------------
 args=(gpu-check)
@@ -169,10 +170,14 @@ export SELFSUP_PYTHON=${SELFSUP_PYTHON:-python3}
 say "running: node run.mjs ${args[*]} ${pass[*]+${pass[*]}} (python: $SELFSUP_PYTHON)"
 watchdog=()
 if [ "$software" = 0 ] && command -v timeout >/dev/null 2>&1; then watchdog=(timeout -k 5 "$left"); fi
-${watchdog[@]+"${watchdog[@]}"} "$work/bin/node" "$work/app/run.mjs" "${args[@]}" ${pass[@]+"${pass[@]}"} 2> >(tee -a "$log_file" >&2)
+${watchdog[@]+"${watchdog[@]}"} "$work/bin/node" "$work/app/run.mjs" "${args[@]}" ${pass[@]+"${pass[@]}"} >"$work/result.json" 2> >(tee -a "$log_file" >&2)
 status=$?
 if [ "$status" = 124 ] || [ "$status" = 137 ]; then
   fail_json "stopped by the watchdog after $left s"
 fi
+if ! grep -q '^{' "$work/result.json"; then
+  fail_json "the check exited with status $status and printed no result (see the log above)"
+fi
+cat "$work/result.json"
 say "finished in $(($(date +%s) - started)) s (exit $status)"
 exit "$status"

@@ -141,7 +141,12 @@ async function gpuCheck(args: string[]): Promise<number> {
     result.adapter = found;
     log(`adapter: ${found.summary}`);
     log(`limits: ${JSON.stringify(found.limits)}`);
-    if (!software && found.adapter?.software === true) log('gpu-check: the adapter is a software one: its timings say nothing about a GPU');
+    if (!software && found.adapter?.software === true) {
+      // The GPU sizes would take hours on a CPU rasteriser, and say nothing about a GPU.
+      result.adapterError = `only a software adapter (${found.summary}): no GPU driver was found; run with --software to check the bundle on the CPU`;
+      log(`gpu-check: ${String(result.adapterError)}`);
+      return finish(false);
+    }
   } catch (error) {
     result.adapterError = (error as Error)?.message ?? String(error);
     log(`adapter: none: ${String(result.adapterError)}`);
