@@ -10,7 +10,7 @@
 // `createBeitTokenizer(config, { stateDict: stateDictFromSafetensors(readFileSync('dalle-encoder.safetensors')) })`
 // (see docs/concepts/recipe-variants.md for the conversion of encoder.pkl).
 import { BEIT_FASHION_MNIST_REFERENCE, createBeitPretraining, createBeitTokenizer, type BeitConfigInput } from '@selfsup/ibot';
-import { normalizeAsInTraining, printKnnAccuracy, startFashionMnistExample, trainExample } from './lib/example-run.js';
+import { createExampleKnnMonitor, normalizeAsInTraining, printKnnAccuracy, startFashionMnistExample, trainExample } from './lib/example-run.js';
 
 const example = await startFashionMnistExample('runs/beit-fashion-mnist-subset');
 const { epochs, batchSize } = example.args;
@@ -36,7 +36,7 @@ console.log(
 
 // the student's features, of images normalised as in training
 const preprocess = normalizeAsInTraining(run.config.augmentation);
-await printKnnAccuracy(example, 'student mean patch', run.backbones().student, { token: 'meanPatch', preprocess });
-await printKnnAccuracy(example, 'student [CLS]', run.backbones().student, { token: 'class', preprocess });
+await printKnnAccuracy(createExampleKnnMonitor(example, { token: 'meanPatch', preprocess }), 'student mean patch', run.backbones().student, result);
+await printKnnAccuracy(createExampleKnnMonitor(example, { token: 'class', preprocess }), 'student [CLS]', run.backbones().student, result);
 console.log(`metrics: ${example.metricsFile}`);
 run.dispose();

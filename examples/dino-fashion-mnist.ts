@@ -5,7 +5,7 @@
 //   node --conditions=@selfsup/source --import tsx examples/dino-fashion-mnist.ts
 //   node --conditions=@selfsup/source --import tsx examples/dino-fashion-mnist.ts --steps 2 --epochs 1 --batch 16   # a smoke run
 import { createDinoPretraining, DINO_FASHION_MNIST_REFERENCE } from '@selfsup/ibot';
-import { normalizeAsInTraining, printKnnAccuracy, startFashionMnistExample, trainExample } from './lib/example-run.js';
+import { createExampleKnnMonitor, normalizeAsInTraining, printKnnAccuracy, startFashionMnistExample, trainExample } from './lib/example-run.js';
 
 const example = await startFashionMnistExample('runs/dino-fashion-mnist-subset');
 const { epochs, batchSize } = example.args;
@@ -21,9 +21,9 @@ const result = await trainExample(run, example);
 console.log(`training ${result.status} at step ${result.step}; last loss ${result.lastStep?.loss.toFixed(4) ?? '-'}; checkpoint: ${result.checkpoint ?? '(none)'}`);
 
 // the [CLS] features of the teacher and the student, of images normalised as in training
-const preprocess = normalizeAsInTraining(run.config.augmentation);
+const knn = createExampleKnnMonitor(example, { token: 'class', preprocess: normalizeAsInTraining(run.config.augmentation) });
 const { student, teacher } = run.backbones();
-await printKnnAccuracy(example, 'teacher [CLS]', teacher!, { token: 'class', preprocess });
-await printKnnAccuracy(example, 'student [CLS]', student, { token: 'class', preprocess });
+await printKnnAccuracy(knn, 'teacher [CLS]', teacher!, result);
+await printKnnAccuracy(knn, 'student [CLS]', student, result);
 console.log(`metrics: ${example.metricsFile}`);
 run.dispose();

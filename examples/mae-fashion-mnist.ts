@@ -5,7 +5,7 @@
 //   node --conditions=@selfsup/source --import tsx examples/mae-fashion-mnist.ts
 //   node --conditions=@selfsup/source --import tsx examples/mae-fashion-mnist.ts --steps 2 --epochs 1 --batch 16   # a smoke run
 import { createMaePretraining, MAE_FASHION_MNIST_REFERENCE } from '@selfsup/ibot';
-import { normalizeAsInTraining, printKnnAccuracy, startFashionMnistExample, trainExample } from './lib/example-run.js';
+import { createExampleKnnMonitor, normalizeAsInTraining, printKnnAccuracy, startFashionMnistExample, trainExample } from './lib/example-run.js';
 
 const example = await startFashionMnistExample('runs/mae-fashion-mnist-subset');
 const { epochs, batchSize } = example.args;
@@ -23,7 +23,7 @@ console.log(`training ${result.status} at step ${result.step}; last loss ${resul
 
 // the encoder sees whole images at evaluation, normalised as in training
 const preprocess = normalizeAsInTraining(run.config.augmentation);
-await printKnnAccuracy(example, 'encoder mean patch', run.backbones().student, { token: 'meanPatch', preprocess });
-await printKnnAccuracy(example, 'encoder [CLS]', run.backbones().student, { token: 'class', preprocess });
+await printKnnAccuracy(createExampleKnnMonitor(example, { token: 'meanPatch', preprocess }), 'encoder mean patch', run.backbones().student, result);
+await printKnnAccuracy(createExampleKnnMonitor(example, { token: 'class', preprocess }), 'encoder [CLS]', run.backbones().student, result);
 console.log(`metrics: ${example.metricsFile}`);
 run.dispose();

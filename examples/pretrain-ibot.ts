@@ -4,7 +4,7 @@
 //   npm run example -- examples/pretrain-ibot.ts                           # defaults below, auto backend
 //   npm run example -- examples/pretrain-ibot.ts --epochs 1 --steps 2      # a smoke run
 import { createIbotPretraining, IBOT_FASHION_MNIST_REFERENCE, type IbotConfigInput } from '@selfsup/ibot';
-import { normalizeAsInTraining, printKnnAccuracy, startFashionMnistExample, trainExample } from './lib/example-run.js';
+import { createExampleKnnMonitor, normalizeAsInTraining, printKnnAccuracy, startFashionMnistExample, trainExample } from './lib/example-run.js';
 
 const example = await startFashionMnistExample('runs/ibot-fashion-mnist-subset');
 const { epochs, batchSize } = example.args;
@@ -23,8 +23,8 @@ const result = await trainExample(run, example);
 console.log(`training ${result.status} at step ${result.step}; checkpoint: ${result.checkpoint ?? '(none)'}`);
 
 // the [CLS] features are computed on normalised pixels, as the network saw them in training
-const preprocess = normalizeAsInTraining(run.config.augmentation);
-await printKnnAccuracy(example, 'teacher', run.recipe.teacher.module!.parts.backbone, { token: 'class', preprocess });
-await printKnnAccuracy(example, 'student', run.recipe.student.parts.backbone, { token: 'class', preprocess });
+const knn = createExampleKnnMonitor(example, { token: 'class', preprocess: normalizeAsInTraining(run.config.augmentation) });
+await printKnnAccuracy(knn, 'teacher', run.recipe.teacher.module!.parts.backbone, result);
+await printKnnAccuracy(knn, 'student', run.recipe.student.parts.backbone, result);
 console.log(`metrics: ${example.metricsFile}`);
 run.dispose();

@@ -1,13 +1,15 @@
 // What the pretraining examples share, so that each example file shows only its method: the
 // command-line flags, the backend, the bundled Fashion-MNIST subset and its loader, the `train()`
-// call with checkpoints and metrics, and the weighted k-NN evaluation (k=20, T=0.07).
+// call with checkpoints and metrics, and the weighted k-NN evaluation (k=20, T=0.07, a k-NN monitor
+// of @selfsup/eval).
 //
 // A typical example reads:
 //
 //   const example = await startFashionMnistExample('runs/dino-fashion-mnist-subset');
 //   const run = createDinoPretraining({ ...DINO_FASHION_MNIST_REFERENCE, epochs: example.args.epochs, batchSize: example.args.batchSize }, example.iterationsPerEpoch);
 //   const result = await trainExample(run, example);
-//   await printKnnAccuracy(example, 'student [CLS]', run.backbones().student, { token: 'class', preprocess: normalizeAsInTraining(run.config.augmentation) });
+//   const knn = createExampleKnnMonitor(example, { token: 'class', preprocess: normalizeAsInTraining(run.config.augmentation) });
+//   await printKnnAccuracy(knn, 'student [CLS]', run.backbones().student, result);
 //   console.log(`metrics: ${example.metricsFile}`);
 //   run.dispose();
 import { parseArgs } from 'node:util';
@@ -16,7 +18,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Backbone } from '@selfsup/core';
 import { useBackend, type BackendInfo, type BackendName } from '@selfsup/backend';
 import { createDataLoader, loadBundledFashionMnist, type Batch, type DataLoader, type ImageDataset } from '@selfsup/data';
-import { extractFeatures, knnClassifier, type FeatureToken, type KnnResult } from '@selfsup/eval';
+import { createKnnMonitor, type FeatureToken, type KnnMonitor, type KnnMonitorResult } from '@selfsup/eval';
 import type { Pretraining } from '@selfsup/ibot';
 import { train, type BatchSource, type TrainResult } from '@selfsup/train';
 
@@ -172,7 +174,7 @@ export function normalizeAsInTraining(augmentation: { readonly mean: number[]; r
   return (images) => tf.div(tf.sub(images, tf.tensor1d(mean)), tf.tensor1d(std)) as tf.Tensor4D;
 }
 
-/** Options of {@link printKnnAccuracy}. */
+/** Options of {@link createExampleKnnMonitor}. */
 export interface KnnAccuracyOptions {
   /** Which tokens make an image's feature: `'class'` ([CLS]) or `'meanPatch'` (the mean patch token). */
   readonly token: FeatureToken;
@@ -181,26 +183,39 @@ export interface KnnAccuracyOptions {
 }
 
 /**
- * Evaluates a backbone's features with the weighted k-NN classifier (k=20, T=0.07, as iBOT and
- * DINO do): the training subset is the memory, the test subset the queries. Prints
- * `k-NN (k=20, T=0.07) <label>: top-1 <%>, top-5 <%>`.
+ * The weighted k-NN evaluation of the examples: `createKnnMonitor` of `@selfsup/eval` with the
+ * training subset as the memory and the test subset as the queries, k=20, T=0.07 (as iBOT and
+ * DINO report), 250 images per forward pass.
  *
  * @param example - the example's data (`trainSet`, `testSet`).
+ */
+export function createExampleKnnMonitor(example: Pick<FashionMnistExample, 'trainSet' | 'testSet'>, options: KnnAccuracyOptions): KnnMonitor {
+  const { trainSet, testSet } = example;
+  return createKnnMonitor({
+    trainImages: trainSet,
+    trainLabels: trainSet.labels,
+    testImages: testSet,
+    testLabels: testSet.labels,
+    k: 20,
+    temperature: 0.07,
+    batchSize: 250,
+    token: options.token,
+    preprocess: options.preprocess,
+  });
+}
+
+/**
+ * Evaluates a backbone's features after training with a k-NN monitor (see
+ * {@link createExampleKnnMonitor}) and prints `k-NN (k=20, T=0.07) <label>: top-1 <%>, top-5 <%>`.
+ *
+ * @param knn - the monitor.
  * @param label - what is evaluated, as printed: e.g. `teacher [CLS]`.
  * @param backbone - the network to encode the images with (e.g. `run.backbones().student`).
- * @returns the accuracies (top-1 and top-5 in percent) and the predictions.
+ * @param result - what `trainExample` returned: the evaluation is of the last epoch it finished.
+ * @returns the accuracies (top-1 and top-5 in percent).
  */
-export async function printKnnAccuracy(
-  example: Pick<FashionMnistExample, 'trainSet' | 'testSet'>,
-  label: string,
-  backbone: Backbone,
-  options: KnnAccuracyOptions,
-): Promise<KnnResult> {
-  const { trainSet, testSet } = example;
-  const { token, preprocess } = options;
-  const trainFeatures = await extractFeatures(backbone, trainSet, { token, batchSize: 250, preprocess });
-  const testFeatures = await extractFeatures(backbone, testSet, { token, batchSize: 250, preprocess });
-  const knn = await knnClassifier({ trainFeatures, trainLabels: trainSet.labels, testFeatures, testLabels: testSet.labels, k: 20, temperature: 0.07 });
-  console.log(`k-NN (k=20, T=0.07) ${label}: top-1 ${knn.top1.toFixed(1)}%, top-5 ${knn.top5.toFixed(1)}%`);
-  return knn;
+export async function printKnnAccuracy(knn: KnnMonitor, label: string, backbone: Backbone, result: Pick<TrainResult, 'epoch'>): Promise<KnnMonitorResult> {
+  const accuracy = await knn.evaluate(backbone, result.epoch - 1);
+  console.log(`k-NN (k=20, T=0.07) ${label}: top-1 ${accuracy.top1.toFixed(1)}%, top-5 ${accuracy.top5.toFixed(1)}%`);
+  return accuracy;
 }

@@ -1,7 +1,8 @@
 import { createRng } from '@selfsup/core';
 import { linearProbeSweep } from '@selfsup/eval';
 import { inputOf } from './method-registry.js';
-import { datasetFeatures, evaluateKnn } from './knn-evaluation.js';
+import { datasetFeatures } from './dataset-features.js';
+import { createRunKnnMonitor } from './run-knn-monitor.js';
 import { openCheckpoint, pickBackbone } from './open-checkpoint.js';
 import { displayPath, type CliIo } from './cli-io.js';
 import { usageError } from './usage-error.js';
@@ -59,7 +60,8 @@ export async function runEvalKnn(options: EvalKnnOptions, io: CliIo): Promise<{ 
   try {
     const k = options.k ?? opened.config.run.knnK;
     const temperature = options.temperature ?? opened.config.run.knnTemperature;
-    const { top1, top5 } = await evaluateKnn(backbone, data.train, heldOut, { input, token: opened.method.featureToken ?? 'class', k, temperature });
+    const knn = createRunKnnMonitor(data.train, heldOut, { input, token: opened.method.featureToken ?? 'class', k, temperature });
+    const { top1, top5 } = await knn.evaluate(backbone, opened.metadata.epoch - 1);
     if (options.json) {
       io.stdout.write(
         `${JSON.stringify({ checkpoint: opened.path, step: opened.metadata.step, which, dataset: data.name, k, temperature, top1, top5, trainImages: data.train.count, testImages: heldOut.count })}\n`,

@@ -7,7 +7,7 @@ import { createDataLoader } from '@selfsup/data';
 import { acquireRunLock, formatDuration, latestCheckpoint, train, writeFileAtomic, type MetricsRecord, type RunLock, type RunLockOwner } from '@selfsup/train';
 import { inputOf } from './method-registry.js';
 import { loadDatasets } from './load-datasets.js';
-import { evaluateKnn } from './knn-evaluation.js';
+import { createRunKnnMonitor } from './run-knn-monitor.js';
 import { readRunMetrics, type KnnLine } from './run-metrics.js';
 import { renderTrainingPlot } from './plot/training-plot.js';
 import { svgToPng } from './plot/svg-to-png.js';
@@ -173,18 +173,26 @@ export async function runPretrain(options: PretrainOptions, io: CliIo): Promise<
       if (backbone) knnBackbones.push([which, backbone]);
       else log(`  note: ${method.title} has no teacher; k-NN evaluates the student only`);
     }
+    const knn =
+      data.heldOut && knnBackbones.length > 0
+        ? createRunKnnMonitor(data.train, data.heldOut, {
+            input,
+            token: method.featureToken ?? 'class',
+            k: run.knnK,
+            temperature: run.knnTemperature,
+            everyEpochs: run.knnEveryEpochs,
+            epochs,
+            beforeTraining: run.knnBeforeTraining,
+          })
+        : undefined;
+    /** The k-NN lines of the backbones after the 0-based `epoch` (-1: before training), when the schedule says so. */
     const evaluate = async (epoch: number, iteration: number): Promise<KnnLine[]> => {
-      if (!data.heldOut || knnBackbones.length === 0) return [];
+      if (!knn?.isDue(epoch) || !data.heldOut) return [];
       const parts: string[] = [];
       const lines: KnnLine[] = [];
       for (const [which, backbone] of knnBackbones) {
         const start = performance.now();
-        const { top1, top5 } = await evaluateKnn(backbone, data.train, data.heldOut, {
-          input,
-          token: method.featureToken ?? 'class',
-          k: run.knnK,
-          temperature: run.knnTemperature,
-        });
+        const { top1, top5 } = await knn.evaluate(backbone, epoch);
         const line: KnnLine = {
           type: 'knn',
           epoch,
@@ -210,17 +218,13 @@ export async function runPretrain(options: PretrainOptions, io: CliIo): Promise<
       for (const line of lines) appendRunFile(metricsPath, `${JSON.stringify(line)}\n`);
     };
     // the starting point (a fresh run only), written once train() has created the metrics file
-    let pending: KnnLine[] = [];
-    if (run.knnBeforeTraining && !resumeFrom) pending = await evaluate(-1, -1);
+    let pending: KnnLine[] = resumeFrom ? [] : await evaluate(-1, -1);
     const onStep = async (record: MetricsRecord): Promise<void> => {
       append(pending);
       pending = [];
       const done = record.iteration + 1;
       if (done % iterationsPerEpoch !== 0) return;
-      const finished = done / iterationsPerEpoch; // epochs completed
-      if ((run.knnEveryEpochs > 0 && finished % run.knnEveryEpochs === 0) || finished === epochs) {
-        append(await evaluate(finished - 1, record.iteration));
-      }
+      append(await evaluate(done / iterationsPerEpoch - 1, record.iteration));
     };
 
     const started = performance.now();

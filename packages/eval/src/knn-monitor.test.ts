@@ -79,6 +79,67 @@ describe('createKnnMonitor', () => {
     vit.dispose();
   });
 
+  it('evaluates before training when asked, and with everyEpochs 0 only after the last epoch', async () => {
+    const vit = createVit(tiny);
+    const train = images(8, 6);
+    const test = images(4, 7);
+    const monitor = createKnnMonitor({
+      trainImages: train.bytes,
+      trainLabels: train.labels,
+      testImages: test.bytes,
+      testLabels: test.labels,
+      everyEpochs: 0,
+      epochs: 4,
+      beforeTraining: true,
+      k: 2,
+    });
+    expect([-1, 0, 1, 2, 3].map((epoch) => monitor.isDue(epoch))).toEqual([true, false, false, false, true]);
+    const results = [];
+    for (let epoch = -1; epoch < 4; epoch++) results.push(await monitor(vit, epoch));
+    expect(results.map((r) => r?.epoch)).toEqual([-1, undefined, undefined, undefined, 3]);
+    // without beforeTraining, epoch -1 is no evaluation
+    const plain = createKnnMonitor({ trainImages: train.bytes, trainLabels: train.labels, testImages: test.bytes, testLabels: test.labels, k: 2 });
+    expect(plain.isDue(-1)).toBe(false);
+    expect(await plain(vit, -1)).toBeUndefined();
+    vit.dispose();
+  });
+
+  it('judges several backbones (teacher and student) with one monitor, and evaluates off schedule with evaluate()', async () => {
+    const teacher = createVit({ ...tiny, seed: 1 });
+    const student = createVit({ ...tiny, seed: 2 });
+    const train = images(16, 8);
+    const test = images(8, 9);
+    const logged: KnnMonitorResult[] = [];
+    const monitor = createKnnMonitor({
+      trainImages: train.bytes,
+      trainLabels: train.labels,
+      testImages: test.bytes,
+      testLabels: test.labels,
+      everyEpochs: 2,
+      k: 3,
+      onResult: (r) => logged.push(r),
+    });
+    const direct = async (backbone: typeof teacher) =>
+      knnClassifier({
+        trainFeatures: await extractFeatures(backbone, train.bytes),
+        trainLabels: train.labels,
+        testFeatures: await extractFeatures(backbone, test.bytes),
+        testLabels: test.labels,
+        k: 3,
+      });
+    const [teacherDirect, studentDirect] = [await direct(teacher), await direct(student)];
+    expect(await monitor(teacher, 1)).toEqual({ epoch: 1, top1: teacherDirect.top1, top5: teacherDirect.top5 });
+    expect(await monitor(student, 1)).toEqual({ epoch: 1, top1: studentDirect.top1, top5: studentDirect.top5 });
+    // epoch 2 is not due, but evaluate() judges now
+    expect(monitor.isDue(2)).toBe(false);
+    const before = tf.memory().numTensors;
+    expect(await monitor.evaluate(student, 2)).toEqual({ epoch: 2, top1: studentDirect.top1, top5: studentDirect.top5 });
+    expect(tf.memory().numTensors).toBe(before);
+    expect(logged.map((r) => r.epoch)).toEqual([1, 1, 2]);
+    teacher.dispose();
+    student.dispose();
+  });
+
   it('rejects bad options with SslErrors', () => {
     const train = images(4, 5);
     const base = { trainImages: train.bytes, trainLabels: train.labels, testImages: train.bytes, testLabels: train.labels };
@@ -91,7 +152,9 @@ describe('createKnnMonitor', () => {
       }
       return undefined;
     };
-    expect(codeOf(() => createKnnMonitor({ ...base, everyEpochs: 0 }))).toBe('INVALID_ARGUMENT');
+    expect(codeOf(() => createKnnMonitor({ ...base, everyEpochs: -1 }))).toBe('INVALID_ARGUMENT');
+    expect(() => createKnnMonitor({ ...base, everyEpochs: 0 })).toThrow(/options\.epochs\): expected the number of epochs when everyEpochs is 0/);
+    expect(() => createKnnMonitor(base).isDue(-2)).toThrow(/isDue\(epoch\): expected an integer >= -1, got -2/);
     expect(codeOf(() => createKnnMonitor({ ...base, testLabels: [0, 1] }))).toBe('SHAPE_MISMATCH');
     expect(() => createKnnMonitor({ ...base, testLabels: [0, 1] })).toThrow(/testLabels\): expected 4 labels/);
     expect(() => createKnnMonitor({ ...base, trainImages: [train.bytes] as never })).toThrow(/wrap it in a function/);

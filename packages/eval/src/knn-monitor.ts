@@ -21,7 +21,8 @@ export interface KnnMonitorOptions {
   testLabels: ArrayLike<number>;
   /**
    * Evaluate after every this many epochs: after epochs `everyEpochs`, `2 * everyEpochs`, ... (the
-   * 0-based epochs `everyEpochs - 1`, `2 * everyEpochs - 1`, ...).
+   * 0-based epochs `everyEpochs - 1`, `2 * everyEpochs - 1`, ...). 0 evaluates only after the last
+   * epoch (and before training with `beforeTraining`), which needs `epochs`.
    * @defaultValue 1
    */
   everyEpochs?: number;
@@ -30,6 +31,12 @@ export interface KnnMonitorOptions {
    * @defaultValue none
    */
   epochs?: number;
+  /**
+   * Also evaluate the untrained backbone: the monitor called with epoch -1 (before the first epoch)
+   * evaluates, and its result has epoch -1 (the baseline that training should beat).
+   * @defaultValue false
+   */
+  beforeTraining?: boolean;
   /** @defaultValue 20 */
   k?: number;
   /** @defaultValue 0.07 */
@@ -51,7 +58,7 @@ export interface KnnMonitorOptions {
 
 /** One evaluation of a {@link KnnMonitor}. */
 export interface KnnMonitorResult {
-  /** The 0-based epoch just finished. */
+  /** The 0-based epoch just finished; -1 before training. */
   readonly epoch: number;
   /** Top-1 k-NN accuracy on the test images, in percent. */
   readonly top1: number;
@@ -60,23 +67,40 @@ export interface KnnMonitorResult {
 }
 
 /**
- * Call after each epoch with the backbone to judge (usually the teacher) and the 0-based epoch
- * just finished; resolves to the k-NN accuracy on evaluation epochs and to `undefined` otherwise.
+ * Call after each epoch with the backbone to judge (the teacher, the student, or each in turn) and
+ * the 0-based epoch just finished (-1 before training); resolves to the k-NN accuracy on evaluation
+ * epochs and to `undefined` otherwise.
  */
-export type KnnMonitor = (backbone: Backbone, epoch: number) => Promise<KnnMonitorResult | undefined>;
+export interface KnnMonitor {
+  (backbone: Backbone, epoch: number): Promise<KnnMonitorResult | undefined>;
+  /**
+   * Whether the monitor evaluates after the 0-based `epoch` (-1: before training), so that a
+   * caller judging several backbones, or timing the evaluation, asks once.
+   */
+  isDue(epoch: number): boolean;
+  /**
+   * Evaluates `backbone` now, whatever the schedule (a final or a one-off evaluation); the result
+   * carries `epoch` and goes to `onResult` like the scheduled ones.
+   */
+  evaluate(backbone: Backbone, epoch: number): Promise<KnnMonitorResult>;
+}
 
 /**
- * Makes a k-NN monitor for a pretraining loop: every `everyEpochs` epochs it extracts normalised
- * features of the training and test images with the backbone and runs {@link knnClassifier}
- * (k = 20, T = 0.07 by default, as DINO and iBOT report), so a run shows how its features improve
- * without a separate evaluation job. Features are recomputed at each evaluation (the backbone
- * changes); nothing is kept between calls, and no tensor outlives a call.
+ * Makes a k-NN monitor for a pretraining loop: every `everyEpochs` epochs (and before training
+ * with `beforeTraining`) it extracts normalised features of the training and test images with the
+ * backbone and runs {@link knnClassifier} (k = 20, T = 0.07 by default, as DINO and iBOT report),
+ * so a run shows how its features improve without a separate evaluation job. Features are
+ * recomputed at each evaluation (the backbone changes); nothing is kept between calls, and no
+ * tensor outlives a call. The same monitor judges several backbones (teacher and student) when
+ * called with each.
  *
  * @example
  * ```ts
- * const monitor = createKnnMonitor({ trainImages, trainLabels, testImages, testLabels, everyEpochs: 5, epochs });
- * for (let epoch = 0; epoch < epochs; epoch++) {
- *   // ... train one epoch ...
+ * const monitor = createKnnMonitor({ trainImages, trainLabels, testImages, testLabels, everyEpochs: 5, epochs, beforeTraining: true });
+ * for (let epoch = -1; epoch < epochs; epoch++) {
+ *   if (epoch >= 0) {
+ *     // ... train one epoch ...
+ *   }
  *   const knn = await monitor(teacher, epoch);
  *   if (knn) console.log(`epoch ${epoch}: k-NN top-1 ${knn.top1.toFixed(1)}%`);
  * }
@@ -86,17 +110,29 @@ export function createKnnMonitor(options: KnnMonitorOptions): KnnMonitor {
   if (options === null || typeof options !== 'object') {
     throw invalidArgument({ argument: 'createKnnMonitor(options)', expected: 'an options object', actual: options });
   }
-  const everyEpochs = checkInteger('createKnnMonitor(options.everyEpochs)', options.everyEpochs ?? 1, 1);
+  const everyEpochs = checkInteger('createKnnMonitor(options.everyEpochs)', options.everyEpochs ?? 1, 0);
   const epochs = options.epochs === undefined ? undefined : checkInteger('createKnnMonitor(options.epochs)', options.epochs, 1);
+  if (everyEpochs === 0 && epochs === undefined) {
+    throw invalidArgument({
+      argument: 'createKnnMonitor(options.epochs)',
+      expected: 'the number of epochs when everyEpochs is 0 (evaluate after the last epoch only)',
+      actual: undefined,
+      fix: 'Pass epochs, or everyEpochs >= 1.',
+    });
+  }
+  const beforeTraining = options.beforeTraining ?? false;
   const { trainImages, trainLabels, testImages, testLabels, k, temperature, classCount, token, batchSize, preprocess, onResult } =
     options;
   checkSource('trainImages', trainImages, trainLabels);
   checkSource('testImages', testImages, testLabels);
 
-  return async (backbone: Backbone, epoch: number): Promise<KnnMonitorResult | undefined> => {
-    checkInteger('knnMonitor(epoch)', epoch, 0);
-    const due = (epoch + 1) % everyEpochs === 0 || (epochs !== undefined && epoch === epochs - 1);
-    if (!due) return undefined;
+  const isDue = (epoch: number): boolean => {
+    checkInteger('knnMonitor.isDue(epoch)', epoch, -1);
+    if (epoch === -1) return beforeTraining;
+    return (everyEpochs > 0 && (epoch + 1) % everyEpochs === 0) || (epochs !== undefined && epoch === epochs - 1);
+  };
+  const evaluate = async (backbone: Backbone, epoch: number): Promise<KnnMonitorResult> => {
+    checkInteger('knnMonitor.evaluate(epoch)', epoch, -1);
     const extractOptions = { token, batchSize, preprocess, normalize: true };
     const trainFeatures = await extractFeatures(backbone, sourceOf(trainImages), extractOptions);
     const testFeatures = await extractFeatures(backbone, sourceOf(testImages), extractOptions);
@@ -105,6 +141,11 @@ export function createKnnMonitor(options: KnnMonitorOptions): KnnMonitor {
     onResult?.(result);
     return result;
   };
+  const monitor = async (backbone: Backbone, epoch: number): Promise<KnnMonitorResult | undefined> => {
+    checkInteger('knnMonitor(epoch)', epoch, -1);
+    return isDue(epoch) ? evaluate(backbone, epoch) : undefined;
+  };
+  return Object.assign(monitor, { isDue, evaluate });
 }
 
 function sourceOf(source: RepeatableImageSource): tf.Tensor4D | ImageBytes | ImageBatches {
