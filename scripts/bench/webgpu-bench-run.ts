@@ -98,6 +98,7 @@ export const SIZE_FLAGS_USAGE = [
 
 const PRESETS = Object.keys(VIT_PRESETS) as VitPresetName[];
 
+
 function positiveInteger(flag: string, raw: string | undefined, fallback: number, min = 1): number {
   if (raw === undefined) return fallback;
   const value = Number(raw);
@@ -122,31 +123,49 @@ function checkDivides(flag: string, image: number, patch: number): void {
   if (image % patch !== 0) throw new Error(`--${flag} ${patch} does not divide the image side ${image}: choose a patch side that does`);
 }
 
-/** The size flags in `args` (unknown arguments are left alone), over FULL_SIZES or, with --small, SMALL_SIZES. */
-export function parseSizeFlags(args: readonly string[]): BenchSizes {
-  const { values } = parseArgs({
-    args: [...args],
-    strict: false,
-    options: {
-      small: { type: 'boolean' },
-      preset: { type: 'string' },
-      image: { type: 'string' },
-      patch: { type: 'string' },
-      batch: { type: 'string' },
-      'ibot-preset': { type: 'string' },
-      'ibot-image': { type: 'string' },
-      'ibot-patch': { type: 'string' },
-      'ibot-batch': { type: 'string' },
-      warmup: { type: 'string' },
-      steps: { type: 'string' },
-      'max-seconds': { type: 'string' },
-      workloads: { type: 'string' },
-      'torch-device': { type: 'string' },
-      'timeout-seconds': { type: 'string' },
-      'deadline-seconds': { type: 'string' },
-    },
-  });
-  const text = (name: string): string | undefined => (typeof values[name] === 'string' ? (values[name] as string) : undefined);
+/** The flags a caller of {@link parseSizeFlags} reads itself, with their types. */
+export type OtherFlags = Readonly<Record<string, { type: 'string' | 'boolean' }>>;
+
+/** `args` parsed strictly: the size flags and `otherFlags`; anything else throws with the usage. */
+function parseFlags(args: readonly string[], otherFlags: OtherFlags) {
+  try {
+    return parseArgs({
+      args: [...args],
+      strict: true,
+      allowPositionals: false,
+      options: {
+        ...otherFlags,
+        small: { type: 'boolean' },
+        preset: { type: 'string' },
+        image: { type: 'string' },
+        patch: { type: 'string' },
+        batch: { type: 'string' },
+        'ibot-preset': { type: 'string' },
+        'ibot-image': { type: 'string' },
+        'ibot-patch': { type: 'string' },
+        'ibot-batch': { type: 'string' },
+        warmup: { type: 'string' },
+        steps: { type: 'string' },
+        'max-seconds': { type: 'string' },
+        workloads: { type: 'string' },
+        'torch-device': { type: 'string' },
+        'timeout-seconds': { type: 'string' },
+        'deadline-seconds': { type: 'string' },
+      },
+    });
+  } catch (error) {
+    throw new Error(`${(error as Error).message}\nthe size flags are:\n${SIZE_FLAGS_USAGE}`);
+  }
+}
+
+/**
+ * The size flags in `args`, over FULL_SIZES or, with --small, SMALL_SIZES. `otherFlags` are the
+ * flags the caller reads itself; any other flag or argument is an error (a mistyped size would
+ * otherwise go unnoticed).
+ */
+export function parseSizeFlags(args: readonly string[], otherFlags: OtherFlags = {}): BenchSizes {
+  const values: Record<string, string | boolean | undefined> = parseFlags(args, otherFlags).values;
+  const text = (name: string): string | undefined => (typeof values[name] === 'string' ? values[name] : undefined);
   const base = values.small === true ? SMALL_SIZES : FULL_SIZES;
   const image = positiveInteger('image', text('image'), base.vit.image);
   const patch = positiveInteger('patch', text('patch'), text('image') === undefined ? base.vit.patch : defaultPatch(image));

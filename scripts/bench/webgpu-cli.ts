@@ -75,7 +75,7 @@ function selfLauncher(): Launcher {
 
 async function worker(args: string[]): Promise<void> {
   const { values } = parseArgs({ args, strict: false, options: { workload: { type: 'string' } } });
-  const sizes = parseSizeFlags(args);
+  const sizes = parseSizeFlags(args, { workload: { type: 'string' } });
   const kind = values.workload;
   if (kind !== 'vit' && kind !== 'ibot') throw new Error(`worker: --workload must be vit or ibot, got ${JSON.stringify(kind)}`);
   const info = await useBackend('webgpu');
@@ -110,14 +110,17 @@ const GPU_CHECK_BUDGET_SECONDS = 420;
 /** gpu-check's per-worker timeout on a GPU, unless --timeout-seconds says otherwise. */
 const GPU_CHECK_WORKER_SECONDS = 150;
 
+/** gpu-check's own flags (the size flags follow them). */
+const GPU_CHECK_FLAGS = { software: { type: 'boolean' }, out: { type: 'string' }, 'budget-seconds': { type: 'string' } } as const;
+
 async function gpuCheck(args: string[]): Promise<number> {
-  const { values } = parseArgs({ args, strict: false, options: { software: { type: 'boolean' }, out: { type: 'string' }, 'budget-seconds': { type: 'string' } } });
+  const { values } = parseArgs({ args, strict: false, options: GPU_CHECK_FLAGS });
   const software = values.software === true;
   const started = performance.now();
   const budget = typeof values['budget-seconds'] === 'string' ? Number(values['budget-seconds']) : software ? Number.POSITIVE_INFINITY : GPU_CHECK_BUDGET_SECONDS;
   if (!(budget > 0)) throw new Error(`gpu-check: --budget-seconds must be a positive number, got ${JSON.stringify(values['budget-seconds'])}`);
   const timeout = args.includes('--timeout-seconds') || software ? [] : ['--timeout-seconds', String(GPU_CHECK_WORKER_SECONDS)];
-  const parsed = parseSizeFlags([...(software ? ['--small'] : []), ...timeout, ...args]);
+  const parsed = parseSizeFlags([...(software ? ['--small'] : []), ...timeout, ...args], GPU_CHECK_FLAGS);
   const result: Record<string, unknown> = {
     kind: 'selfsup-gpu-check',
     mode: software ? 'software' : 'gpu',
@@ -175,6 +178,8 @@ export async function main(argv: readonly string[]): Promise<number> {
       return 0;
     }
     case 'check': {
+      const unknown = args.filter((a) => a !== '--software');
+      if (unknown.length > 0) throw new Error(`check: unknown arguments ${unknown.join(' ')} (only --software)`);
       const software = args.includes('--software');
       const checks = await check(software);
       process.stdout.write(`${JSON.stringify({ passed: checks.every((c) => c.passed), steps: checks })}\n`);
