@@ -21,6 +21,7 @@ import { createPatchMerging, type PatchMerging } from './patch-merging.js';
 import { createSwinBlock, type SwinBlock } from './swin-block.js';
 import { SWIN_PRESETS, type SwinPresetName } from './swin-presets.js';
 import { swinLayerIndex, swinTimmDescription, swinTimmName } from './swin-rules.js';
+import { swinGrids } from './swin-grids.js';
 import { planSwinStages, type SwinStage } from './swin-stages.js';
 import type { BlockCallOptions } from './transformer-block.js';
 
@@ -164,11 +165,41 @@ function resolveSwinConfig(options: SwinOptions): SwinConfig {
   };
 }
 
-/** `ceil(size / 2)` applied `times` times: a grid after that many patch mergings. */
-function halve(size: number, times: number): number {
-  let s = size;
-  for (let i = 0; i < times; i++) s = Math.ceil(s / 2);
-  return s;
+/** One stage's blocks and the patch merging after it (none after the last stage). */
+interface SwinLayer {
+  readonly blocks: readonly SwinBlock[];
+  readonly downsample: PatchMerging | undefined;
+}
+
+/**
+ * The official `layers`: for each stage its blocks (`layers.i.blocks.j`, the odd ones shifted,
+ * drop path growing linearly over all blocks) and, but after the last, its patch merging
+ * (`layers.i.downsample`).
+ */
+function createSwinLayers(config: SwinConfig, stages: readonly SwinStage[], rng: Rng): SwinLayer[] {
+  const blockCount = config.depths.reduce((a, b) => a + b, 0);
+  let blockIndex = 0;
+  return stages.map((stage, i) => {
+    const blocks: SwinBlock[] = [];
+    for (let j = 0; j < stage.depth; j++, blockIndex++) {
+      blocks.push(
+        createSwinBlock({
+          prefix: `layers.${i}.blocks.${j}`,
+          dim: stage.dim,
+          headCount: stage.headCount,
+          windowSize: stage.windowSize,
+          shift: j % 2 === 0 ? 0 : stage.shift,
+          mlpRatio: config.mlpRatio,
+          qkvBias: config.qkvBias,
+          layerNormEps: config.layerNormEps,
+          dropPath: blockCount > 1 ? (config.dropPathRate * blockIndex) / (blockCount - 1) : 0,
+          rng,
+        }),
+      );
+    }
+    const last = i === stages.length - 1;
+    return { blocks, downsample: last ? undefined : createPatchMerging({ prefix: `layers.${i}.downsample`, dim: stage.dim, layerNormEps: config.layerNormEps, rng }) };
+  });
 }
 
 /**
@@ -221,29 +252,7 @@ export function createSwin(options: SwinOptions = {}): Swin {
   const patchBias = makeVariable([embedDim], uniformValues(rng, embedDim, bound));
   const patchNorm = createLayerNorm({ prefix: 'patch_embed.norm', dim: embedDim, eps: layerNormEps });
   const blockCount = depths.reduce((a, b) => a + b, 0);
-  const built: { blocks: SwinBlock[]; downsample: PatchMerging | undefined }[] = [];
-  let blockIndex = 0;
-  stages.forEach((stage, i) => {
-    const blocks: SwinBlock[] = [];
-    for (let j = 0; j < stage.depth; j++, blockIndex++) {
-      blocks.push(
-        createSwinBlock({
-          prefix: `layers.${i}.blocks.${j}`,
-          dim: stage.dim,
-          headCount: stage.headCount,
-          windowSize: stage.windowSize,
-          shift: j % 2 === 0 ? 0 : stage.shift,
-          mlpRatio: config.mlpRatio,
-          qkvBias: config.qkvBias,
-          layerNormEps,
-          dropPath: blockCount > 1 ? (config.dropPathRate * blockIndex) / (blockCount - 1) : 0,
-          rng,
-        }),
-      );
-    }
-    const last = i === stages.length - 1;
-    built.push({ blocks, downsample: last ? undefined : createPatchMerging({ prefix: `layers.${i}.downsample`, dim: stage.dim, layerNormEps, rng }) });
-  });
+  const built = createSwinLayers(config, stages, rng);
   const norm = createLayerNorm({ prefix: 'norm', dim: featureDim, eps: layerNormEps });
   const maskedEmbed = maskToken ? makeVariable([1, embedDim], 0) : undefined;
 
@@ -264,41 +273,7 @@ export function createSwin(options: SwinOptions = {}): Swin {
   const noWeightDecay: ReadonlySet<string> = new Set(parameters.filter((p) => p.name.endsWith('.relative_position_bias_table')).map((p) => p.name));
   let disposed = false;
 
-  function checkInputSize(height: number, width: number, argument = 'swin.encode(images)'): void {
-    for (const [name, size] of [
-      ['height', height],
-      ['width', width],
-    ] as const) {
-      if (!Number.isInteger(size) || size < patchSize || size % patchSize !== 0) {
-        throw invalidArgument({
-          argument: `${argument} ${name}`,
-          expected: `a positive multiple of the Swin's patchSize (${patchSize})`,
-          actual: size,
-          fix: `Crop or resize to a multiple of ${patchSize}, such as ${Math.max(patchSize, Math.round(size / patchSize) * patchSize)}.`,
-        });
-      }
-    }
-  }
-
-  function tokenGrid(height: number, width: number): readonly [number, number] {
-    checkInputSize(height, width, 'swin.tokenGrid(height, width)');
-    return [halve(height / patchSize, stages.length - 1), halve(width / patchSize, stages.length - 1)];
-  }
-
-  function maskGrid(height: number, width: number): readonly [number, number] {
-    checkInputSize(height, width, 'swin.maskGrid(height, width)');
-    const patchGrid = [height / patchSize, width / patchSize] as const;
-    const grid = [halve(patchGrid[0], stages.length - 1), halve(patchGrid[1], stages.length - 1)] as const;
-    if (patchGrid[0] % grid[0] !== 0 || patchGrid[1] % grid[1] !== 0) {
-      throw invalidArgument({
-        argument: 'swin.maskGrid(height, width)',
-        expected: `images whose ${patchGrid.join('x')} patch grid is a multiple of the last stage's ${grid.join('x')} grid, so that each mask token covers whole patches`,
-        actual: [height, width],
-        fix: `Use a size whose patch grid is a multiple of 2^${stages.length - 1}, such as ${patchSize * 2 ** (stages.length - 1) * Math.max(1, Math.round(patchGrid[0] / 2 ** (stages.length - 1)))}.`,
-      });
-    }
-    return grid;
-  }
+  const { checkInputSize, tokenGrid, maskGrid } = swinGrids(patchSize, stages.length);
 
   function checkImages(images: tf.Tensor4D): [number, number, number] {
     if (disposed) throw new SslError('DISPOSED', 'swin.encode: this Swin Transformer was disposed; create a new one.');
@@ -360,9 +335,10 @@ export function createSwin(options: SwinOptions = {}): Swin {
 
   function encode(images: tf.Tensor4D, encodeOptions: EncodeOptions = {}): BackboneFeatures {
     const [batch, ph, pw] = checkImages(images);
-    const { tokenMask, training = false, rng: callRng } = checkOptions('swin.encode(options)', encodeOptions, true);
-    checkEncodeOptions(encodeOptions, batch, images.shape[1], images.shape[2]);
-    const call: BlockCallOptions = { training, ...(callRng ? { rng: callRng as Rng } : {}) };
+    const checked = checkOptions('swin.encode(options)', encodeOptions, true);
+    checkEncodeOptions(checked, batch, images.shape[1], images.shape[2]);
+    const { tokenMask, training = false, rng: callRng } = checked;
+    const call: BlockCallOptions = { training, ...(callRng ? { rng: callRng } : {}) };
     return tf.tidy('swin.encode', () => {
       let x = embedPatches(images, ph, pw, tokenMask);
       let [h, w] = [ph, pw];
