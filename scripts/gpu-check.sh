@@ -144,19 +144,22 @@ fi
 # --- the adapter, with a fallback to the driver's OpenGL ES ---------------------------------
 cd "$work" || fail_json "cd $work failed"
 node_run() { "$work/bin/node" "$work/app/run.mjs" "$@"; }
-if ! adapter_line=$(node_run adapter 2>>"$log_file"); then
+probe_adapter() { # the adapter alone, at most 90 s (a driver that hangs must not eat the whole run)
+  if command -v timeout >/dev/null 2>&1; then timeout -k 5 90 "$work/bin/node" "$work/app/run.mjs" adapter; else node_run adapter; fi
+}
+if ! adapter_line=$(probe_adapter 2>>"$log_file"); then
   adapter_line=""
   # Without Vulkan, Dawn's OpenGL ES backend can still reach the GPU through the driver's EGL.
   nvidia_egl=$(ls /usr/share/glvnd/egl_vendor.d/*nvidia*.json /usr/local/nvidia/share/glvnd/egl_vendor.d/*nvidia*.json 2>/dev/null | head -1)
   if [ "$software" = 0 ] && [ -z "${SELFSUP_WEBGPU_BACKEND:-}" ] && [ -n "$nvidia_egl" ]; then
     say "no Vulkan adapter; trying Dawn's OpenGL ES backend on the driver's EGL ($nvidia_egl)"
     export SELFSUP_WEBGPU_BACKEND=opengles __EGL_VENDOR_LIBRARY_FILENAMES=$nvidia_egl
-    adapter_line=$(node_run adapter 2>>"$log_file") || adapter_line=""
+    adapter_line=$(probe_adapter 2>>"$log_file") || adapter_line=""
   fi
 fi
 if [ -z "$adapter_line" ]; then
   say "no WebGPU adapter; the Vulkan loader's report follows (VK_LOADER_DEBUG=error,warn)"
-  VK_LOADER_DEBUG=error,warn node_run adapter 2>&1 | tail -20 | tee -a "$log_file" >&2
+  VK_LOADER_DEBUG=error,warn probe_adapter 2>&1 | tail -20 | tee -a "$log_file" >&2
 fi
 say "adapter: $(echo "$adapter_line" | grep -o '"summary":"[^"]*"' || echo none)"
 
@@ -165,6 +168,7 @@ args=(gpu-check)
 [ "$software" = 1 ] && args+=(--software)
 [ -n "$out_dir" ] && args+=(--out "$out_dir/gpu-check.json")
 left=$((460 - ($(date +%s) - started)))
+[ "$software" = 0 ] && [ "$left" -lt 60 ] && fail_json "only $left s of the 460 s left after finding the adapter"
 [ "$software" = 0 ] && args+=(--budget-seconds "$((left - 20))")
 export SELFSUP_PYTHON=${SELFSUP_PYTHON:-python3}
 say "running: node run.mjs ${args[*]} ${pass[*]+${pass[*]}} (python: $SELFSUP_PYTHON)"
