@@ -38,8 +38,48 @@ function lighter(color: string, amount = 0.45): string {
   return `#${channels.map((c) => Math.round(c + (255 - c) * amount).toString(16).padStart(2, '0')).join('')}`;
 }
 
-/** Legends drawn inside the plot area, on a white card (loss falls, so top right; accuracies rise, so bottom right). */
+/** Legends drawn inside the plot area, on a white card, in the corner that hides the fewest points of the lines. */
 const INSIDE_LEGEND = { fillColor: 'rgba(255, 255, 255, 0.85)', strokeColor: '#ccc', padding: 6, cornerRadius: 3 } as const;
+
+type Corner = 'top-right' | 'top-left' | 'bottom-right' | 'bottom-left';
+type LegendPlace = Corner | 'right';
+
+/** One line of a panel, for placing its legend: `[x, y]` points in x order. */
+type LinePoints = readonly (readonly [number, number])[];
+
+/**
+ * The corner of the plot area where a legend of `labels` covers no sample of the lines (20 per
+ * segment, in data space scaled to the panel), top right first; `right` (outside the plot area)
+ * when every corner would hide some. Text widths are estimated (7 pixels a character at the
+ * legend's 11 px font).
+ */
+export function legendPlace(lines: readonly LinePoints[], labels: readonly string[], size: { width: number; height: number; yDomain?: readonly [number, number] }): LegendPlace {
+  const points = lines.flat();
+  if (points.length === 0) return 'top-right';
+  const extent = (values: number[], domain?: readonly [number, number]) => {
+    const [low, high] = domain ?? [Math.min(...values), Math.max(...values)];
+    return (value: number) => (high === low ? 0.5 : (value - low) / (high - low));
+  };
+  const sx = extent(points.map((p) => p[0]));
+  const sy = extent(points.map((p) => p[1]), size.yDomain);
+  const samples: [number, number][] = [];
+  for (const line of lines) {
+    line.forEach(([x, y], i) => {
+      const next = line[i + 1];
+      if (!next) return samples.push([sx(x), sy(y)]);
+      for (let k = 0; k < 20; k++) samples.push([sx(x + ((next[0] - x) * k) / 20), sy(y + ((next[1] - y) * k) / 20)]);
+    });
+  }
+  const boxWidth = (Math.max(...labels.map((l) => l.length)) * 7 + 40) / size.width;
+  const boxHeight = (labels.length * 18 + 30) / size.height;
+  const corners: Corner[] = ['top-right', 'top-left', 'bottom-right', 'bottom-left'];
+  const covered = corners.map((corner) => {
+    const [x0, x1] = corner.endsWith('right') ? [1 - boxWidth, 1] : [0, boxWidth];
+    const [y0, y1] = corner.startsWith('top') ? [1 - boxHeight, 1] : [0, boxHeight];
+    return samples.filter(([x, y]) => x >= x0 && x <= x1 && y >= y0 && y <= y1).length;
+  });
+  return corners[covered.indexOf(0)] ?? 'right';
+}
 
 /** Series longer than this are drawn raw (faint) and smoothed. */
 const SMOOTH_AFTER = 50;
@@ -89,8 +129,10 @@ function lossPanel(steps: readonly StepLine[], lossParts: readonly string[], wid
   const series = lossSeriesOf(steps, lossParts);
   const rows: { step: number; value: number; series: string; kind: 'raw' | 'line' }[] = [];
   let smoothed = false;
+  const lines: LinePoints[] = [];
   for (const { name, value } of series) {
     const points = steps.map((s) => [s.iteration + 1, value(s)] as const).filter((p): p is readonly [number, number] => Number.isFinite(p[1]));
+    lines.push(points);
     if (points.length > SMOOTH_AFTER) {
       smoothed = true;
       for (const [step, v] of points) rows.push({ step, value: v, series: name, kind: 'raw' });
@@ -105,7 +147,7 @@ function lossPanel(steps: readonly StepLine[], lossParts: readonly string[], wid
     type: 'nominal',
     sort: names,
     scale: { domain: names, range: names.map((_, i) => PALETTE[i % PALETTE.length]!) },
-    legend: { ...INSIDE_LEGEND, orient: 'top-right', title: smoothed ? 'smoothed (EMA 0.9)' : null, symbolType: 'stroke', symbolOpacity: 1, symbolStrokeWidth: 2 },
+    legend: { ...INSIDE_LEGEND, orient: legendPlace(lines, [...names, ...(smoothed ? ['smoothed (EMA 0.9)'] : [])], { width, height }), title: smoothed ? 'smoothed (EMA 0.9)' : null, symbolType: 'stroke', symbolOpacity: 1, symbolStrokeWidth: 2 },
   } as const;
   const x = { field: 'step', type: 'quantitative', title: 'step', axis: { format: 'd', tickMinStep: 1 } } as const;
   const y = { field: 'value', type: 'quantitative', title: 'loss', scale: { zero: false } } as const;
@@ -145,6 +187,11 @@ function knnPanel(knn: RunMetrics['knn'], width: number, height: number): Panel 
     const color = BACKBONE_COLORS[which] ?? PALETTE[next++ % PALETTE.length]!;
     return [color, lighter(color)];
   });
+  const domain = accuracyDomain(records.flatMap((r) => [r.top1, r.top5]));
+  const lines = whiches.flatMap((which) => {
+    const of = records.filter((r) => r.which === which);
+    return [of.map((r) => [r.epoch + 1, r.top1] as const), of.map((r) => [r.epoch + 1, r.top5] as const)];
+  });
   const rows = records.flatMap((r) => [
     { epoch: r.epoch + 1, accuracy: r.top1, series: `${r.which} top-1`, dashed: false },
     { epoch: r.epoch + 1, accuracy: r.top5, series: `${r.which} top-5`, dashed: true },
@@ -157,8 +204,8 @@ function knnPanel(knn: RunMetrics['knn'], width: number, height: number): Panel 
     mark: { type: 'line', strokeWidth: 2, point: true },
     encoding: {
       x: { field: 'epoch', type: 'quantitative', title: 'epoch (0: before training)', axis: { format: 'd', tickMinStep: 1 } },
-      y: { field: 'accuracy', type: 'quantitative', title: 'accuracy (%)', scale: { domain: accuracyDomain(rows.map((r) => r.accuracy)), nice: false } },
-      color: { field: 'series', type: 'nominal', sort: series, scale: { domain: series, range: colors }, legend: { ...INSIDE_LEGEND, orient: 'bottom-right', title: null } },
+      y: { field: 'accuracy', type: 'quantitative', title: 'accuracy (%)', scale: { domain, nice: false } },
+      color: { field: 'series', type: 'nominal', sort: series, scale: { domain: series, range: colors }, legend: { ...INSIDE_LEGEND, orient: legendPlace(lines, series, { width, height, yDomain: domain }), title: null } },
       strokeDash: { field: 'dashed', type: 'nominal', scale: { domain: [false, true], range: [[1, 0], [5, 3]] }, legend: null },
     },
   };
@@ -183,7 +230,7 @@ export function trainingPlotSpec(metrics: RunMetrics, options: TrainingPlotOptio
   const steps = [...metrics.steps].sort((a, b) => a.iteration - b.iteration);
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    ...(options.title ? { title: { text: options.title, anchor: 'middle', fontSize: 16 } } : {}),
+    ...(options.title ? { title: { text: options.title, anchor: 'middle', fontSize: 16, offset: 14 } } : {}),
     background: 'white',
     padding: 12,
     hconcat: [lossPanel(steps, options.lossParts ?? [], width, height), knnPanel(metrics.knn, width, height)],

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { KnnLine, RunMetrics, StepLine } from '../run-metrics.js';
 import { renderTrainingPlot } from './training-plot.js';
-import { smoothSeries, trainingPlotSpec } from './training-plot-spec.js';
+import { legendPlace, smoothSeries, trainingPlotSpec } from './training-plot-spec.js';
 
 /** The line marks of a Vega SVG: series (from the ARIA label), points in the path, colour, faint or not. */
 function lineMarks(svg: string): { series: string; points: number; stroke: string; faint: boolean; dashed: boolean }[] {
@@ -109,5 +109,21 @@ describe('smoothSeries', () => {
     expect(first).toBeCloseTo(1, 12);
     expect(second).toBeCloseTo(0.29 / 0.19, 12);
     expect(smoothSeries([5, 5, 5])).toEqual([5, 5, 5].map(() => expect.closeTo(5, 12)));
+  });
+});
+
+describe('legendPlace', () => {
+  const size = { width: 540, height: 340 };
+  it('puts the legend in the first corner (top right, top left, bottom right, bottom left) that hides no line, else outside', () => {
+    const falling = [[1, 10], [100, 1]] as const; // top left to bottom right
+    const rising = [[1, 1], [100, 10]] as const;
+    expect(legendPlace([falling], ['total'], size)).toBe('top-right');
+    expect(legendPlace([rising], ['top-1'], size)).toBe('top-left');
+    expect(legendPlace([rising, [[1, 10], [50, 10]]], ['a', 'b'], size)).toBe('bottom-right');
+    // flat lines along the top and the bottom cross every corner
+    expect(legendPlace([[[0, 0], [1, 0]], [[0, 1], [1, 1]]], ['a', 'b'], size)).toBe('right');
+    // with the y-domain given, a line in the middle leaves the corners free
+    expect(legendPlace([[[0, 50], [4, 50]]], ['a'], { ...size, yDomain: [0, 100] })).toBe('top-right');
+    expect(legendPlace([], ['a'], size)).toBe('top-right');
   });
 });
