@@ -159,11 +159,21 @@ export interface Backbone extends Module {
 }
 
 /**
- * A hyper-parameter that changes over training: learning rate, weight decay, teacher momentum or
- * temperature. `at(step)` is its value at an iteration (or epoch, as the schedule documents).
+ * A hyper-parameter that changes over training (learning rate, weight decay, teacher momentum or
+ * temperature), **counted in iterations**: `at(iteration)` is its value at the global iteration
+ * `epoch * iterationsPerEpoch + step in the epoch`, which `StepContext.iteration` holds. Values
+ * that change once per epoch (iBOT's teacher temperature) are expanded to iterations when the
+ * schedule is built (`perEpoch` and `cosineSchedule({ updateEvery: 'epoch' })` of
+ * `@selfsup/optim`), so a schedule is never read by epoch.
  */
 export interface Schedule {
-  /** Steps it is defined for; `at` clamps beyond the end to the last value. */
+  /**
+   * The unit of `at` and `length`: iterations, the only one. Optional for schedules written by
+   * hand; a table of per-epoch values says `'epoch'` and is therefore not a `Schedule`.
+   */
+  readonly unit?: 'iteration';
+  /** Iterations it is defined for; `at` gives the last value beyond the end. */
   readonly length: number;
-  at(step: number): number;
+  /** The value at a global iteration (an integer from 0). */
+  at(iteration: number): number;
 }

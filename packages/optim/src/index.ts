@@ -1,7 +1,8 @@
 export type { Schedule } from '@selfsup/core';
 export { constantSchedule, scheduleFromValues, toSchedule, type FiniteSchedule } from './schedule.js';
 export { linspace } from './linspace.js';
-export { cosineSchedule, type CosineScheduleOptions } from './cosine-schedule.js';
+export { cosineSchedule, type CosineScheduleOptions, type ScheduleUpdate } from './cosine-schedule.js';
+export { perEpoch } from './per-epoch.js';
 export { linearSchedule, type LinearScheduleOptions } from './linear-schedule.js';
 export { linearWarmupSchedule, type LinearWarmupScheduleOptions } from './linear-warmup-schedule.js';
 export {

@@ -1,29 +1,33 @@
 import { checkInteger, checkNumber, invalidArgument } from '@selfsup/core';
-import { linspace } from './linspace.js';
-import { arraySchedule, type FiniteSchedule } from './schedule.js';
+import { cosineSchedule } from './cosine-schedule.js';
+import type { FiniteSchedule } from './schedule.js';
 
-/** Options of {@link linearWarmupSchedule}; iBOT's argument names are given. */
+/**
+ * Options of {@link linearWarmupSchedule}; iBOT's argument names are given.
+ *
+ * @deprecated Use {@link cosineSchedule} with `finalValue` equal to `baseValue`; see
+ * {@link linearWarmupSchedule}.
+ */
 export interface LinearWarmupScheduleOptions {
   /** The first value (`warmup_teacher_temp`). */
   warmupValue: number;
   /** The value reached at the end of the warm-up and kept afterwards (`teacher_temp`). */
   value: number;
-  /** Steps (usually epochs) of the warm-up, `warmupValue` and `value` both included (`warmup_teacher_temp_epochs`). */
+  /** Iterations of the warm-up, `warmupValue` and `value` both included. */
   warmupLength: number;
-  /** Total steps (usually epochs) covered (`nepochs`). */
+  /** Iterations covered. */
   length: number;
 }
 
 /**
- * A linear warm-up then a constant: DINO's and iBOT's teacher-temperature schedule, one value per
- * epoch, `concatenate(linspace(warmupValue, value, warmupLength), ones(length - warmupLength) * value)`.
+ * A linear warm-up then a constant, one value per iteration:
+ * `concatenate(linspace(warmupValue, value, warmupLength), ones(length - warmupLength) * value)`.
  *
- * @example
- * ```ts
- * // iBOT: teacher temperature 0.04 -> 0.07 over 30 epochs, 100 epochs in all
- * const teacherTemperature = linearWarmupSchedule({ warmupValue: 0.04, value: 0.07, warmupLength: 30, length: 100 });
- * teacherTemperature.at(epoch);
- * ```
+ * @deprecated The same values come from the one schedule curve, with lengths whose unit is in
+ * their names: `cosineSchedule({ baseValue: value, finalValue: value, startWarmupValue:
+ * warmupValue, warmupIterations: warmupLength, iterations: length })`. For a value per epoch
+ * (DINO's and iBOT's teacher temperature), give `warmupEpochs`, `epochs`, `iterationsPerEpoch`
+ * and `updateEvery: 'epoch'` instead.
  */
 export function linearWarmupSchedule(options: LinearWarmupScheduleOptions): FiniteSchedule {
   const warmupValue = checkNumber('linearWarmupSchedule(options.warmupValue)', options.warmupValue);
@@ -38,7 +42,5 @@ export function linearWarmupSchedule(options: LinearWarmupScheduleOptions): Fini
       fix: 'Shorten the warm-up or lengthen the run.',
     });
   }
-  const values = new Float64Array(length).fill(value);
-  values.set(linspace(warmupValue, value, warmupLength), 0);
-  return arraySchedule(values, 'linearWarmupSchedule');
+  return cosineSchedule({ baseValue: value, finalValue: value, startWarmupValue: warmupValue, warmupIterations: warmupLength, iterations: length });
 }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { isSslError, type Schedule } from '@selfsup/core';
 import { constantSchedule, scheduleFromValues, toSchedule } from './schedule.js';
 
 describe('constantSchedule', () => {
@@ -36,5 +37,27 @@ describe('toSchedule', () => {
     const schedule = scheduleFromValues([4]);
     expect(toSchedule(schedule)).toBe(schedule);
     expect(() => toSchedule('fast' as unknown as number)).toThrow(/a number or a Schedule/);
+  });
+});
+
+describe('toSchedule and tables of per-epoch values', () => {
+  it('refuses a table counted in epochs, saying how to expand it to iterations', () => {
+    // the shape of the deprecated teacherTemperatureSchedule of @selfsup/losses
+    const table = { unit: 'epoch', length: 3, at: (epoch: number) => [0.04, 0.05, 0.06][epoch]! };
+    let error: unknown;
+    try {
+      toSchedule(table as unknown as Schedule, 'createIbotRecipe(options.teacherTemperature)');
+    } catch (e) {
+      error = e;
+    }
+    expect(isSslError(error, 'INVALID_ARGUMENT')).toBe(true);
+    expect((error as Error).message).toMatch(/createIbotRecipe\(options\.teacherTemperature\): expected a Schedule counted in iterations, got .*per epoch.*perEpoch\(table\.values, iterationsPerEpoch\)/);
+  });
+
+  it("accepts schedules written by hand without a unit, and the library's own, which say 'iteration'", () => {
+    const byHand: Schedule = { length: 2, at: (iteration) => iteration };
+    expect(toSchedule(byHand)).toBe(byHand);
+    expect(scheduleFromValues([1]).unit).toBe('iteration');
+    expect(constantSchedule(1).unit).toBe('iteration');
   });
 });

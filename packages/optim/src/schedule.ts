@@ -1,15 +1,16 @@
 import { checkNumber, invalidArgument, type Schedule } from '@selfsup/core';
 
 /**
- * A {@link Schedule} with a finite list of values, one per iteration (or per epoch, for
- * per-epoch schedules such as the teacher temperature), computed once in float64 when the
- * schedule is made, as iBOT and DINO precompute their numpy arrays.
+ * A {@link Schedule} with a finite list of values, one per iteration, computed once in float64
+ * when the schedule is made, as iBOT and DINO precompute their numpy arrays. Values that change
+ * once per epoch are stored once per iteration too (see `perEpoch`).
  *
  * As the `Schedule` contract of `@selfsup/core` says, `at(iteration)` beyond the end gives the
  * last value; a negative or fractional iteration throws.
  */
 export interface FiniteSchedule extends Schedule {
-  /** Every value, in order (a copy). */
+  readonly unit: 'iteration';
+  /** Every value, one per iteration, in order (a copy). */
   values(): Float64Array;
 }
 
@@ -25,6 +26,7 @@ function checkIteration(label: string, iteration: number): void {
 }
 
 class ArraySchedule implements FiniteSchedule {
+  readonly unit = 'iteration';
   readonly length: number;
   readonly #values: Float64Array;
   readonly #label: string;
@@ -84,6 +86,7 @@ export function scheduleFromValues(values: ArrayLike<number>, label = 'scheduleF
 export function constantSchedule(value: number): Schedule {
   checkNumber('constantSchedule(value)', value);
   return {
+    unit: 'iteration',
     length: Number.POSITIVE_INFINITY,
     at(iteration: number): number {
       checkIteration('constantSchedule', iteration);
@@ -93,7 +96,9 @@ export function constantSchedule(value: number): Schedule {
 }
 
 /**
- * A number becomes a {@link constantSchedule}; a schedule is returned as it is.
+ * A number becomes a {@link constantSchedule}; a schedule is returned as it is. A table of
+ * per-epoch values (`unit: 'epoch'`, as the deprecated `teacherTemperatureSchedule` of
+ * `@selfsup/losses` returns) is refused: every schedule is counted in iterations.
  *
  * @example
  * ```ts
@@ -107,6 +112,17 @@ export function toSchedule(value: number | Schedule, label = 'toSchedule(value)'
   }
   if (value === null || typeof value !== 'object' || typeof value.at !== 'function' || typeof value.length !== 'number') {
     throw invalidArgument({ argument: label, expected: 'a number or a Schedule', actual: value });
+  }
+  const unit = (value as { unit?: unknown }).unit;
+  if (unit !== undefined && unit !== 'iteration') {
+    throw invalidArgument({
+      argument: label,
+      expected: 'a Schedule counted in iterations',
+      actual: `a table of values per ${String(unit)}`,
+      fix:
+        'Expand it to iterations: perEpoch(table.values, iterationsPerEpoch), or build it with ' +
+        "cosineSchedule({ ..., epochs, iterationsPerEpoch, updateEvery: 'epoch' }) (@selfsup/optim).",
+    });
   }
   return value;
 }
