@@ -96,6 +96,7 @@ export interface AdamW {
   dispose(): void;
 }
 
+/** One parameter with its group's scales, its moments (made at its first gradient) and its step count. */
 interface Slot {
   readonly parameter: Parameter;
   readonly group: ParameterGroup;
@@ -106,34 +107,33 @@ interface Slot {
   step: number;
 }
 
-/**
- * Creates an AdamW optimizer that matches PyTorch's `torch.optim.AdamW` step for step. At each
- * step, for a parameter `p` with gradient `g`, learning rate `lr` and weight decay `wd` (the
- * schedules at `iteration` times the group's scales) and its own step count `t`:
- *
- * ```
- * p = p * (1 - lr * wd)                                  // decoupled weight decay
- * m = beta1 * m + (1 - beta1) * g                         // first moment
- * v = beta2 * v + (1 - beta2) * g^2                       // second moment
- * p = p - lr / (1 - beta1^t) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps)
- * ```
- *
- * Unlike `tf.train.adam`, the decay is decoupled (Loshchilov & Hutter), `eps` is added after the
- * bias correction (1e-8 by default) and the hyper-parameters follow schedules.
- *
- * @example
- * ```ts
- * const optimizer = createAdamW({
- *   groups: createParameterGroups([...vit.parameters(), ...head.parameters()]),
- *   learningRate: cosineSchedule({ baseValue: 5e-4, finalValue: 1e-6, epochs, iterationsPerEpoch, warmupEpochs: 10 }),
- *   weightDecay: cosineSchedule({ baseValue: 0.04, finalValue: 0.4, epochs, iterationsPerEpoch }),
- * });
- * const { grads } = tf.variableGrads(loss, variables);
- * optimizer.step(grads, iteration);
- * tf.dispose(grads);
- * ```
- */
-export function createAdamW(options: AdamWOptions): AdamW {
+/** The hyper-parameters of {@link createAdamW}, checked, with their defaults. */
+interface AdamWSettings {
+  readonly groups: readonly ParameterGroup[];
+  readonly learningRate: Schedule;
+  readonly weightDecay: Schedule;
+  readonly beta1: number;
+  readonly beta2: number;
+  readonly eps: number;
+}
+
+/** The slots of an optimizer, and the two ways gradients name them. */
+interface SlotIndex {
+  readonly slots: readonly Slot[];
+  /** By parameter name (`blocks.0.attn.qkv.weight`). */
+  readonly byName: ReadonlyMap<string, Slot>;
+  /** By variable name (the keys of `tf.variableGrads`). */
+  readonly byVariableName: ReadonlyMap<string, Slot>;
+}
+
+/** One parameter's gradient in a step. */
+interface SlotUpdate {
+  readonly slot: Slot;
+  readonly gradient: tf.Tensor;
+}
+
+/** Checks the options of {@link createAdamW} and fills in PyTorch's defaults. */
+function resolveSettings(options: AdamWOptions): AdamWSettings {
   if (options === null || typeof options !== 'object') {
     throw invalidArgument({ argument: 'createAdamW(options)', expected: 'an options object', actual: options });
   }
@@ -155,7 +155,15 @@ export function createAdamW(options: AdamWOptions): AdamW {
   const beta1 = checkNumber('createAdamW(options.betas[0])', betas[0], 0, 1 - Number.EPSILON);
   const beta2 = checkNumber('createAdamW(options.betas[1])', betas[1], 0, 1 - Number.EPSILON);
   const eps = checkNumber('createAdamW(options.eps)', options.eps ?? 1e-8, 0);
+  return { groups, learningRate, weightDecay, beta1, beta2, eps };
+}
 
+/**
+ * One slot per parameter of `groups`, indexed by parameter and variable name.
+ * @throws SslError `INVALID_ARGUMENT` for a parameter in two groups, a variable listed twice or a
+ * parameter whose variable is no `tf.Variable`.
+ */
+function indexParameters(groups: readonly ParameterGroup[]): SlotIndex {
   const slots: Slot[] = [];
   const byName = new Map<string, Slot>();
   const byVariableName = new Map<string, Slot>();
@@ -193,164 +201,226 @@ export function createAdamW(options: AdamWOptions): AdamW {
       byVariable.set(parameter.variable, slot);
     }
   }
+  return { slots, byName, byVariableName };
+}
+
+/** The slot a gradient key names, by parameter name or else by variable name. */
+function slotOf(index: SlotIndex, key: string): Slot {
+  const slot = index.byName.get(key) ?? index.byVariableName.get(key);
+  if (!slot) {
+    const known = [...index.byName.keys()];
+    throw invalidArgument({
+      argument: `adamw.step(gradients["${key}"])`,
+      expected: `the name of a parameter of the optimizer (${known.slice(0, 6).join(', ')}${known.length > 6 ? ', ...' : ''})`,
+      actual: key,
+      fix: 'Key gradients by parameter name or by variable name, and give the optimizer every trainable parameter.',
+    });
+  }
+  return slot;
+}
+
+/** Pairs each gradient with its slot: one gradient per parameter, of the parameter's shape. */
+function matchGradients(index: SlotIndex, entries: ReadonlyMap<string, tf.Tensor>): SlotUpdate[] {
+  const updates: SlotUpdate[] = [];
+  const updated = new Set<Slot>();
+  for (const [key, gradient] of entries) {
+    const slot = slotOf(index, key);
+    if (updated.has(slot)) {
+      throw invalidArgument({
+        argument: `adamw.step(gradients["${key}"])`,
+        expected: 'one gradient per parameter',
+        actual: `a second gradient for ${slot.parameter.name}`,
+      });
+    }
+    checkShape(`adamw.step(gradients["${key}"])`, gradient.shape, slot.parameter.variable.shape, 'the parameter shape');
+    updated.add(slot);
+    updates.push({ slot, gradient });
+  }
+  return updates;
+}
+
+/** Zero moments for a slot that has none yet (its first gradient). */
+function ensureMoments(slot: Slot): void {
+  if (!slot.firstMoment || !slot.secondMoment) {
+    const variable = slot.parameter.variable;
+    slot.firstMoment = tf.tidy(() => tf.variable(tf.zeros(variable.shape, 'float32'), false));
+    slot.secondMoment = tf.tidy(() => tf.variable(tf.zeros(variable.shape, 'float32'), false));
+  }
+}
+
+/** Disposes a slot's moments; with `resetStep`, it starts afresh. */
+function disposeMoments(slot: Slot, resetStep: boolean): void {
+  slot.firstMoment?.dispose();
+  slot.secondMoment?.dispose();
+  slot.firstMoment = undefined;
+  slot.secondMoment = undefined;
+  if (resetStep) slot.step = 0;
+}
+
+/**
+ * One AdamW update of one parameter, in place (inside the caller's tidy): counts the step, then
+ * decays the weights, updates both moments and takes the bias-corrected step.
+ */
+function updateParameter(slot: Slot, gradient: tf.Tensor, baseLearningRate: number, baseWeightDecay: number, settings: AdamWSettings): void {
+  const { beta1, beta2, eps } = settings;
+  const lr = baseLearningRate * slot.learningRateScale;
+  const wd = baseWeightDecay * slot.weightDecayScale;
+  slot.step += 1;
+  const t = slot.step;
+  const biasCorrection1 = 1 - beta1 ** t;
+  const biasCorrection2Sqrt = Math.sqrt(1 - beta2 ** t);
+  const stepSize = lr / biasCorrection1;
+  const variable = slot.parameter.variable;
+  const m = slot.firstMoment!;
+  const v = slot.secondMoment!;
+  const g = gradient.dtype === 'float32' ? gradient : tf.cast(gradient, 'float32');
+  // p <- p * (1 - lr * wd): PyTorch skips it when wd == 0
+  const decayed = wd !== 0 ? tf.mul(variable, tf.scalar(1 - lr * wd)) : variable;
+  const nextM = tf.add(tf.mul(m, tf.scalar(beta1)), tf.mul(g, tf.scalar(1 - beta1)));
+  const nextV = tf.add(tf.mul(v, tf.scalar(beta2)), tf.mul(tf.mul(g, g), tf.scalar(1 - beta2)));
+  const denominator = tf.add(tf.div(tf.sqrt(nextV), tf.scalar(biasCorrection2Sqrt)), tf.scalar(eps));
+  const nextP = tf.sub(decayed, tf.div(tf.mul(nextM, tf.scalar(stepSize)), denominator));
+  m.assign(nextM);
+  v.assign(nextV);
+  variable.assign(nextP);
+}
+
+/** The moments and step counts of the slots that have had a gradient, as host arrays. */
+async function readState(slots: readonly Slot[]): Promise<AdamWState> {
+  const parameters: Record<string, AdamWParameterState> = {};
+  for (const slot of slots) {
+    if (!slot.firstMoment || !slot.secondMoment) continue;
+    const shape = [...slot.parameter.variable.shape];
+    const [m, v] = await Promise.all([slot.firstMoment.data(), slot.secondMoment.data()]);
+    parameters[slot.parameter.name] = {
+      step: slot.step,
+      firstMoment: { shape, data: Float32Array.from(m as Float32Array) },
+      secondMoment: { shape: [...shape], data: Float32Array.from(v as Float32Array) },
+    };
+  }
+  return { format: 'selfsup.adamw.v1', parameters };
+}
+
+/**
+ * Checks a saved state against the slots (format, known parameters, step counts, moment shapes)
+ * before anything is changed.
+ * @throws SslError `CHECKPOINT_INCOMPATIBLE` naming the first problem.
+ */
+function checkState(index: SlotIndex, state: AdamWState): void {
+  if (state === null || typeof state !== 'object' || state.format !== 'selfsup.adamw.v1' || typeof state.parameters !== 'object') {
+    throw new SslError(
+      'CHECKPOINT_INCOMPATIBLE',
+      `adamw.setState(state): expected { format: "selfsup.adamw.v1", parameters }, got ${JSON.stringify(state)?.slice(0, 200)}. Pass a value returned by adamw.getState().`,
+    );
+  }
+  for (const [name, entry] of Object.entries(state.parameters)) {
+    const slot = index.byName.get(name);
+    if (!slot) {
+      throw new SslError('CHECKPOINT_INCOMPATIBLE', `adamw.setState(state): the state has parameter "${name}", which this optimizer does not hold. Was it saved from another model?`);
+    }
+    const shape = slot.parameter.variable.shape;
+    if (!Number.isInteger(entry.step) || entry.step < 1) {
+      throw new SslError('CHECKPOINT_INCOMPATIBLE', `adamw.setState(state.parameters["${name}"].step): expected an integer >= 1, got ${entry.step}.`);
+    }
+    for (const key of ['firstMoment', 'secondMoment'] as const) {
+      const tensor = entry[key];
+      const ok =
+        tensor !== null &&
+        typeof tensor === 'object' &&
+        Array.isArray(tensor.shape) &&
+        tensor.shape.length === shape.length &&
+        tensor.shape.every((d, i) => d === shape[i]) &&
+        tensor.data !== undefined &&
+        tensor.data.length === sizeOf(shape);
+      if (!ok) {
+        throw new SslError(
+          'CHECKPOINT_INCOMPATIBLE',
+          `adamw.setState(state.parameters["${name}"].${key}): expected shape [${shape.join(', ')}] with ${sizeOf(shape)} values, got shape ${JSON.stringify(tensor?.shape)} with ${tensor?.data?.length} values.`,
+        );
+      }
+    }
+  }
+}
+
+/** Replaces every slot's moments and step count with a checked state (see {@link checkState}). */
+function loadState(index: SlotIndex, state: AdamWState): void {
+  for (const slot of index.slots) disposeMoments(slot, true);
+  for (const [name, entry] of Object.entries(state.parameters)) {
+    const slot = index.byName.get(name)!;
+    const shape = slot.parameter.variable.shape;
+    slot.step = entry.step;
+    slot.firstMoment = tf.tidy(() => tf.variable(tf.tensor(Float32Array.from(entry.firstMoment.data), shape, 'float32'), false));
+    slot.secondMoment = tf.tidy(() => tf.variable(tf.tensor(Float32Array.from(entry.secondMoment.data), shape, 'float32'), false));
+  }
+}
+
+/**
+ * Creates an AdamW optimizer that matches PyTorch's `torch.optim.AdamW` step for step. At each
+ * step, for a parameter `p` with gradient `g`, learning rate `lr` and weight decay `wd` (the
+ * schedules at `iteration` times the group's scales) and its own step count `t`:
+ *
+ * ```
+ * p = p * (1 - lr * wd)                                  // decoupled weight decay
+ * m = beta1 * m + (1 - beta1) * g                         // first moment
+ * v = beta2 * v + (1 - beta2) * g^2                       // second moment
+ * p = p - lr / (1 - beta1^t) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps)
+ * ```
+ *
+ * Unlike `tf.train.adam`, the decay is decoupled (Loshchilov & Hutter), `eps` is added after the
+ * bias correction (1e-8 by default) and the hyper-parameters follow schedules.
+ *
+ * @example
+ * ```ts
+ * const optimizer = createAdamW({
+ *   groups: createParameterGroups([...vit.parameters(), ...head.parameters()]),
+ *   learningRate: cosineSchedule({ baseValue: 5e-4, finalValue: 1e-6, epochs, iterationsPerEpoch, warmupEpochs: 10 }),
+ *   weightDecay: cosineSchedule({ baseValue: 0.04, finalValue: 0.4, epochs, iterationsPerEpoch }),
+ * });
+ * const { grads } = tf.variableGrads(loss, variables);
+ * optimizer.step(grads, iteration);
+ * tf.dispose(grads);
+ * ```
+ */
+export function createAdamW(options: AdamWOptions): AdamW {
+  const settings = resolveSettings(options);
+  const index = indexParameters(settings.groups);
   let disposed = false;
 
   function assertLive(method: string): void {
     if (disposed) throw new SslError('DISPOSED', `adamw.${method}(): the optimizer was disposed. Create a new one with createAdamW.`);
   }
 
-  function slotOf(key: string): Slot {
-    const slot = byName.get(key) ?? byVariableName.get(key);
-    if (!slot) {
-      const known = [...byName.keys()];
-      throw invalidArgument({
-        argument: `adamw.step(gradients["${key}"])`,
-        expected: `the name of a parameter of the optimizer (${known.slice(0, 6).join(', ')}${known.length > 6 ? ', ...' : ''})`,
-        actual: key,
-        fix: 'Key gradients by parameter name or by variable name, and give the optimizer every trainable parameter.',
-      });
-    }
-    return slot;
-  }
-
-  function ensureMoments(slot: Slot): { firstMoment: tf.Variable; secondMoment: tf.Variable } {
-    if (!slot.firstMoment || !slot.secondMoment) {
-      const variable = slot.parameter.variable;
-      slot.firstMoment = tf.tidy(() => tf.variable(tf.zeros(variable.shape, 'float32'), false));
-      slot.secondMoment = tf.tidy(() => tf.variable(tf.zeros(variable.shape, 'float32'), false));
-    }
-    return { firstMoment: slot.firstMoment, secondMoment: slot.secondMoment };
-  }
-
   return {
-    groups,
+    groups: settings.groups,
 
     step(gradients: Gradients, iteration: number): AdamWStepInfo {
       assertLive('step');
       const entries = gradientEntries(gradients, 'adamw.step(gradients)');
-      const baseLearningRate = learningRate.at(iteration);
-      const baseWeightDecay = weightDecay.at(iteration);
-      const updates: { slot: Slot; gradient: tf.Tensor }[] = [];
-      const updated = new Set<Slot>();
-      for (const [key, gradient] of entries) {
-        const slot = slotOf(key);
-        if (updated.has(slot)) {
-          throw invalidArgument({
-            argument: `adamw.step(gradients["${key}"])`,
-            expected: 'one gradient per parameter',
-            actual: `a second gradient for ${slot.parameter.name}`,
-          });
-        }
-        checkShape(`adamw.step(gradients["${key}"])`, gradient.shape, slot.parameter.variable.shape, 'the parameter shape');
-        updated.add(slot);
-        updates.push({ slot, gradient });
-      }
+      const baseLearningRate = settings.learningRate.at(iteration);
+      const baseWeightDecay = settings.weightDecay.at(iteration);
+      const updates = matchGradients(index, entries);
       for (const { slot } of updates) ensureMoments(slot);
       tf.tidy('adamwStep', () => {
-        for (const { slot, gradient } of updates) {
-          const lr = baseLearningRate * slot.learningRateScale;
-          const wd = baseWeightDecay * slot.weightDecayScale;
-          slot.step += 1;
-          const t = slot.step;
-          const biasCorrection1 = 1 - beta1 ** t;
-          const biasCorrection2Sqrt = Math.sqrt(1 - beta2 ** t);
-          const stepSize = lr / biasCorrection1;
-          const variable = slot.parameter.variable;
-          const m = slot.firstMoment!;
-          const v = slot.secondMoment!;
-          const g = gradient.dtype === 'float32' ? gradient : tf.cast(gradient, 'float32');
-          // p <- p * (1 - lr * wd): PyTorch skips it when wd == 0
-          const decayed = wd !== 0 ? tf.mul(variable, tf.scalar(1 - lr * wd)) : variable;
-          const nextM = tf.add(tf.mul(m, tf.scalar(beta1)), tf.mul(g, tf.scalar(1 - beta1)));
-          const nextV = tf.add(tf.mul(v, tf.scalar(beta2)), tf.mul(tf.mul(g, g), tf.scalar(1 - beta2)));
-          const denominator = tf.add(tf.div(tf.sqrt(nextV), tf.scalar(biasCorrection2Sqrt)), tf.scalar(eps));
-          const nextP = tf.sub(decayed, tf.div(tf.mul(nextM, tf.scalar(stepSize)), denominator));
-          m.assign(nextM);
-          v.assign(nextV);
-          variable.assign(nextP);
-        }
+        for (const { slot, gradient } of updates) updateParameter(slot, gradient, baseLearningRate, baseWeightDecay, settings);
       });
       return { learningRate: baseLearningRate, weightDecay: baseWeightDecay, updatedParameters: updates.length };
     },
 
     async getState(): Promise<AdamWState> {
       assertLive('getState');
-      const parameters: Record<string, AdamWParameterState> = {};
-      for (const slot of slots) {
-        if (!slot.firstMoment || !slot.secondMoment) continue;
-        const shape = [...slot.parameter.variable.shape];
-        const [m, v] = await Promise.all([slot.firstMoment.data(), slot.secondMoment.data()]);
-        parameters[slot.parameter.name] = {
-          step: slot.step,
-          firstMoment: { shape, data: Float32Array.from(m as Float32Array) },
-          secondMoment: { shape: [...shape], data: Float32Array.from(v as Float32Array) },
-        };
-      }
-      return { format: 'selfsup.adamw.v1', parameters };
+      return readState(index.slots);
     },
 
     setState(state: AdamWState): void {
       assertLive('setState');
-      if (state === null || typeof state !== 'object' || state.format !== 'selfsup.adamw.v1' || typeof state.parameters !== 'object') {
-        throw new SslError(
-          'CHECKPOINT_INCOMPATIBLE',
-          `adamw.setState(state): expected { format: "selfsup.adamw.v1", parameters }, got ${JSON.stringify(state)?.slice(0, 200)}. Pass a value returned by adamw.getState().`,
-        );
-      }
-      // validate everything before changing anything
-      const incoming = Object.entries(state.parameters);
-      for (const [name, entry] of incoming) {
-        const slot = byName.get(name);
-        if (!slot) {
-          throw new SslError('CHECKPOINT_INCOMPATIBLE', `adamw.setState(state): the state has parameter "${name}", which this optimizer does not hold. Was it saved from another model?`);
-        }
-        const shape = slot.parameter.variable.shape;
-        if (!Number.isInteger(entry.step) || entry.step < 1) {
-          throw new SslError('CHECKPOINT_INCOMPATIBLE', `adamw.setState(state.parameters["${name}"].step): expected an integer >= 1, got ${entry.step}.`);
-        }
-        for (const key of ['firstMoment', 'secondMoment'] as const) {
-          const tensor = entry[key];
-          const ok =
-            tensor !== null &&
-            typeof tensor === 'object' &&
-            Array.isArray(tensor.shape) &&
-            tensor.shape.length === shape.length &&
-            tensor.shape.every((d, i) => d === shape[i]) &&
-            tensor.data !== undefined &&
-            tensor.data.length === sizeOf(shape);
-          if (!ok) {
-            throw new SslError(
-              'CHECKPOINT_INCOMPATIBLE',
-              `adamw.setState(state.parameters["${name}"].${key}): expected shape [${shape.join(', ')}] with ${sizeOf(shape)} values, got shape ${JSON.stringify(tensor?.shape)} with ${tensor?.data?.length} values.`,
-            );
-          }
-        }
-      }
-      for (const slot of slots) {
-        slot.firstMoment?.dispose();
-        slot.secondMoment?.dispose();
-        slot.firstMoment = undefined;
-        slot.secondMoment = undefined;
-        slot.step = 0;
-      }
-      for (const [name, entry] of incoming) {
-        const slot = byName.get(name)!;
-        const shape = slot.parameter.variable.shape;
-        slot.step = entry.step;
-        slot.firstMoment = tf.tidy(() => tf.variable(tf.tensor(Float32Array.from(entry.firstMoment.data), shape, 'float32'), false));
-        slot.secondMoment = tf.tidy(() => tf.variable(tf.tensor(Float32Array.from(entry.secondMoment.data), shape, 'float32'), false));
-      }
+      checkState(index, state); // everything is checked before anything changes
+      loadState(index, state);
     },
 
     dispose(): void {
       if (disposed) return;
       disposed = true;
-      for (const slot of slots) {
-        slot.firstMoment?.dispose();
-        slot.secondMoment?.dispose();
-        slot.firstMoment = undefined;
-        slot.secondMoment = undefined;
-      }
+      for (const slot of index.slots) disposeMoments(slot, false);
     },
   };
 }
