@@ -14,7 +14,8 @@ export type SslErrorCode =
   | 'DIVERGED'
   | 'RUN_LOCKED'
   | 'DISPOSED'
-  | 'NOT_SUPPORTED';
+  | 'NOT_SUPPORTED'
+  | 'COMMUNICATION_FAILED';
 
 /** Options of {@link SslError}. */
 export interface SslErrorOptions {
