@@ -39,7 +39,8 @@ export interface EmaTeacher<T extends Module = Module> extends Module {
    * Moves every followed variable towards the student's:
    * `teacher = momentum * teacher + (1 - momentum) * student`, matched by name.
    *
-   * @param momentum - in `[0, 1]`, usually from `momentumSchedule(...).at(step)`.
+   * @param momentum - in `[0, 1]`, usually a schedule's value at the iteration
+   *   (`cosineSchedule({ baseValue: 0.996, finalValue: 1, ... }).at(iteration)` of `@selfsup/optim`).
    * @throws SslError `SHAPE_MISMATCH` naming the parameter when shapes differ, `INVALID_ARGUMENT`
    *   when a followed name is missing from `student`.
    */
@@ -84,7 +85,7 @@ function mismatch(name: string, teacherShape: readonly number[], studentShape: r
  * const vitOptions = { preset: 'tiny', imageSize: 32, patchSize: 4, depth: 2 } as const;
  * const student = createVit(vitOptions);
  * const teacher = createEmaTeacher({ student, teacher: createVit(vitOptions) }); // starts as a copy
- * const momentum = momentumSchedule({ totalSteps: 1000 });
+ * const momentum = cosineSchedule({ baseValue: 0.996, finalValue: 1, iterations: 1000 }); // @selfsup/optim
  * const { classToken } = teacher.module!.encode(tf.randomUniform([2, 32, 32, 3]) as tf.Tensor4D); // teacher forward, before the student's tape
  * // ... the student's optimizer step, then:
  * teacher.update(student, momentum.at(0));

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { SslError } from '@selfsup/core';
 import { expectClose, loadFixture } from '@selfsup/testing';
+import { cosineSchedule } from '@selfsup/optim';
 import { momentumSchedule } from './momentum-schedule.js';
 
 interface CosineCase {
@@ -28,6 +29,13 @@ describe('momentumSchedule', () => {
     expect(s.at(1)).toBeCloseTo(1 - 0.002 * (1 + Math.SQRT1_2), 15);
     expect(s.at(2)).toBeCloseTo(0.998, 15); // cos(pi / 2) = 0
     expect(s.at(10)).toBe(s.at(3)); // clamped
+  });
+
+  it("is optim's one cosine curve without warm-up, bit for bit (a deprecated alias)", () => {
+    const alias = momentumSchedule({ base: 0.99, final: 1, totalSteps: 7 });
+    const curve = cosineSchedule({ baseValue: 0.99, finalValue: 1, iterations: 7 });
+    expect(alias.length).toBe(7);
+    expect(Array.from({ length: 8 }, (_, i) => alias.at(i))).toEqual(Array.from({ length: 8 }, (_, i) => curve.at(i)));
   });
 
   it('rejects bad options', () => {

@@ -54,6 +54,21 @@ describe('trainLinearProbe', () => {
     expect(Array.from(probe.scores(hostTensor([1, 1], [2])).data)).toEqual([Math.fround(2 * probe.weight.data[0]!), Math.fround(2 * probe.weight.data[1]!)]);
   });
 
+  it("decays the learning rate per epoch as PyTorch's CosineAnnealingLR(epochs, eta_min=0), bit for bit, over several steps per epoch", async () => {
+    // 5 images, batches of 2: 3 steps per epoch; lr_e = lr * (1 + cos(pi * e / E)) / 2
+    const learningRates: number[] = [];
+    await trainLinearProbe({
+      features: hostTensor([5, 1], [1, -1, 2, -2, 0.5]),
+      labels: [0, 1, 0, 1, 0],
+      learningRate: 0.3,
+      epochs: 7,
+      batchSize: 2,
+      rng: createRng(1),
+      onEpoch: (e) => learningRates.push(e.learningRate),
+    });
+    expect(learningRates).toEqual(Array.from({ length: 7 }, (_, e) => (0.3 * (1 + Math.cos((Math.PI * e) / 7))) / 2));
+  });
+
   it('reaches high accuracy on linearly separable features', async () => {
     const train = separable(4, 6, 30, 1);
     const test = separable(4, 6, 20, 2);

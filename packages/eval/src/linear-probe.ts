@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { SslError, checkInteger, checkNumber, invalidArgument, type HostTensor, type Rng } from '@selfsup/core';
+import { cosineSchedule } from '@selfsup/optim';
 import { topKAccuracy } from './top-k-accuracy.js';
 import { checkFeatures, checkFinite, checkLabels, inferClassCount } from './validate.js';
 
@@ -131,16 +132,20 @@ export async function trainLinearProbe(options: LinearProbeOptions): Promise<Lin
     tf.variable(tf.zeros([classCount]), false),
   ]) as [tf.Variable, tf.Variable, tf.Variable, tf.Variable];
   const owned: tf.Tensor[] = [x, y, weight, bias, weightVelocity, biasVelocity];
+  const stepsPerEpoch = Math.ceil(count / batchSize);
+  // CosineAnnealingLR(T_max = epochs, eta_min = 0), stepped once per epoch: a half cosine over the
+  // epochs, each epoch's value held for its steps
+  const learningRates = cosineSchedule({ baseValue: learningRate, finalValue: 0, epochs, iterationsPerEpoch: stepsPerEpoch, updateEvery: 'epoch' });
   let finalLoss = Number.NaN;
   try {
     for (let epoch = 0; epoch < epochs; epoch++) {
-      // CosineAnnealingLR(T_max = epochs, eta_min = 0), stepped once per epoch
-      const epochLearningRate = (learningRate * (1 + Math.cos((Math.PI * epoch) / epochs))) / 2;
+      const epochLearningRate = learningRates.at(epoch * stepsPerEpoch);
       const order = rng.permutation(count);
       const lossSums: tf.Scalar[] = [];
       try {
-        for (let start = 0; start < count; start += batchSize) {
+        for (let start = 0, step = epoch * stepsPerEpoch; start < count; start += batchSize, step++) {
           const indices = order.subarray(start, Math.min(count, start + batchSize));
+          const stepLearningRate = learningRates.at(step);
           lossSums.push(
             tf.tidy('trainLinearProbe', () => {
               const batch = indices.length;
@@ -160,8 +165,8 @@ export async function trainLinearProbe(options: LinearProbeOptions): Promise<Lin
               }
               weightVelocity.assign(tf.add(tf.mul(weightVelocity, momentum), gradWeight));
               biasVelocity.assign(tf.add(tf.mul(biasVelocity, momentum), gradBias));
-              weight.assign(tf.sub(weight, tf.mul(weightVelocity, epochLearningRate)));
-              bias.assign(tf.sub(bias, tf.mul(biasVelocity, epochLearningRate)));
+              weight.assign(tf.sub(weight, tf.mul(weightVelocity, stepLearningRate)));
+              bias.assign(tf.sub(bias, tf.mul(biasVelocity, stepLearningRate)));
               return lossSum as tf.Scalar;
             }),
           );

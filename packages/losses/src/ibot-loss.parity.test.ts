@@ -4,8 +4,9 @@ import { expectClose, fromFixture, loadFixture, type FixtureTensor } from '@self
 import { ibotLoss } from './ibot-loss.js';
 import { dinoLoss } from './dino-loss.js';
 import { ibotPatchLoss } from './ibot-patch-loss.js';
+import type { Schedule } from '@selfsup/core';
+import { cosineSchedule } from '@selfsup/optim';
 import { teacherTargets } from './teacher-targets.js';
-import { teacherTemperatureSchedule } from './teacher-temperature-schedule.js';
 
 interface IbotLossFixture {
   config: {
@@ -52,33 +53,49 @@ const fixture = loadFixture<IbotLossFixture>('ibot-loss.json');
 const c = fixture.config;
 const hasLocalCrops = (fixture.inputs.student_local_cls?.shape[0] ?? 0) > 0;
 
+// Any number of iterations per epoch: iBOT reads its temperatures per epoch
+// (`teacher_temp_schedule[epoch]`), so every iteration of an epoch has the epoch's value.
+const iterationsPerEpoch = 3;
+
 function schedules() {
-  const cls = teacherTemperatureSchedule({
-    warmupTemperature: c.warmup_teacher_temp,
-    temperature: c.teacher_temp,
+  const cls = cosineSchedule({
+    baseValue: c.teacher_temp,
+    finalValue: c.teacher_temp,
+    startWarmupValue: c.warmup_teacher_temp,
     warmupEpochs: c.warmup_teacher_temp_epochs,
     epochs: c.nepochs,
+    iterationsPerEpoch,
+    updateEvery: 'epoch',
   });
-  const patch = teacherTemperatureSchedule({
-    warmupTemperature: c.warmup_teacher_temp2,
-    temperature: c.teacher_temp2,
+  const patch = cosineSchedule({
+    baseValue: c.teacher_temp2,
+    finalValue: c.teacher_temp2,
+    startWarmupValue: c.warmup_teacher_temp2,
     warmupEpochs: c.warmup_teacher_temp_epochs,
+    holdEpochs: c.mim_start_epoch,
     epochs: c.nepochs,
-    startEpoch: c.mim_start_epoch,
+    iterationsPerEpoch,
+    updateEvery: 'epoch',
   });
   return { cls, patch };
+}
+
+/** The value of every iteration of each epoch, grouped by epoch: `[epoch][iteration in the epoch]`. */
+function byEpoch(schedule: Schedule, epochs: number): number[][] {
+  return Array.from({ length: epochs }, (_, epoch) => Array.from({ length: iterationsPerEpoch }, (_, k) => schedule.at(epoch * iterationsPerEpoch + k)));
 }
 
 /** Teacher targets and the fixture's inputs as tensors; call inside a tidy. */
 function inputs() {
   const { cls, patch } = schedules();
+  const iteration = fixture.epoch * iterationsPerEpoch; // the first iteration of the fixture's epoch
   const i = fixture.inputs;
   return {
     studentClass: fromFixture(i.student_cls) as tf.Tensor2D,
     studentPatch: fromFixture(i.student_patch) as tf.Tensor3D,
     studentLocalClass: hasLocalCrops ? (fromFixture(i.student_local_cls!) as tf.Tensor2D) : undefined,
-    teacherClassTargets: teacherTargets(fromFixture(i.teacher_cls), { center: fromFixture(i.center), temperature: cls.at(fixture.epoch) }) as tf.Tensor2D,
-    teacherPatchTargets: teacherTargets(fromFixture(i.teacher_patch), { center: fromFixture(i.center2), temperature: patch.at(fixture.epoch) }) as tf.Tensor3D,
+    teacherClassTargets: teacherTargets(fromFixture(i.teacher_cls), { center: fromFixture(i.center), temperature: cls.at(iteration) }) as tf.Tensor2D,
+    teacherPatchTargets: teacherTargets(fromFixture(i.teacher_patch), { center: fromFixture(i.center2), temperature: patch.at(iteration) }) as tf.Tensor3D,
     masks: i.masks.map((m) => fromFixture(m)), // one [B, h, w] per global crop, as the official list
   };
 }
@@ -86,11 +103,14 @@ function inputs() {
 describe('ibotLoss parity with the official iBOTLoss (ibot-loss.json)', () => {
   it('builds the official teacher temperature schedules, [CLS] and patch (mim_start_epoch)', () => {
     const { cls, patch } = schedules();
-    expect(cls.length).toBe(fixture.expected.teacher_temp_schedule.length);
-    expect(patch.length).toBe(fixture.expected.teacher_temp2_schedule.length);
-    // float64 host arithmetic as NumPy's linspace: equal to the last bit or nearly
-    expectClose(cls.values, fixture.expected.teacher_temp_schedule, { rtol: 1e-12, atol: 0 }, 'teacher_temp_schedule');
-    expectClose(patch.values, fixture.expected.teacher_temp2_schedule, { rtol: 1e-12, atol: 0 }, 'teacher_temp2_schedule');
+    const epochs = fixture.expected.teacher_temp_schedule.length;
+    expect(cls.length).toBe(epochs * iterationsPerEpoch);
+    expect(patch.length).toBe(fixture.expected.teacher_temp2_schedule.length * iterationsPerEpoch);
+    // every iteration of epoch e holds teacher_temp_schedule[e]; float64 host arithmetic as NumPy's
+    // linspace: equal to the last bit or nearly
+    const official = (values: number[]) => values.map((value) => Array.from({ length: iterationsPerEpoch }, () => value));
+    expectClose(byEpoch(cls, epochs).flat(), official(fixture.expected.teacher_temp_schedule).flat(), { rtol: 1e-12, atol: 0 }, 'teacher_temp_schedule');
+    expectClose(byEpoch(patch, epochs).flat(), official(fixture.expected.teacher_temp2_schedule).flat(), { rtol: 1e-12, atol: 0 }, 'teacher_temp2_schedule');
   });
 
   it('gives the official [CLS] loss, patch loss and total', async () => {

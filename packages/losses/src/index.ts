@@ -2,7 +2,11 @@ export { dinoLoss, type DinoLossInputs } from './dino-loss.js';
 export { ibotPatchLoss, type IbotPatchLossInputs } from './ibot-patch-loss.js';
 export { ibotLoss, type IbotLossInputs, type IbotLossTerms } from './ibot-loss.js';
 export { teacherTargets, type TeacherTargetsOptions } from './teacher-targets.js';
-export { teacherTemperatureSchedule, type TeacherTemperatureScheduleOptions } from './teacher-temperature-schedule.js';
+export {
+  teacherTemperatureSchedule,
+  type TeacherTemperatureScheduleOptions,
+  type TeacherTemperatureTable,
+} from './teacher-temperature-schedule.js';
 export { maeLoss, type MaeLossInputs } from './mae-loss.js';
 export { patchify, unpatchify } from './patchify.js';
 export { maskedTokenCrossEntropy, type MaskedTokenCrossEntropyInputs } from './masked-token-cross-entropy.js';

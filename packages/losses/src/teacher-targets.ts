@@ -5,8 +5,9 @@ import { describeTensor } from './check-tensor.js';
 /** Options of {@link teacherTargets}. */
 export interface TeacherTargetsOptions {
   /**
-   * The teacher temperature, usually from {@link teacherTemperatureSchedule} (0.04 to 0.07 in
-   * DINO/iBOT): below the student's 0.1, it sharpens the targets.
+   * The teacher temperature, usually a schedule's value at the iteration (0.04 to 0.07 in
+   * DINO/iBOT, `cosineSchedule({ ..., updateEvery: 'epoch' })` of `@selfsup/optim`): below the
+   * student's 0.1, it sharpens the targets.
    */
   temperature: number;
   /**

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { SslError } from '@selfsup/core';
+import { SslError, type Schedule } from '@selfsup/core';
+import { cosineSchedule, toSchedule } from '@selfsup/optim';
 import { teacherTemperatureSchedule } from './teacher-temperature-schedule.js';
 
 describe('teacherTemperatureSchedule', () => {
@@ -22,6 +23,14 @@ describe('teacherTemperatureSchedule', () => {
   it('handles warm-ups of one and zero epochs as linspace does', () => {
     expect(teacherTemperatureSchedule({ temperature: 0.07, warmupEpochs: 1, epochs: 3 }).values).toEqual([0.04, 0.07, 0.07]);
     expect(teacherTemperatureSchedule({ temperature: 0.07, warmupEpochs: 0, epochs: 2 }).values).toEqual([0.07, 0.07]);
+  });
+
+  it("is a deprecated table per epoch: optim's one curve with one iteration per epoch, refused where a Schedule is expected", () => {
+    const table = teacherTemperatureSchedule({ warmupTemperature: 0.03, temperature: 0.07, warmupEpochs: 3, epochs: 7, startEpoch: 2 });
+    const curve = cosineSchedule({ baseValue: 0.07, finalValue: 0.07, startWarmupValue: 0.03, warmupEpochs: 3, holdEpochs: 2, epochs: 7, iterationsPerEpoch: 1 });
+    expect(table.values).toEqual([...curve.values()]);
+    expect(table.unit).toBe('epoch');
+    expect(() => toSchedule(table as unknown as Schedule, 'createIbotRecipe(options.teacherTemperature)')).toThrow(/counted in iterations/);
   });
 
   it('rejects temperatures that are not positive and warm-ups longer than training', () => {

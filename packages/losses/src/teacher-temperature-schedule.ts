@@ -1,6 +1,11 @@
-import { checkInteger, checkOptions, checkPositive, invalidArgument, type Schedule } from '@selfsup/core';
+import { checkInteger, checkOptions, checkPositive, invalidArgument } from '@selfsup/core';
+import { cosineSchedule } from '@selfsup/optim';
 
-/** Options of {@link teacherTemperatureSchedule}. Values are DINO/iBOT's defaults where they have one. */
+/**
+ * Options of {@link teacherTemperatureSchedule}. Values are DINO/iBOT's defaults where they have one.
+ *
+ * @deprecated Use `cosineSchedule` of `@selfsup/optim`; see {@link teacherTemperatureSchedule}.
+ */
 export interface TeacherTemperatureScheduleOptions {
   /**
    * The temperature at the start of the warm-up (and before it).
@@ -11,7 +16,7 @@ export interface TeacherTemperatureScheduleOptions {
   temperature: number;
   /** Epochs of the linear warm-up, counting its first and last value (`warmup_teacher_temp_epochs`; 30 in DINO/iBOT). */
   warmupEpochs: number;
-  /** Epochs of training: the schedule's length. */
+  /** Epochs of training: the table's length. */
   epochs: number;
   /**
    * Epochs held at `warmupTemperature` before the warm-up starts: iBOT's `mim_start_epoch` for the
@@ -21,31 +26,39 @@ export interface TeacherTemperatureScheduleOptions {
   startEpoch?: number;
 }
 
-/** `count` values evenly spaced from `start` to `stop` inclusive, computed as NumPy's `linspace`. */
-function linspace(start: number, stop: number, count: number): number[] {
-  if (count <= 0) return [];
-  if (count === 1) return [start];
-  const step = (stop - start) / (count - 1);
-  const values = Array.from({ length: count }, (_, i) => i * step + start);
-  values[count - 1] = stop;
-  return values;
+/**
+ * A table of values, one per **epoch**: `at(epoch)`. It is not a `Schedule` (those are counted
+ * in iterations), so recipes and optimizers refuse it.
+ *
+ * @deprecated Returned by the deprecated {@link teacherTemperatureSchedule} only.
+ */
+export interface TeacherTemperatureTable {
+  readonly unit: 'epoch';
+  /** Epochs in the table. */
+  readonly length: number;
+  /** Every epoch's temperature, in order. */
+  readonly values: readonly number[];
+  /** The temperature of an epoch (the last one beyond the end). */
+  at(epoch: number): number;
 }
 
 /**
  * The teacher temperature per epoch in DINO and iBOT: `startEpoch` epochs at `warmupTemperature`,
  * then a linear ramp over `warmupEpochs` epochs from `warmupTemperature` to `temperature` (both
- * ends included), then `temperature`. A cold teacher early on keeps training from collapsing.
- * Values are computed exactly as the official NumPy schedule; `at(epoch)` clamps beyond the end.
+ * ends included), then `temperature`, as a table read by epoch.
  *
- * @example
+ * @deprecated Schedules are counted in iterations, and recipes read them at `context.iteration`.
+ * The same temperatures, held for every iteration of their epoch, come from the one schedule
+ * curve of `@selfsup/optim`:
  * ```ts
- * const cls = teacherTemperatureSchedule({ warmupTemperature: 0.04, temperature: 0.07, warmupEpochs: 4, epochs: 10 });
- * cls.at(0); cls.at(2); cls.at(9); // 0.04, 0.06, 0.07
- * const patch = teacherTemperatureSchedule({ temperature: 0.07, warmupEpochs: 4, epochs: 10, startEpoch: 2 });
- * patch.at(2); patch.at(5); // 0.04, 0.07
+ * cosineSchedule({
+ *   baseValue: temperature, finalValue: temperature, startWarmupValue: warmupTemperature,
+ *   warmupEpochs, holdEpochs: startEpoch, epochs, iterationsPerEpoch, updateEvery: 'epoch',
+ * });
  * ```
+ * Pass that to `createIbotRecipe`/`createDinoRecipe`; they refuse this table.
  */
-export function teacherTemperatureSchedule(options: TeacherTemperatureScheduleOptions): Schedule & { readonly values: readonly number[] } {
+export function teacherTemperatureSchedule(options: TeacherTemperatureScheduleOptions): TeacherTemperatureTable {
   const where = 'teacherTemperatureSchedule';
   checkOptions(`${where}(options)`, options);
   const warmupTemperature = checkPositive(`${where}(options.warmupTemperature)`, options.warmupTemperature ?? 0.04);
@@ -61,12 +74,20 @@ export function teacherTemperatureSchedule(options: TeacherTemperatureScheduleOp
       fix: 'Shorten the warm-up or train for more epochs (the official schedule fails the same way).',
     });
   }
-  const values = [
-    ...Array.from({ length: startEpoch }, () => warmupTemperature),
-    ...linspace(warmupTemperature, temperature, warmupEpochs),
-    ...Array.from({ length: epochs - warmupEpochs - startEpoch }, () => temperature),
-  ];
+  // one iteration per epoch: the curve's values are the table
+  const perEpoch = cosineSchedule({
+    baseValue: temperature,
+    finalValue: temperature,
+    startWarmupValue: warmupTemperature,
+    warmupEpochs,
+    holdEpochs: startEpoch,
+    epochs,
+    iterationsPerEpoch: 1,
+    updateEvery: 'epoch',
+  });
+  const values = Array.from(perEpoch.values());
   return {
+    unit: 'epoch',
     length: epochs,
     values,
     at(epoch: number): number {
