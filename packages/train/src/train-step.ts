@@ -63,6 +63,13 @@ export interface TrainStepOptions {
    * @defaultValue {} (gradients used as computed)
    */
   gradients?: GradientOptions;
+  /**
+   * Combines the step's gradients (the micro-batches' mean) across data-parallel ranks before the
+   * norm, clipping and the optimizer: `reduceGradients(communicator)` of `@selfsup/train` averages
+   * them over the ranks. The step disposes what it returns and its input.
+   * @defaultValue none (one process)
+   */
+  reduceGradients?: (gradients: Map<string, tf.Tensor>) => Promise<Map<string, tf.Tensor>>;
 }
 
 /** What one training step did, as host numbers. */
@@ -150,6 +157,73 @@ function checkScalar(label: string, value: unknown): tf.Scalar {
   return value as tf.Scalar;
 }
 
+/** The objectives' scalars of one forward pass, in objective order, with their names. */
+interface ObjectiveValues {
+  readonly losses: tf.Scalar[];
+  readonly metrics: tf.Scalar[];
+}
+
+/**
+ * Runs every objective on the outputs (under the tape) and collects its loss and metrics, pushing
+ * their names onto `termNames` and `metricNames`; names must be unique.
+ */
+function computeObjectives<Batch, Views, Outputs, Targets>(
+  recipe: Recipe<Batch, Views, Outputs, Targets>,
+  outputs: Outputs,
+  targets: Targets,
+  views: Views,
+  context: StepContext,
+  termNames: string[],
+  metricNames: string[],
+): ObjectiveValues {
+  const losses: tf.Scalar[] = [];
+  const metrics: tf.Scalar[] = [];
+  for (const objective of recipe.objectives) {
+    const result = objective.compute(outputs, targets, views, context);
+    if (termNames.includes(objective.name)) {
+      throw invalidArgument({ argument: `recipe "${recipe.name}".objectives`, expected: 'unique objective names', actual: objective.name });
+    }
+    termNames.push(objective.name);
+    losses.push(checkScalar(`objective "${objective.name}" loss`, result?.loss));
+    for (const [name, metric] of Object.entries(result.metrics ?? {})) {
+      if (metricNames.includes(name)) {
+        throw invalidArgument({
+          argument: `objective "${objective.name}" metrics`,
+          expected: 'metric names unique across the objectives',
+          actual: name,
+        });
+      }
+      metricNames.push(name);
+      metrics.push(checkScalar(`objective "${objective.name}" metric "${name}"`, metric));
+    }
+  }
+  return { losses, metrics };
+}
+
+/** tfjs's error for a loss that reaches no variable, as an `SslError` that says what to fix; other errors unchanged. */
+function explainDisconnectedLoss(error: unknown, recipeName: string): unknown {
+  if (error instanceof Error && !(error instanceof SslError) && /Cannot find a connection between any variable/.test(error.message)) {
+    return new SslError(
+      'INVALID_ARGUMENT',
+      `trainStep: the loss of recipe "${recipeName}" does not depend on any of its trainableParameters(). ` +
+        'Compute the loss from the outputs of forward(), under the tape, and list the student\'s parameters in trainableParameters().',
+      { cause: error },
+    );
+  }
+  return error;
+}
+
+/** `tf.variableGrads`' gradients (by variable name) by parameter name; a parameter the loss does not reach has none. */
+function gradientsByParameterName(trainable: readonly TrainableVariable[], grads: tf.NamedTensorMap): Map<string, tf.Tensor> {
+  const byVariableName = new Map(trainable.map((t) => [t.variable.name, t.parameter.name]));
+  const gradients = new Map<string, tf.Tensor>();
+  for (const [variableName, gradient] of Object.entries(grads)) {
+    if (gradient == null) continue; // a parameter the loss does not reach: no update this step
+    gradients.set(byVariableName.get(variableName)!, gradient);
+  }
+  return gradients;
+}
+
 /** Views, targets, forward and objectives of one (micro-)batch, with the gradients of their sum. */
 function lossAndGradients<Batch, Views, Outputs, Targets>(
   recipe: Recipe<Batch, Views, Outputs, Targets>,
@@ -174,51 +248,17 @@ function lossAndGradients<Batch, Views, Outputs, Targets>(
     try {
       raw = tf.variableGrads(() => {
         const outputs = recipe.forward(views, context);
-        const losses: tf.Scalar[] = [];
-        const metrics: tf.Scalar[] = [];
-        for (const objective of objectives) {
-          const result = objective.compute(outputs, fixedTargets, views, context);
-          if (termNames.includes(objective.name)) {
-            throw invalidArgument({ argument: `recipe "${recipe.name}".objectives`, expected: 'unique objective names', actual: objective.name });
-          }
-          termNames.push(objective.name);
-          losses.push(checkScalar(`objective "${objective.name}" loss`, result?.loss));
-          for (const [name, metric] of Object.entries(result.metrics ?? {})) {
-            if (metricNames.includes(name)) {
-              throw invalidArgument({
-                argument: `objective "${objective.name}" metrics`,
-                expected: 'metric names unique across the objectives',
-                actual: name,
-              });
-            }
-            metricNames.push(name);
-            metrics.push(checkScalar(`objective "${objective.name}" metric "${name}"`, metric));
-          }
-        }
+        const { losses, metrics } = computeObjectives(recipe, outputs, fixedTargets, views, context, termNames, metricNames);
         const total = (losses.length === 1 ? losses[0]! : tf.addN(losses)) as tf.Scalar;
         // every logged number in one vector, kept past the tape's tidy: [total, terms..., metrics...]
         values = tf.keep(tf.stack([total, ...losses, ...metrics].map((s) => tf.cast(s, 'float32'))) as tf.Tensor1D);
         return total;
       }, trainable.map((t) => t.variable));
     } catch (error) {
-      if (error instanceof Error && !(error instanceof SslError) && /Cannot find a connection between any variable/.test(error.message)) {
-        throw new SslError(
-          'INVALID_ARGUMENT',
-          `trainStep: the loss of recipe "${recipe.name}" does not depend on any of its trainableParameters(). ` +
-            'Compute the loss from the outputs of forward(), under the tape, and list the student\'s parameters in trainableParameters().',
-          { cause: error },
-        );
-      }
-      throw error;
+      throw explainDisconnectedLoss(error, recipe.name);
     }
     raw.value.dispose();
-    const byVariableName = new Map(trainable.map((t) => [t.variable.name, t.parameter.name]));
-    const gradients = new Map<string, tf.Tensor>();
-    for (const [variableName, gradient] of Object.entries(raw.grads)) {
-      if (gradient == null) continue; // a parameter the loss does not reach: no update this step
-      gradients.set(byVariableName.get(variableName)!, gradient);
-    }
-    return { gradients, values: values!, termNames, metricNames, views, targets };
+    return { gradients: gradientsByParameterName(trainable, raw.grads), values: values!, termNames, metricNames, views, targets };
   } catch (error) {
     disposeTensorsIn([views, targets, values]);
     throw error;
@@ -260,28 +300,17 @@ function checkContext(context: StepContext): void {
   }
 }
 
-/**
- * One optimisation step over several micro-batches whose gradients are averaged before the
- * update (gradient accumulation: a large batch processed in pieces that fit in memory). Each
- * micro-batch runs `makeViews`, `makeTargets`, `forward` and the objectives with the same
- * `context` (its `rng` continues from one micro-batch to the next). With losses averaged over
- * each micro-batch and micro-batches of equal size, the update is the one of the whole batch.
- * `afterStep` runs once, after the update, with the views of the last micro-batch and the targets
- * of the last one or, when the recipe has `mergeTargets`, of all of them merged (so centres see
- * the whole batch).
- *
- * Otherwise exactly {@link trainStep}.
- *
- * @example
- * ```ts
- * const result = await trainStepAccumulated(recipe, [firstHalf, secondHalf], { optimizer, context });
- * ```
- */
-export async function trainStepAccumulated<Batch, Views, Outputs, Targets>(
-  recipe: Recipe<Batch, Views, Outputs, Targets>,
-  microBatches: readonly Batch[],
-  options: TrainStepOptions,
-): Promise<StepResult> {
+/** The checked options of a step, with their defaults. */
+interface ResolvedStepOptions {
+  readonly optimizer: StepOptimizer;
+  readonly context: StepContext;
+  readonly clipPerParameter: number | undefined;
+  readonly clipGlobalNorm: number | undefined;
+  readonly freeze: readonly FreezeRule[];
+}
+
+/** Checks the micro-batches and options of {@link trainStepAccumulated}. */
+function resolveStepOptions(microBatches: readonly unknown[], options: TrainStepOptions): ResolvedStepOptions {
   if (!Array.isArray(microBatches) || microBatches.length === 0) {
     throw invalidArgument({ argument: 'trainStepAccumulated(microBatches)', expected: 'a non-empty array of batches', actual: microBatches });
   }
@@ -304,127 +333,256 @@ export async function trainStepAccumulated<Batch, Views, Outputs, Targets>(
     }
     checkInteger(`trainStep(options.gradients.freeze[${i}].untilEpoch)`, rule.untilEpoch, 0);
   }
+  return { optimizer, context, clipPerParameter, clipGlobalNorm, freeze };
+}
 
+/**
+ * Everything a step holds until it ends, disposed by {@link disposeStepTensors} whether it
+ * succeeds or throws.
+ */
+interface StepTensors<Views, Targets> {
+  /** The last micro-batch (its views and targets go to `afterStep`). */
+  last: MicroBatchResult<Views, Targets> | undefined;
+  /** With `mergeTargets`, the targets of the micro-batches before the last. */
+  readonly earlierTargets: Targets[];
+  /** Each micro-batch's `[total, terms..., metrics...]`. */
+  readonly valueVectors: tf.Tensor1D[];
+  /** The summed (then averaged) gradients by parameter name. */
+  gradients: Map<string, tf.Tensor>;
+  /** Anything else the step made (norms, clipped gradients, the read vector, merged targets). */
+  readonly others: unknown[];
+}
+
+function disposeStepTensors<Views, Targets>(held: StepTensors<Views, Targets>): void {
+  if (held.last) disposeTensorsIn([held.last.views, held.last.targets]);
+  disposeTensorsIn(held.earlierTargets);
+  disposeTensorsIn(held.valueVectors);
+  disposeTensorsIn(held.gradients);
+  for (const item of held.others) disposeTensorsIn(item);
+}
+
+/** The names of one micro-batch's logged values. */
+interface ValueNames {
+  readonly termNames: readonly string[];
+  readonly metricNames: readonly string[];
+}
+
+/**
+ * Steps 1-3 for every micro-batch: views, targets, loss and gradients; the gradients are summed
+ * into `held.gradients`. Only the last micro-batch's views are kept (and, with `mergeTargets`,
+ * every micro-batch's targets). Every micro-batch must have the same objectives and metrics.
+ */
+function runMicroBatches<Batch, Views, Outputs, Targets>(
+  recipe: Recipe<Batch, Views, Outputs, Targets>,
+  microBatches: readonly Batch[],
+  context: StepContext,
+  trainable: readonly TrainableVariable[],
+  held: StepTensors<Views, Targets>,
+): ValueNames {
+  let termNames: readonly string[] = [];
+  let metricNames: readonly string[] = [];
+  for (const [i, batch] of microBatches.entries()) {
+    const micro = lossAndGradients(recipe, batch, context, trainable);
+    held.valueVectors.push(micro.values);
+    accumulate(held.gradients, micro.gradients);
+    if (held.last) {
+      // with mergeTargets, every micro-batch's targets are kept for afterStep
+      if (recipe.mergeTargets) held.earlierTargets.push(held.last.targets);
+      disposeTensorsIn(recipe.mergeTargets ? held.last.views : [held.last.views, held.last.targets]);
+    }
+    held.last = micro;
+    if (i === 0) {
+      termNames = micro.termNames;
+      metricNames = micro.metricNames;
+    } else if (!sameNames(termNames, micro.termNames) || !sameNames(metricNames, micro.metricNames)) {
+      throw invalidArgument({
+        argument: `trainStepAccumulated(microBatches[${i}])`,
+        expected: `the same objectives and metrics as micro-batch 0 (${[...termNames, ...metricNames].join(', ')})`,
+        actual: [...micro.termNames, ...micro.metricNames].join(', '),
+      });
+    }
+  }
+  return { termNames, metricNames };
+}
+
+/** Divides the summed gradients by the micro-batch count (disposing the sums). */
+function averageGradients<Views, Targets>(held: StepTensors<Views, Targets>, count: number): void {
+  if (count <= 1) return;
+  const sums = held.gradients;
+  const names = [...sums.keys()];
+  const means = tf.tidy('meanGradients', () => names.map((name) => tf.div(sums.get(name)!, tf.scalar(count))));
+  disposeTensorsIn(sums);
+  held.gradients = new Map(names.map((name, i) => [name, means[i]!]));
+}
+
+/** Combines the averaged gradients across data-parallel ranks (`options.reduceGradients`), disposing the local ones. */
+async function reduceAcrossRanks<Views, Targets>(held: StepTensors<Views, Targets>, reduce: TrainStepOptions['reduceGradients']): Promise<void> {
+  if (!reduce) return;
+  const local = held.gradients;
+  const reduced = await reduce(local);
+  if (reduced === local) return;
+  held.gradients = reduced;
+  disposeTensorsIn(local);
+}
+
+/** The L2 norm of all gradients together (0 without gradients). The caller owns it. */
+function globalGradientNorm(gradients: ReadonlyMap<string, tf.Tensor>): tf.Scalar {
+  return tf.tidy('gradientNorm', () => {
+    const squares = [...gradients.values()].map((g) => tf.sum(tf.square(g)));
+    return (squares.length === 0 ? tf.scalar(0) : tf.sqrt(squares.length === 1 ? squares[0]! : tf.addN(squares))) as tf.Scalar;
+  });
+}
+
+/** Per-parameter clipping, then global-norm clipping, as configured; what they make goes to `others`. */
+function clipGradients(gradients: Map<string, tf.Tensor>, options: ResolvedStepOptions, others: unknown[]): Map<string, tf.Tensor> {
+  let processed = gradients;
+  if (options.clipPerParameter !== undefined) {
+    const clipped = clipGradientsPerParameter(processed, options.clipPerParameter);
+    others.push(clipped.gradients, clipped.norms);
+    processed = clipped.gradients;
+  }
+  if (options.clipGlobalNorm !== undefined) {
+    const clipped = clipGradientsByGlobalNorm(processed, options.clipGlobalNorm);
+    others.push(clipped.gradients, clipped.totalNorm);
+    processed = clipped.gradients;
+  }
+  return processed;
+}
+
+/** A step's numbers on the host: means over the micro-batches, and whether each loss was finite. */
+interface StepValues {
+  readonly loss: number;
+  readonly terms: Record<string, number>;
+  readonly metrics: Record<string, number>;
+  readonly gradientNorm: number;
+  readonly lossesFinite: boolean;
+}
+
+/** Step 5: every logged number of the step in one read from the device. */
+async function readStepValues(valueVectors: readonly tf.Tensor1D[], gradNorm: tf.Scalar, names: ValueNames, others: unknown[]): Promise<StepValues> {
+  const { termNames, metricNames } = names;
+  const all = tf.tidy('stepValues', () => tf.concat([...valueVectors, tf.reshape(gradNorm, [1])]));
+  others.push(all);
+  const host = await all.data();
+  const width = 1 + termNames.length + metricNames.length;
+  const count = valueVectors.length;
+  const mean = (offset: number): number => {
+    let sum = 0;
+    for (let m = 0; m < count; m++) sum += host[m * width + offset]!;
+    return sum / count;
+  };
+  const terms: Record<string, number> = {};
+  termNames.forEach((name, i) => (terms[name] = mean(1 + i)));
+  const metrics: Record<string, number> = {};
+  metricNames.forEach((name, i) => (metrics[name] = mean(1 + termNames.length + i)));
+  const lossesFinite = Array.from(host.subarray(0, count * width)).every(
+    (value, index) => index % width > termNames.length || Number.isFinite(value),
+  );
+  return { loss: mean(0), terms, metrics, gradientNorm: host[count * width]!, lossesFinite };
+}
+
+/**
+ * Refuses a step whose loss (a total or a term, of any micro-batch) or gradient norm is not
+ * finite, before anything is updated.
+ * @throws SslError `NON_FINITE_LOSS` naming the iteration, the recipe and each term.
+ */
+function checkFinite(values: StepValues, termNames: readonly string[], context: StepContext, recipeName: string): void {
+  const { loss, terms, gradientNorm, lossesFinite } = values;
+  if (lossesFinite && Number.isFinite(gradientNorm)) return;
+  const described = termNames.map((name) => `${name} = ${terms[name]}`).join(', ');
+  const what = lossesFinite ? `the gradient norm is ${gradientNorm} although the loss (${loss}) is finite` : `the loss is ${loss} (${described})`;
+  throw new SslError(
+    'NON_FINITE_LOSS',
+    `trainStep: at iteration ${context.iteration} (epoch ${context.epoch}) of recipe "${recipeName}", ${what}. ` +
+      'The parameters were not updated. Lower the learning rate or lengthen its warm-up, clip the gradients ' +
+      '(gradients.clipPerParameter, 3.0 in iBOT), check the inputs for NaN, and resume from the last checkpoint.',
+    { details: { iteration: context.iteration, epoch: context.epoch, loss, terms, gradNorm: gradientNorm } },
+  );
+}
+
+/** Step 6: drops the gradients of parameters frozen at this epoch (the optimizer then skips them). */
+function dropFrozen(gradients: Map<string, tf.Tensor>, freeze: readonly FreezeRule[], epoch: number): Map<string, tf.Tensor> {
+  let kept = gradients;
+  for (const rule of freeze) kept = cancelGradientsLastLayer(kept, epoch, rule.untilEpoch, (name) => rule.match(name));
+  return kept;
+}
+
+/**
+ * `recipe.afterStep` (EMA teacher, centres) with the last micro-batch's views and its targets or,
+ * with `mergeTargets` and several micro-batches, all of them merged.
+ */
+function runAfterStep<Batch, Views, Outputs, Targets>(
+  recipe: Recipe<Batch, Views, Outputs, Targets>,
+  held: StepTensors<Views, Targets>,
+  context: StepContext,
+): void {
+  const last = held.last!;
+  if (recipe.mergeTargets && held.earlierTargets.length > 0) {
+    const merged = tidyKeeping('mergeTargets', () => recipe.mergeTargets!([...held.earlierTargets, last.targets]));
+    held.others.push(merged);
+    tf.tidy('afterStep', () => recipe.afterStep(last.views, merged, context));
+  } else {
+    tf.tidy('afterStep', () => recipe.afterStep(last.views, last.targets, context));
+  }
+}
+
+/**
+ * One optimisation step over several micro-batches whose gradients are averaged before the
+ * update (gradient accumulation: a large batch processed in pieces that fit in memory). Each
+ * micro-batch runs `makeViews`, `makeTargets`, `forward` and the objectives with the same
+ * `context` (its `rng` continues from one micro-batch to the next). With losses averaged over
+ * each micro-batch and micro-batches of equal size, the update is the one of the whole batch.
+ * `afterStep` runs once, after the update, with the views of the last micro-batch and the targets
+ * of the last one or, when the recipe has `mergeTargets`, of all of them merged (so centres see
+ * the whole batch).
+ *
+ * Otherwise exactly {@link trainStep}.
+ *
+ * @example
+ * ```ts
+ * const result = await trainStepAccumulated(recipe, [firstHalf, secondHalf], { optimizer, context });
+ * ```
+ */
+export async function trainStepAccumulated<Batch, Views, Outputs, Targets>(
+  recipe: Recipe<Batch, Views, Outputs, Targets>,
+  microBatches: readonly Batch[],
+  options: TrainStepOptions,
+): Promise<StepResult> {
+  const resolved = resolveStepOptions(microBatches, options);
+  const { optimizer, context } = resolved;
   const trainable = trainableVariables(recipe as Recipe<unknown, unknown, unknown, unknown>);
-  const toDispose: unknown[] = [];
-  let last: MicroBatchResult<Views, Targets> | undefined;
-  const earlierTargets: Targets[] = [];
+  const held: StepTensors<Views, Targets> = { last: undefined, earlierTargets: [], valueVectors: [], gradients: new Map(), others: [] };
   try {
-    // 1-3. views, targets, loss and gradients of every micro-batch; gradients summed
-    const valueVectors: tf.Tensor1D[] = [];
-    let sums = new Map<string, tf.Tensor>();
-    let termNames: readonly string[] = [];
-    let metricNames: readonly string[] = [];
-    toDispose.push(valueVectors, () => sums);
-    for (const [i, batch] of microBatches.entries()) {
-      const micro = lossAndGradients(recipe, batch, context, trainable);
-      valueVectors.push(micro.values);
-      accumulate(sums, micro.gradients);
-      if (last) {
-        // with mergeTargets, every micro-batch's targets are kept for afterStep
-        if (recipe.mergeTargets) earlierTargets.push(last.targets);
-        disposeTensorsIn(recipe.mergeTargets ? last.views : [last.views, last.targets]);
-      }
-      last = micro;
-      if (i === 0) {
-        termNames = micro.termNames;
-        metricNames = micro.metricNames;
-      } else if (!sameNames(termNames, micro.termNames) || !sameNames(metricNames, micro.metricNames)) {
-        throw invalidArgument({
-          argument: `trainStepAccumulated(microBatches[${i}])`,
-          expected: `the same objectives and metrics as micro-batch 0 (${[...termNames, ...metricNames].join(', ')})`,
-          actual: [...micro.termNames, ...micro.metricNames].join(', '),
-        });
-      }
-    }
-    if (microBatches.length > 1) {
-      const count = microBatches.length;
-      const names = [...sums.keys()];
-      const means = tf.tidy('meanGradients', () => names.map((name) => tf.div(sums.get(name)!, tf.scalar(count))));
-      disposeTensorsIn(sums);
-      sums = new Map(names.map((name, i) => [name, means[i]!]));
-    }
-    const rawGradients = sums;
-
+    // 1-3. views, targets, loss and gradients of every micro-batch; gradients averaged
+    const names = runMicroBatches(recipe, microBatches, context, trainable, held);
+    averageGradients(held, microBatches.length);
+    await reduceAcrossRanks(held, options.reduceGradients);
     // 4. the global norm before clipping, then clipping
-    const gradNorm = tf.tidy('gradientNorm', () => {
-      const squares = [...rawGradients.values()].map((g) => tf.sum(tf.square(g)));
-      return squares.length === 0 ? tf.scalar(0) : tf.sqrt(squares.length === 1 ? squares[0]! : tf.addN(squares));
-    });
-    toDispose.push(gradNorm);
-    let processed: Map<string, tf.Tensor> = rawGradients;
-    if (clipPerParameter !== undefined) {
-      const clipped = clipGradientsPerParameter(processed, clipPerParameter);
-      toDispose.push(clipped.gradients, clipped.norms);
-      processed = clipped.gradients;
-    }
-    if (clipGlobalNorm !== undefined) {
-      const clipped = clipGradientsByGlobalNorm(processed, clipGlobalNorm);
-      toDispose.push(clipped.gradients, clipped.totalNorm);
-      processed = clipped.gradients;
-    }
-
+    const gradNorm = globalGradientNorm(held.gradients);
+    held.others.push(gradNorm);
+    const processed = clipGradients(held.gradients, resolved, held.others);
     // 5. every logged number in one read, and the finiteness check before any update
-    const all = tf.tidy('stepValues', () => tf.concat([...valueVectors, tf.reshape(gradNorm, [1])]));
-    toDispose.push(all);
-    const host = await all.data();
-    const width = 1 + termNames.length + metricNames.length;
-    const count = microBatches.length;
-    const mean = (offset: number): number => {
-      let sum = 0;
-      for (let m = 0; m < count; m++) sum += host[m * width + offset]!;
-      return sum / count;
-    };
-    const loss = mean(0);
-    const terms: Record<string, number> = {};
-    termNames.forEach((name, i) => (terms[name] = mean(1 + i)));
-    const metrics: Record<string, number> = {};
-    metricNames.forEach((name, i) => (metrics[name] = mean(1 + termNames.length + i)));
-    const gradientNorm = host[count * width]!;
-    const lossesFinite = Array.from(host.subarray(0, count * width)).every(
-      (value, index) => index % width > termNames.length || Number.isFinite(value),
-    );
-    if (!lossesFinite || !Number.isFinite(gradientNorm)) {
-      const described = termNames.map((name) => `${name} = ${terms[name]}`).join(', ');
-      const what = lossesFinite ? `the gradient norm is ${gradientNorm} although the loss (${loss}) is finite` : `the loss is ${loss} (${described})`;
-      throw new SslError(
-        'NON_FINITE_LOSS',
-        `trainStep: at iteration ${context.iteration} (epoch ${context.epoch}) of recipe "${recipe.name}", ${what}. ` +
-          'The parameters were not updated. Lower the learning rate or lengthen its warm-up, clip the gradients ' +
-          '(gradients.clipPerParameter, 3.0 in iBOT), check the inputs for NaN, and resume from the last checkpoint.',
-        { details: { iteration: context.iteration, epoch: context.epoch, loss, terms, gradNorm: gradientNorm } },
-      );
-    }
-
+    const values = await readStepValues(held.valueVectors, gradNorm, names, held.others);
+    checkFinite(values, names.termNames, context, recipe.name);
     // 6. freezing: dropped gradients are skipped by the optimizer
-    let kept = processed;
-    for (const rule of freeze) kept = cancelGradientsLastLayer(kept, context.epoch, rule.untilEpoch, (name) => rule.match(name));
-
+    const kept = dropFrozen(processed, resolved.freeze, context.epoch);
     // 7. the update, then what follows it (EMA teacher, centres)
     const info = optimizer.step(kept, context.iteration);
-    if (recipe.mergeTargets && earlierTargets.length > 0) {
-      const merged = tidyKeeping('mergeTargets', () => recipe.mergeTargets!([...earlierTargets, last!.targets]));
-      toDispose.push(merged);
-      tf.tidy('afterStep', () => recipe.afterStep(last!.views, merged, context));
-    } else {
-      tf.tidy('afterStep', () => recipe.afterStep(last!.views, last!.targets, context));
-    }
+    runAfterStep(recipe, held, context);
     return {
       iteration: context.iteration,
       epoch: context.epoch,
-      loss,
-      terms,
-      metrics,
+      loss: values.loss,
+      terms: values.terms,
+      metrics: values.metrics,
       learningRate: info.learningRate,
       weightDecay: info.weightDecay,
-      gradNorm: gradientNorm,
+      gradNorm: values.gradientNorm,
       updatedParameters: kept.size,
-      microBatches: count,
+      microBatches: microBatches.length,
     };
   } finally {
-    if (last) disposeTensorsIn([last.views, last.targets]);
-    disposeTensorsIn(earlierTargets);
-    for (const item of toDispose) disposeTensorsIn(typeof item === 'function' ? (item as () => unknown)() : item);
+    disposeStepTensors(held);
   }
 }
 
