@@ -13,6 +13,8 @@ import { createMetricsWriter, type MetricsRecord, type MetricsWriter } from './m
 import { createProgress, formatNumber, type ProgressMode, type ProgressOptions } from './progress.js';
 import { watchInterrupts } from './interrupts.js';
 import { stepRng } from './step-rng.js';
+import { createLocalCommunicator, type Communicator } from '@selfsup/distributed';
+import { averageRankLocalState, broadcastRecipeState, reduceGradients } from './distributed-step.js';
 
 /** An optimizer `train` can step and checkpoint: `createAdamW` from `@selfsup/optim` is one. */
 export type TrainOptimizer = StepOptimizer & CheckpointOptimizer;
@@ -130,6 +132,15 @@ export interface TrainOptions<Batch, Views, Outputs, Targets> {
    * @defaultValue `batch.size`, or the first dimension of a tensor batch or of `batch.images`
    */
   batchSize?: (batch: Batch) => number | undefined;
+  /**
+   * Data-parallel training over the ranks of `communicator` (`createMpiCommunicator()` of
+   * `@selfsup/distributed` under `mpirun -np N`): every rank starts from rank 0's weights, the
+   * gradients are averaged over the ranks before clipping and the optimizer, the centres are
+   * averaged after each step, and only rank 0 takes the run lock and writes checkpoints and
+   * metrics. `batches` must give each rank its own shard (the loader's `shard` option).
+   * @defaultValue createLocalCommunicator() (one process)
+   */
+  communicator?: Communicator;
 }
 
 /** What {@link train} did. */
@@ -272,11 +283,17 @@ export async function train<Batch, Views, Outputs, Targets>(options: TrainOption
   }
   const batchSize = options.batchSize ?? defaultBatchSize;
   const totalSteps = epochs * iterationsPerEpoch;
-  const progressOptions = typeof options.progress === 'string' ? { mode: options.progress } : (options.progress ?? {});
+  const communicator = options.communicator ?? createLocalCommunicator();
+  const writesFiles = communicator.rank === 0; // checkpoints, metrics, the lock and the progress display
+  const progressOptions = !writesFiles
+    ? { mode: 'none' as const }
+    : typeof options.progress === 'string'
+      ? { mode: options.progress }
+      : (options.progress ?? {});
   const progress = createProgress({ totalSteps, epochs }, progressOptions);
 
   // one process at a time in a run folder: taken before anything in it is read or written, held to the end
-  const lock = checkpoint
+  const lock = checkpoint && writesFiles
     ? await acquireRunLock(checkpoint.dir, {
         onStale: (owner) =>
           progress.log(`train: took over the lock of ${checkpoint.dir} left by process ${owner.pid} (since ${owner.startedAt}), which no longer runs`),
@@ -333,7 +350,9 @@ export async function train<Batch, Views, Outputs, Targets>(options: TrainOption
       }
     }
     if (lock) await removeTemporaryFiles(lock);
-    const metrics: MetricsWriter | undefined = options.metricsFile
+    await broadcastRecipeState(communicator, recipe as Recipe<unknown, unknown, unknown, unknown>);
+    const gradientReducer = reduceGradients(communicator);
+    const metrics: MetricsWriter | undefined = options.metricsFile && writesFiles
       ? await createMetricsWriter(options.metricsFile, resumedFrom ? { resumeAtIteration: step } : {})
       : undefined;
 
@@ -368,7 +387,7 @@ export async function train<Batch, Views, Outputs, Targets>(options: TrainOption
 
     /** Reads the state of `step` to the host, once its weights pass the checks; written by {@link commit}. */
     async function stage(): Promise<void> {
-      if (!checkpoint || savedStep === step) return;
+      if (!checkpoint || !writesFiles || savedStep === step) return;
       if (divergence) {
         const problem = await findWeightProblem(recipe.trainableParameters(), divergence.maxAbsWeight);
         if (problem) {
@@ -450,7 +469,13 @@ export async function train<Batch, Views, Outputs, Targets>(options: TrainOption
             const stepStart = performance.now();
             let result: StepResult;
             try {
-              result = await trainStepAccumulated(recipe, micro, { optimizer, context, ...(gradients ? { gradients } : {}) });
+              result = await trainStepAccumulated(recipe, micro, {
+                optimizer,
+                context,
+                ...(gradients ? { gradients } : {}),
+                ...(gradientReducer ? { reduceGradients: gradientReducer } : {}),
+              });
+              await averageRankLocalState(communicator, recipe as Recipe<unknown, unknown, unknown, unknown>);
             } catch (error) {
               if (!isSslError(error, 'NON_FINITE_LOSS')) throw error;
               pending = undefined; // the weights it measured gave a non-finite loss

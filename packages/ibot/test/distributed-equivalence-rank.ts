@@ -1,0 +1,88 @@
+// The data-parallel equivalence run (src/distributed-equivalence.test.ts): a tiny iBOT trained by
+// train() for several steps. `node ... mpi <out.json>` under mpirun -np 2: each rank trains on its
+// half of every global batch (positions rank, rank + 2, ... as DistributedSampler) with batch B;
+// `node ... local <out.json>`: one process, batch 2B, the same images. Rank 0 writes the state.
+import { writeFileSync } from 'node:fs';
+import * as tf from '@tensorflow/tfjs-core';
+import { useBackend } from '@selfsup/backend';
+import { createVit } from '@selfsup/backbones';
+import { createIbotHead } from '@selfsup/heads';
+import { constantSchedule, createAdamW, createParameterGroups } from '@selfsup/optim';
+import { train } from '@selfsup/train';
+import { createLocalCommunicator, createMpiCommunicator } from '@selfsup/distributed';
+import { createIbotRecipe } from '../src/ibot/ibot-recipe.js';
+import type { IbotViews } from '../src/ibot/ibot-views.js';
+
+const [mode, out] = process.argv.slice(2) as ['mpi' | 'local', string];
+await useBackend('cpu');
+const communicator = mode === 'mpi' ? createMpiCommunicator() : createLocalCommunicator();
+const { rank, worldSize } = communicator;
+const GLOBAL_BATCH = 4;
+const STEPS = 4;
+const IMAGE = 8;
+const PATCH = 4;
+const TOKENS = (IMAGE / PATCH) ** 2;
+
+/** Image `i` of the data set: a deterministic pattern. */
+function image(i: number): Float32Array {
+  return Float32Array.from({ length: IMAGE * IMAGE }, (_, p) => Math.sin(0.37 * i + 0.11 * p * (1 + (i % 3))));
+}
+
+/** Views that depend on each image alone (not on the batch): the image and its mirror, masks from the index. */
+function makeViews(indices: readonly number[]): IbotViews {
+  return tf.tidy(() => {
+    const images = tf.tensor4d(indices.flatMap((i) => Array.from(image(i))), [indices.length, IMAGE, IMAGE, 1]);
+    const global = tf.concat([images, tf.reverse(images, 2)]) as tf.Tensor4D; // crop after crop
+    const masks = tf.tensor2d(
+      [0, 1].flatMap((crop) => indices.flatMap((i) => Array.from({ length: TOKENS }, (_, t) => ((i * 7 + t * 3 + crop) % 3 === 0 ? 1 : 0)))),
+      [2 * indices.length, TOKENS],
+    );
+    return { global, masks, globalCropCount: 2 };
+  });
+}
+
+function network(maskToken: boolean, seed: number) {
+  return {
+    backbone: createVit({ imageSize: IMAGE, patchSize: PATCH, inChannels: 1, embedDim: 8, depth: 1, headCount: 2, maskToken, seed }),
+    head: createIbotHead({ inDim: 8, outDim: 16, patchOutDim: 16, layerCount: 2, hiddenDim: 16, bottleneckDim: 8, seed: seed + 1 }),
+  };
+}
+
+// every rank but 0 starts from other weights: train() must broadcast rank 0's
+const seed = 10 + rank * 1000;
+const recipe = createIbotRecipe<number[]>({
+  student: network(true, seed),
+  teacher: network(false, seed + 2),
+  makeViews: (batch) => makeViews(batch),
+  teacherTemperature: constantSchedule(0.04),
+  patchTeacherTemperature: constantSchedule(0.05),
+  teacherMomentum: constantSchedule(0.9),
+});
+const optimizer = createAdamW({ groups: createParameterGroups(recipe.trainableParameters()), learningRate: 0.01, weightDecay: 0.04 });
+const localBatch = GLOBAL_BATCH / worldSize;
+
+await train({
+  recipe,
+  optimizer,
+  communicator,
+  epochs: 1,
+  iterationsPerEpoch: STEPS,
+  progress: 'none',
+  handleSignals: false,
+  gradients: { clipPerParameter: 3 },
+  // global batch k holds images k*2B ... k*2B + 2B - 1; this rank takes positions rank, rank + worldSize, ...
+  batches: function* (_epoch, { startBatch }) {
+    for (let k = startBatch; k < STEPS; k++) {
+      yield Array.from({ length: localBatch }, (_, j) => k * GLOBAL_BATCH + rank + j * worldSize);
+    }
+  },
+  batchSize: (batch) => batch.length,
+});
+
+const state: Record<string, number[]> = {};
+for (const [moduleName, module] of Object.entries(recipe.modules())) {
+  for (const parameter of module.parameters()) state[`${moduleName}.${parameter.name}`] = Array.from(await parameter.variable.data());
+}
+if (rank === 0) writeFileSync(out, JSON.stringify(state));
+console.log(`RESULT ${JSON.stringify({ rank, worldSize, parameters: Object.keys(state).length })}`);
+await communicator.dispose();
