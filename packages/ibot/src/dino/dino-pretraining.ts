@@ -1,13 +1,11 @@
 import { createDinoHead } from '@selfsup/heads';
-import { teacherTemperatureSchedule } from '@selfsup/losses';
-import { momentumSchedule } from '@selfsup/ema';
 import * as tf from '@tensorflow/tfjs-core';
 import type { ImageBatch, Pretraining } from '../pretraining.js';
 import { dinoConfigSchema, type DinoConfig, type DinoConfigInput } from './dino-config.js';
 import { createDinoRecipe, type DinoNetwork, type DinoRecipe } from './dino-recipe.js';
 import { parseConfig } from '../parse-config.js';
 import { stackCrops } from '@selfsup/augment';
-import { createScheduledAdamW } from '@selfsup/optim';
+import { cosineSchedule, createScheduledAdamW } from '@selfsup/optim';
 import { checkIterationsPerEpoch } from '../check-iterations-per-epoch.js';
 import { checkNormalization } from '../check-normalization.js';
 import { createBackbone } from '../create-backbone.js';
@@ -71,13 +69,17 @@ export function createDinoPretraining(input: DinoConfigInput | DinoConfig, itera
       const viewRng = context.rng.fork();
       return tf.tidy('dino.makeViews', () => ({ ...stackCrops(multiCrop.views(imagesFromBatch(batch), viewRng)), globalCropCount: a.globalCrops }));
     },
-    teacherTemperature: teacherTemperatureSchedule({
-      warmupTemperature: l.warmupTeacherTemperature,
-      temperature: l.teacherTemperature,
+    // DINO reads its teacher temperature per epoch (teacher_temp_schedule[epoch])
+    teacherTemperature: cosineSchedule({
+      baseValue: l.teacherTemperature,
+      finalValue: l.teacherTemperature,
+      startWarmupValue: l.warmupTeacherTemperature,
       warmupEpochs: Math.min(l.warmupTeacherTemperatureEpochs, config.epochs),
       epochs: config.epochs,
+      iterationsPerEpoch,
+      updateEvery: 'epoch',
     }),
-    teacherMomentum: momentumSchedule({ base: config.teacher.momentum, final: config.teacher.finalMomentum, totalSteps: config.epochs * iterationsPerEpoch }),
+    teacherMomentum: cosineSchedule({ baseValue: config.teacher.momentum, finalValue: config.teacher.finalMomentum, epochs: config.epochs, iterationsPerEpoch }),
     studentTemperature: l.studentTemperature,
     centerMomentum: l.centerMomentum,
     centering: l.centering,

@@ -19,6 +19,7 @@ import type { Vit } from '@selfsup/backbones';
 import type { DinoHead } from '@selfsup/heads';
 import { dinoLoss, sinkhornKnopp, teacherTargets } from '@selfsup/losses';
 import { createCenter, createEmaTeacher, type Center, type EmaTeacher } from '@selfsup/ema';
+import { toSchedule } from '@selfsup/optim';
 import { koleoObjective } from '../koleo-objective.js';
 
 /** A backbone and its DINO head, named as DINO's `MultiCropWrapper` (`backbone.*`, `head.*`). */
@@ -75,9 +76,13 @@ export interface DinoRecipeOptions<Batch> {
   copyStudentToTeacher?: boolean;
   /** Makes a step's views (crops) from a batch, from the step's rng. */
   makeViews: (batch: Batch, context: StepContext) => DinoViews;
-  /** Teacher temperature per epoch (`teacher_temp_schedule`: 0.04 to 0.07 over 30 epochs in DINO). */
+  /**
+   * Teacher temperature, counted in iterations like every schedule. DINO's changes once per epoch
+   * (`teacher_temp_schedule[epoch]`, 0.04 to 0.07 over 30 epochs):
+   * `cosineSchedule({ ..., updateEvery: 'epoch' })`.
+   */
   teacherTemperature: Schedule;
-  /** Teacher EMA momentum per iteration (`momentum_schedule`, cosine 0.996 to 1). */
+  /** Teacher EMA momentum, counted in iterations (`momentum_schedule`, cosine 0.996 to 1). */
   teacherMomentum: Schedule;
   /** @defaultValue 0.1 */
   studentTemperature?: number;
@@ -128,8 +133,9 @@ export interface DinoRecipe<Batch> extends Recipe<Batch, DinoViews, DinoOutputs,
  * const make = () => ({ backbone: createVit({ preset: 'tiny', imageSize: 28, patchSize: 4, inChannels: 1, maskToken: false }),
  *   head: createDinoHead({ inDim: 192, outDim: 1024 }) });
  * const recipe = createDinoRecipe({ student: make(), teacher: make(), makeViews,
- *   teacherTemperature: teacherTemperatureSchedule({ temperature: 0.07, warmupEpochs: 30, epochs: 100 }),
- *   teacherMomentum: momentumSchedule({ totalSteps: 100 * iterationsPerEpoch }) });
+ *   teacherTemperature: cosineSchedule({ baseValue: 0.07, finalValue: 0.07, startWarmupValue: 0.04, warmupEpochs: 30,
+ *     epochs: 100, iterationsPerEpoch, updateEvery: 'epoch' }),
+ *   teacherMomentum: cosineSchedule({ baseValue: 0.996, finalValue: 1, epochs: 100, iterationsPerEpoch }) });
  * await trainStep(recipe, batch, { optimizer, context });
  * ```
  */
@@ -138,6 +144,8 @@ export function createDinoRecipe<Batch>(options: DinoRecipeOptions<Batch>): Dino
   const studentTemperature = checkPositive('createDinoRecipe(options.studentTemperature)', options.studentTemperature ?? 0.1);
   const centerMomentum = checkNumber('createDinoRecipe(options.centerMomentum)', options.centerMomentum ?? 0.9, 0, 1);
   const sinkhornIterations = checkInteger('createDinoRecipe(options.sinkhornIterations)', options.sinkhornIterations ?? 3, 0);
+  const teacherTemperature = toSchedule(options.teacherTemperature, 'createDinoRecipe(options.teacherTemperature)');
+  const teacherMomentum = toSchedule(options.teacherMomentum, 'createDinoRecipe(options.teacherMomentum)');
   const koleoWeight = checkNumber('createDinoRecipe(options.koleoWeight)', options.koleoWeight ?? 0, 0);
   const centering = options.centering ?? 'center';
   if (centering !== 'center' && centering !== 'sinkhorn-knopp') {
@@ -169,8 +177,8 @@ export function createDinoRecipe<Batch>(options: DinoRecipeOptions<Batch>): Dino
         studentTemperature,
       }),
       metrics: {
-        teacherTemperature: tf.scalar(options.teacherTemperature.at(context.epoch)),
-        momentum: tf.scalar(options.teacherMomentum.at(context.iteration)),
+        teacherTemperature: tf.scalar(teacherTemperature.at(context.iteration)),
+        momentum: tf.scalar(teacherMomentum.at(context.iteration)),
       },
     }),
   };
@@ -191,7 +199,7 @@ export function createDinoRecipe<Batch>(options: DinoRecipeOptions<Batch>): Dino
       tf.tidy('dino.makeTargets', () => {
         const teacherNet = teacher.module!.parts;
         const classLogits = teacherNet.head.project(teacherNet.backbone.encode(views.global).classToken) as tf.Tensor2D;
-        const temperature = options.teacherTemperature.at(context.epoch);
+        const temperature = teacherTemperature.at(context.iteration);
         const classTargets =
           centering === 'center'
             ? (teacherTargets(classLogits, { center: center.value, temperature }) as tf.Tensor2D)
@@ -208,7 +216,7 @@ export function createDinoRecipe<Batch>(options: DinoRecipeOptions<Batch>): Dino
     },
     objectives: koleoWeight > 0 ? [dino, koleoObjective<DinoViews, DinoOutputs>(koleoWeight)] : [dino],
     afterStep: (_views, targets, context) => {
-      teacher.update(student, options.teacherMomentum.at(context.iteration));
+      teacher.update(student, teacherMomentum.at(context.iteration));
       if (centering === 'center') center.update(targets.teacherClass);
     },
     // with gradient accumulation the centre sees every micro-batch's teacher outputs (Sinkhorn-Knopp keeps none)

@@ -1,4 +1,4 @@
-import { momentumSchedule } from '@selfsup/ema';
+import { cosineSchedule } from '@selfsup/optim';
 import type { ImageBatch, Pretraining } from '../pretraining.js';
 import { createIbotPretraining } from '../ibot/ibot-pretraining.js';
 import { ibotTeacherTemperatures } from '../ibot/ibot-teacher-temperatures.js';
@@ -27,12 +27,12 @@ export function createDinov2StylePretraining(input: Dinov2ConfigInput | Dinov2Co
   checkIterationsPerEpoch('createDinov2StylePretraining', iterationsPerEpoch);
   const { dinov2, ...ibotConfig } = config;
   const ibot = createIbotPretraining(ibotConfig, iterationsPerEpoch);
-  const { classTemperature, patchTemperature } = ibotTeacherTemperatures(config);
+  const { classTemperature, patchTemperature } = ibotTeacherTemperatures(config, iterationsPerEpoch);
   const recipe = createDinov2StyleRecipe(ibot.recipe, {
     ...dinov2,
     teacherTemperature: classTemperature,
     patchTeacherTemperature: patchTemperature,
-    teacherMomentum: momentumSchedule({ base: config.teacher.momentum, final: config.teacher.finalMomentum, totalSteps: config.epochs * iterationsPerEpoch }),
+    teacherMomentum: cosineSchedule({ baseValue: config.teacher.momentum, finalValue: config.teacher.finalMomentum, epochs: config.epochs, iterationsPerEpoch }),
   });
   return { ...ibot, method: 'dinov2', config, recipe };
 }

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { checkInteger, checkNumber, checkOptions, invalidArgument, type Recipe, type Schedule } from '@selfsup/core';
 import { sinkhornKnopp } from '@selfsup/losses';
+import { toSchedule } from '@selfsup/optim';
 import type { IbotOutputs, IbotRecipe, IbotTargets } from '../ibot/ibot-recipe.js';
 import type { IbotViews } from '../ibot/ibot-views.js';
 import type { Centering } from '../dino/dino-recipe.js';
@@ -22,11 +23,11 @@ export interface Dinov2StyleOptions {
   centering?: Centering;
   /** @defaultValue 3 (DINOv2's) */
   sinkhornIterations?: number;
-  /** The teacher [CLS] temperature per epoch, as given to the iBOT recipe. */
+  /** The teacher [CLS] temperature, counted in iterations, as given to the iBOT recipe. */
   teacherTemperature: Schedule;
-  /** The teacher patch temperature per epoch, as given to the iBOT recipe. */
+  /** The teacher patch temperature, counted in iterations, as given to the iBOT recipe. */
   patchTeacherTemperature: Schedule;
-  /** The teacher momentum per iteration, as given to the iBOT recipe. */
+  /** The teacher momentum, counted in iterations, as given to the iBOT recipe. */
   teacherMomentum: Schedule;
 }
 
@@ -91,6 +92,9 @@ export function createDinov2StyleRecipe<Batch>(ibot: IbotRecipe<Batch>, options:
   const koleoWeight = checkNumber('createDinov2StyleRecipe(options.koleoWeight)', options.koleoWeight ?? 0.1, 0);
   const iterations = checkInteger('createDinov2StyleRecipe(options.sinkhornIterations)', options.sinkhornIterations ?? 3, 0);
   const centering = options.centering ?? 'sinkhorn-knopp';
+  const teacherTemperature = toSchedule(options.teacherTemperature, 'createDinov2StyleRecipe(options.teacherTemperature)');
+  const patchTeacherTemperature = toSchedule(options.patchTeacherTemperature, 'createDinov2StyleRecipe(options.patchTeacherTemperature)');
+  const teacherMomentum = toSchedule(options.teacherMomentum, 'createDinov2StyleRecipe(options.teacherMomentum)');
   if (centering !== 'center' && centering !== 'sinkhorn-knopp') {
     throw invalidArgument({ argument: 'createDinov2StyleRecipe(options.centering)', expected: '"center" or "sinkhorn-knopp"', actual: centering });
   }
@@ -109,8 +113,8 @@ export function createDinov2StyleRecipe<Batch>(ibot: IbotRecipe<Batch>, options:
               const teacherNet = ibot.teacher.module!.parts;
               const { classLogits, patchLogits } = teacherNet.head.project(teacherNet.backbone.encode(views.global));
               return {
-                classTargets: sinkhornKnopp(classLogits, { temperature: options.teacherTemperature.at(context.epoch), iterations }),
-                patchTargets: maskedSinkhornKnopp(patchLogits, views.masks, options.patchTeacherTemperature.at(context.epoch), iterations),
+                classTargets: sinkhornKnopp(classLogits, { temperature: teacherTemperature.at(context.iteration), iterations }),
+                patchTargets: maskedSinkhornKnopp(patchLogits, views.masks, patchTeacherTemperature.at(context.iteration), iterations),
                 teacherClass: classLogits,
                 teacherPatch: patchLogits,
               };
@@ -127,6 +131,6 @@ export function createDinov2StyleRecipe<Batch>(ibot: IbotRecipe<Batch>, options:
     afterStep:
       centering === 'center'
         ? ibot.afterStep
-        : (_views, _targets, context) => ibot.teacher.update(ibot.student, options.teacherMomentum.at(context.iteration)),
+        : (_views, _targets, context) => ibot.teacher.update(ibot.student, teacherMomentum.at(context.iteration)),
   };
 }

@@ -1,10 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { StepContext } from '@selfsup/core';
 import { createIbotHead } from '@selfsup/heads';
-import { momentumSchedule } from '@selfsup/ema';
 import { createBlockMasking, createRandPatchMasking, tokenMaskToTensor } from '@selfsup/masking';
 import { stackCrops } from '@selfsup/augment';
-import { createScheduledAdamW } from '@selfsup/optim';
+import { cosineSchedule, createScheduledAdamW } from '@selfsup/optim';
 import type { ImageBatch, Pretraining } from '../pretraining.js';
 import { parseConfig } from '../parse-config.js';
 import { checkIterationsPerEpoch } from '../check-iterations-per-epoch.js';
@@ -87,17 +86,18 @@ export function createIbotPretraining(input: IbotConfigInput | IbotConfig, itera
   };
 
   const l = config.loss;
-  const { classTemperature, patchTemperature } = ibotTeacherTemperatures(config);
+  const { classTemperature, patchTemperature } = ibotTeacherTemperatures(config, iterationsPerEpoch);
   const recipe = createIbotRecipe<ImageBatch>({
     student,
     teacher,
     makeViews,
     teacherTemperature: classTemperature,
     patchTeacherTemperature: patchTemperature,
-    teacherMomentum: momentumSchedule({
-      base: config.teacher.momentum,
-      final: config.teacher.finalMomentum,
-      totalSteps: config.epochs * iterationsPerEpoch,
+    teacherMomentum: cosineSchedule({
+      baseValue: config.teacher.momentum,
+      finalValue: config.teacher.finalMomentum,
+      epochs: config.epochs,
+      iterationsPerEpoch,
     }),
     studentTemperature: l.studentTemperature,
     classWeight: l.classWeight,

@@ -17,6 +17,7 @@ import type { Vit } from '@selfsup/backbones';
 import type { IbotHead } from '@selfsup/heads';
 import { ibotLoss, teacherTargets } from '@selfsup/losses';
 import { createCenter, createEmaTeacher, type Center, type EmaTeacher } from '@selfsup/ema';
+import { toSchedule } from '@selfsup/optim';
 import type { IbotViews } from './ibot-views.js';
 
 /** A backbone and its projection head, named as iBOT's `MultiCropWrapper` (`backbone.*`, `head.*`). */
@@ -42,11 +43,14 @@ export interface IbotRecipeOptions<Batch> {
   copyStudentToTeacher?: boolean;
   /** Makes a step's views (crops and masks) from a batch, from the step's rng. */
   makeViews: (batch: Batch, context: StepContext) => IbotViews;
-  /** Teacher [CLS] temperature per epoch (`teacher_temp_schedule`). */
+  /**
+   * Teacher [CLS] temperature, counted in iterations like every schedule. iBOT's changes once per
+   * epoch (`teacher_temp_schedule[epoch]`): `cosineSchedule({ ..., updateEvery: 'epoch' })`.
+   */
   teacherTemperature: Schedule;
-  /** Teacher patch temperature per epoch (`teacher_temp2_schedule`). */
+  /** Teacher patch temperature, counted in iterations (`teacher_temp2_schedule`, per epoch in iBOT). */
   patchTeacherTemperature: Schedule;
-  /** Teacher EMA momentum per iteration (`momentum_schedule`, cosine 0.996 to 1). */
+  /** Teacher EMA momentum, counted in iterations (`momentum_schedule`, cosine 0.996 to 1). */
   teacherMomentum: Schedule;
   /** @defaultValue 0.1 */
   studentTemperature?: number;
@@ -112,6 +116,9 @@ export function createIbotRecipe<Batch>(options: IbotRecipeOptions<Batch>): Ibot
   const patchWeight = checkNumber('createIbotRecipe(options.patchWeight)', options.patchWeight ?? 1, 0);
   const centerMomentum = checkNumber('createIbotRecipe(options.centerMomentum)', options.centerMomentum ?? 0.9, 0, 1);
   const patchCenterMomentum = checkNumber('createIbotRecipe(options.patchCenterMomentum)', options.patchCenterMomentum ?? 0.9, 0, 1);
+  const teacherTemperature = toSchedule(options.teacherTemperature, 'createIbotRecipe(options.teacherTemperature)');
+  const patchTeacherTemperature = toSchedule(options.patchTeacherTemperature, 'createIbotRecipe(options.patchTeacherTemperature)');
+  const teacherMomentum = toSchedule(options.teacherMomentum, 'createIbotRecipe(options.teacherMomentum)');
   const { student: s, teacher: t } = options;
   if (s.head.config.outDim !== t.head.config.outDim || s.head.config.patchOutDim !== t.head.config.patchOutDim) {
     throw new SslError(
@@ -155,11 +162,11 @@ export function createIbotRecipe<Batch>(options: IbotRecipeOptions<Batch>): Ibot
         return {
           classTargets: teacherTargets(classLogits, {
             center: center.value,
-            temperature: options.teacherTemperature.at(context.epoch),
+            temperature: teacherTemperature.at(context.iteration),
           }) as tf.Tensor2D,
           patchTargets: teacherTargets(patchLogits, {
             center: patchCenter.value,
-            temperature: options.patchTeacherTemperature.at(context.epoch),
+            temperature: patchTeacherTemperature.at(context.iteration),
           }) as tf.Tensor3D,
           teacherClass: classLogits,
           teacherPatch: patchLogits,
@@ -194,15 +201,15 @@ export function createIbotRecipe<Batch>(options: IbotRecipeOptions<Batch>): Ibot
             metrics: {
               cls: terms.classLoss,
               patch: terms.patchLoss,
-              teacherTemperature: tf.scalar(options.teacherTemperature.at(context.epoch)),
-              momentum: tf.scalar(options.teacherMomentum.at(context.iteration)),
+              teacherTemperature: tf.scalar(teacherTemperature.at(context.iteration)),
+              momentum: tf.scalar(teacherMomentum.at(context.iteration)),
             },
           };
         },
       },
     ],
     afterStep: (_views, targets, context) => {
-      teacher.update(student, options.teacherMomentum.at(context.iteration));
+      teacher.update(student, teacherMomentum.at(context.iteration));
       center.update(targets.teacherClass);
       patchCenter.update(targets.teacherPatch);
     },

@@ -1,33 +1,43 @@
 import type { Schedule } from '@selfsup/core';
-import { teacherTemperatureSchedule } from '@selfsup/losses';
+import { cosineSchedule } from '@selfsup/optim';
 import type { IbotConfig } from './ibot-config.js';
+import { checkIterationsPerEpoch } from '../check-iterations-per-epoch.js';
 
 /**
- * iBOT's teacher temperatures per epoch (`teacher_temp_schedule`, `teacher_temp2_schedule`): the
- * [CLS] one warms up from epoch 0, the patch one from `masking.startEpoch` (`mim_start_epoch`),
- * each warm-up capped at the run length.
+ * iBOT's teacher temperatures (`teacher_temp_schedule`, `teacher_temp2_schedule`), counted in
+ * iterations like every schedule and changing once per epoch as iBOT reads them
+ * (`teacher_temp_schedule[epoch]`): the [CLS] one warms up from epoch 0, the patch one after
+ * `masking.startEpoch` epochs (`mim_start_epoch`), each warm-up capped at the run length.
  *
+ * @param iterationsPerEpoch - steps per epoch (the data loader's `batchesPerEpoch`).
  * @example
  * ```ts
- * const { classTemperature, patchTemperature } = ibotTeacherTemperatures(config);
- * classTemperature.at(epoch); // 0.04
+ * const { classTemperature, patchTemperature } = ibotTeacherTemperatures(config, loader.batchesPerEpoch);
+ * classTemperature.at(iteration); // 0.04 in epoch 0
  * ```
  */
-export function ibotTeacherTemperatures(config: Pick<IbotConfig, 'loss' | 'epochs' | 'masking'>): { classTemperature: Schedule; patchTemperature: Schedule } {
+export function ibotTeacherTemperatures(
+  config: Pick<IbotConfig, 'loss' | 'epochs' | 'masking'>,
+  iterationsPerEpoch: number,
+): { classTemperature: Schedule; patchTemperature: Schedule } {
+  checkIterationsPerEpoch('ibotTeacherTemperatures', iterationsPerEpoch);
   const l = config.loss;
+  const run = { epochs: config.epochs, iterationsPerEpoch, updateEvery: 'epoch' } as const;
   return {
-    classTemperature: teacherTemperatureSchedule({
-      warmupTemperature: l.warmupTeacherTemperature,
-      temperature: l.teacherTemperature,
+    classTemperature: cosineSchedule({
+      ...run,
+      baseValue: l.teacherTemperature,
+      finalValue: l.teacherTemperature,
+      startWarmupValue: l.warmupTeacherTemperature,
       warmupEpochs: Math.min(l.warmupTeacherTemperatureEpochs, config.epochs),
-      epochs: config.epochs,
     }),
-    patchTemperature: teacherTemperatureSchedule({
-      warmupTemperature: l.warmupPatchTeacherTemperature,
-      temperature: l.patchTeacherTemperature,
+    patchTemperature: cosineSchedule({
+      ...run,
+      baseValue: l.patchTeacherTemperature,
+      finalValue: l.patchTeacherTemperature,
+      startWarmupValue: l.warmupPatchTeacherTemperature,
+      holdEpochs: config.masking.startEpoch,
       warmupEpochs: Math.min(l.warmupTeacherTemperatureEpochs, config.epochs - config.masking.startEpoch),
-      epochs: config.epochs,
-      startEpoch: config.masking.startEpoch,
     }),
   };
 }

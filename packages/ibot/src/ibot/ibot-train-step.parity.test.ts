@@ -3,8 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { exportStateDict, loadStateDict, stateDictFromRecords, type StateDict } from '@selfsup/core';
 import { createVit } from '@selfsup/backbones';
 import { createIbotHead } from '@selfsup/heads';
-import { teacherTemperatureSchedule } from '@selfsup/losses';
-import { constantSchedule, createAdamW, createParameterGroups } from '@selfsup/optim';
+import { constantSchedule, cosineSchedule, createAdamW, createParameterGroups } from '@selfsup/optim';
 import { stepRng, trainStep } from '@selfsup/train';
 import { expectClose, imagesFromFixture, loadFixture, type FixtureTensor } from '@selfsup/testing';
 import { createIbotRecipe } from './ibot-recipe.js';
@@ -55,6 +54,17 @@ const fixture = loadFixture<TrainStepFixture>('ibot-train-step.json');
 const { vit: v, head: h } = fixture.model;
 const lc = fixture.loss_config;
 const hp = fixture.hyper;
+
+// The fixture's steps carry their epoch; each gets the global iteration epoch * iterationsPerEpoch +
+// its place in the epoch, with iterationsPerEpoch the most steps any epoch has.
+const stepsInEpoch = new Map<number, number>();
+const places = fixture.steps.map(({ epoch }) => {
+  const place = stepsInEpoch.get(epoch) ?? 0;
+  stepsInEpoch.set(epoch, place + 1);
+  return place;
+});
+const iterationsPerEpoch = Math.max(...stepsInEpoch.values());
+const globalIterations = fixture.steps.map(({ epoch }, index) => epoch * iterationsPerEpoch + places[index]!);
 
 function network(maskToken: boolean) {
   const backbone = createVit({
@@ -118,18 +128,26 @@ describe('the iBOT training iteration matches the official one (ibot-train-step.
       copyStudentToTeacher: false,
       // the step disposes its views, so each step gets a fresh copy of the fixture's crops and masks
       makeViews: () => fixtureViews(),
-      teacherTemperature: teacherTemperatureSchedule({
-        warmupTemperature: lc.warmup_teacher_temp,
-        temperature: lc.teacher_temp,
+      // iBOT reads its teacher temperatures per epoch (teacher_temp_schedule[epoch]): counted in
+      // iterations, each epoch's value held for its iterations
+      teacherTemperature: cosineSchedule({
+        baseValue: lc.teacher_temp,
+        finalValue: lc.teacher_temp,
+        startWarmupValue: lc.warmup_teacher_temp,
         warmupEpochs: lc.warmup_teacher_temp_epochs,
         epochs: lc.nepochs,
+        iterationsPerEpoch,
+        updateEvery: 'epoch',
       }),
-      patchTeacherTemperature: teacherTemperatureSchedule({
-        warmupTemperature: lc.warmup_teacher_temp2,
-        temperature: lc.teacher_temp2,
+      patchTeacherTemperature: cosineSchedule({
+        baseValue: lc.teacher_temp2,
+        finalValue: lc.teacher_temp2,
+        startWarmupValue: lc.warmup_teacher_temp2,
         warmupEpochs: lc.warmup_teacher_temp_epochs,
+        holdEpochs: lc.mim_start_epoch,
         epochs: lc.nepochs,
-        startEpoch: lc.mim_start_epoch,
+        iterationsPerEpoch,
+        updateEvery: 'epoch',
       }),
       teacherMomentum: constantSchedule(hp.momentum),
       studentTemperature: lc.student_temp,
@@ -150,16 +168,17 @@ describe('the iBOT training iteration matches the official one (ibot-train-step.
       betas: hp.betas,
       eps: hp.eps,
     });
-    for (const [iteration, expected] of fixture.steps.entries()) {
+    for (const [index, expected] of fixture.steps.entries()) {
+      const iteration = globalIterations[index]!;
       const result = await trainStep(recipe, null, {
         optimizer,
-        context: { iteration, epoch: expected.epoch, iterationsPerEpoch: 1, rng: stepRng(0, iteration) },
+        context: { iteration, epoch: expected.epoch, iterationsPerEpoch, rng: stepRng(0, iteration) },
         gradients: {
           clipPerParameter: hp.clip_grad,
           freeze: [{ match: (name) => name.includes('last_layer'), untilEpoch: hp.freeze_last_layer }],
         },
       });
-      const step = `step ${iteration}`;
+      const step = `step ${index}`;
       expectClose([result.loss], [expected.loss], { rtol: 1e-5, atol: 0 }, `${step} loss`);
       expectClose([result.metrics.cls!], [expected.cls], { rtol: 1e-5, atol: 0 }, `${step} cls`);
       expectClose([result.metrics.patch!], [expected.patch], { rtol: 1e-5, atol: 0 }, `${step} patch`);

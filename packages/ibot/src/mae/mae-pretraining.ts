@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { checkInteger, checkNumber, type Schedule, type StepContext } from '@selfsup/core';
 import { createMaeDecoder } from '@selfsup/heads';
-import { createAdamW, createParameterGroups, scheduleFromValues } from '@selfsup/optim';
+import { cosineSchedule, createAdamW, createParameterGroups } from '@selfsup/optim';
 import { createMultiCrop, maeAugmentation } from '@selfsup/augment';
 import { createRandomMasking, keepIndicesToTensor, restoreIndicesToTensor, tokenMaskToTensor } from '@selfsup/masking';
 import type { GradientOptions } from '@selfsup/train';
@@ -20,7 +20,11 @@ export interface MaePretraining extends Pretraining<MaeConfig> {
   readonly recipe: MaeRecipe<ImageBatch>;
 }
 
-/** Options of {@link maeLearningRateSchedule}. */
+/**
+ * Options of {@link maeLearningRateSchedule}.
+ *
+ * @deprecated Use `cosineSchedule` of `@selfsup/optim`; see {@link maeLearningRateSchedule}.
+ */
 export interface MaeLearningRateScheduleOptions {
   /** The peak learning rate (`args.lr`, already scaled by the batch size). */
   learningRate: number;
@@ -37,11 +41,10 @@ export interface MaeLearningRateScheduleOptions {
  * fractional epoch `t = iteration / iterationsPerEpoch`): `lr * t / warmup` during the warm-up,
  * then a half-cycle cosine `min + (lr - min) * (1 + cos(pi * (t - warmup) / (epochs - warmup))) / 2`.
  *
- * @example
- * ```ts
- * const schedule = maeLearningRateSchedule({ learningRate: 1.5e-4 * 4096 / 256, warmupEpochs: 40, epochs: 800, iterationsPerEpoch: 312 });
- * schedule.at(0); // 0
- * ```
+ * @deprecated It is the one schedule curve with MAE's warm-up, which
+ * `createMaePretraining` builds itself: `cosineSchedule({ baseValue: learningRate, finalValue:
+ * minLearningRate, warmupEpochs, epochs, iterationsPerEpoch, warmupIncludesBase: false })`
+ * (`@selfsup/optim`).
  */
 export function maeLearningRateSchedule(options: MaeLearningRateScheduleOptions): Schedule {
   const where = 'maeLearningRateSchedule';
@@ -49,13 +52,14 @@ export function maeLearningRateSchedule(options: MaeLearningRateScheduleOptions)
   const minLearningRate = checkNumber(`${where}(options.minLearningRate)`, options.minLearningRate ?? 0, 0);
   const epochs = checkInteger(`${where}(options.epochs)`, options.epochs, 1);
   const warmupEpochs = checkNumber(`${where}(options.warmupEpochs)`, options.warmupEpochs, 0, epochs);
-  const iterationsPerEpoch = checkInteger(`${where}(options.iterationsPerEpoch)`, options.iterationsPerEpoch, 1);
-  const values = Array.from({ length: epochs * iterationsPerEpoch }, (_, iteration) => {
-    const t = iteration / iterationsPerEpoch;
-    if (t < warmupEpochs) return (learningRate * t) / warmupEpochs;
-    return minLearningRate + (learningRate - minLearningRate) * 0.5 * (1 + Math.cos((Math.PI * (t - warmupEpochs)) / (epochs - warmupEpochs)));
+  return cosineSchedule({
+    baseValue: learningRate,
+    finalValue: minLearningRate,
+    warmupEpochs,
+    epochs,
+    iterationsPerEpoch: options.iterationsPerEpoch,
+    warmupIncludesBase: false,
   });
-  return scheduleFromValues(values, where);
 }
 
 /**
@@ -107,13 +111,15 @@ export function createMaePretraining(input: MaeConfigInput | MaeConfig, iteratio
   const recipe = createMaeRecipe<ImageBatch>({ backbone, decoder, makeViews, normalizePixels: config.loss.normalizePixels, positionEmbedding: b.positionEmbedding });
   const optimizer = createAdamW({
     groups: createParameterGroups(recipe.trainableParameters()),
-    // MAE's effective learning rate: blr * batch / 256
-    learningRate: maeLearningRateSchedule({
-      learningRate: (o.learningRate * config.batchSize) / 256,
-      minLearningRate: o.minLearningRate,
+    // MAE's effective learning rate blr * batch / 256, warmed up by fractional epoch
+    // (lr_sched.adjust_learning_rate), then a half-cycle cosine
+    learningRate: cosineSchedule({
+      baseValue: (o.learningRate * config.batchSize) / 256,
+      finalValue: o.minLearningRate,
       warmupEpochs: Math.min(o.warmupEpochs, config.epochs),
       epochs: config.epochs,
       iterationsPerEpoch,
+      warmupIncludesBase: false,
     }),
     weightDecay: o.weightDecay,
     betas: o.betas,
