@@ -25,7 +25,7 @@ const PACKAGE_ROOT = fileURLToPath(new URL('..', import.meta.url));
 /** The addon built by the install script. */
 export const MPI_ADDON_PATH = join(PACKAGE_ROOT, 'build', 'Release', 'selfsup_mpi.node');
 
-let cached: MpiAddon | undefined;
+let cached: { path: string; addon: MpiAddon } | undefined;
 
 /** Why the install script built no addon, from build/install-status.json. */
 function installOutcome(): string {
@@ -46,7 +46,7 @@ function installOutcome(): string {
  * libmpi that no longer loads) and what to install.
  */
 export function loadMpiAddon(path: string = process.env.SELFSUP_MPI_ADDON ?? MPI_ADDON_PATH): MpiAddon {
-  if (cached) return cached;
+  if (cached?.path === path) return cached.addon;
   if (!existsSync(path)) {
     throw new SslError(
       'BACKEND_UNAVAILABLE',
@@ -56,7 +56,7 @@ export function loadMpiAddon(path: string = process.env.SELFSUP_MPI_ADDON ?? MPI
     );
   }
   try {
-    cached = createRequire(import.meta.url)(path) as MpiAddon;
+    cached = { path, addon: createRequire(import.meta.url)(path) as MpiAddon };
   } catch (error) {
     throw new SslError(
       'BACKEND_UNAVAILABLE',
@@ -65,5 +65,5 @@ export function loadMpiAddon(path: string = process.env.SELFSUP_MPI_ADDON ?? MPI
       { cause: error, details: { path: MPI_ADDON_PATH } },
     );
   }
-  return cached;
+  return cached.addon;
 }
