@@ -107,6 +107,18 @@ describe('createMaePretraining', () => {
     values.forEach((v, i) => expect(v).toBeCloseTo(expected[i]!, 6));
   });
 
+  it("trains with MAE's learning rate: warm-up by fractional epoch (1.5 epochs), then a half-cycle cosine to minLearningRate", () => {
+    // lr = 0.064 * 4 / 256 = 1e-3, min 1e-4, 3 epochs of 2 iterations, t = iteration / 2:
+    // lr * t / 1.5 for t < 1.5, then min + (lr - min) * (1 + cos(pi * (t - 1.5) / 1.5)) / 2
+    const run = createMaePretraining({ ...tiny, epochs: 3, optimizer: { learningRate: 0.064, minLearningRate: 1e-4, warmupEpochs: 1.5 } }, 2);
+    const official = (t: number) => (t < 1.5 ? (1e-3 * t) / 1.5 : 1e-4 + (1e-3 - 1e-4) * 0.5 * (1 + Math.cos((Math.PI * (t - 1.5)) / 1.5)));
+    for (let iteration = 0; iteration < 6; iteration++) {
+      // no gradients: nothing is updated, the step reports its schedules' values
+      expect(run.optimizer.step({}, iteration).learningRate).toBeCloseTo(official(iteration / 2), 15);
+    }
+    run.dispose();
+  });
+
   it('refuses bad configs naming the key, and fills in the MAE defaults', () => {
     const fails = (input: unknown, pattern: RegExp) => {
       try {
