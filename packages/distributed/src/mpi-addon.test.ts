@@ -6,7 +6,7 @@ describe('loadMpiAddon', () => {
     expect(() => loadMpiAddon('/nonexistent/selfsup_mpi.node')).toThrow(
       expect.objectContaining({
         code: 'BACKEND_UNAVAILABLE',
-        message: expect.stringMatching(/\/nonexistent\/selfsup_mpi\.node is missing.*apt-get install libopenmpi-dev openmpi-bin, then npm rebuild @selfsup\/distributed/),
+        message: expect.stringMatching(/\/nonexistent\/selfsup_mpi\.node is missing.*apt-get install libopenmpi-dev openmpi-bin\), then npm rebuild @selfsup\/distributed/),
       }),
     );
   });
