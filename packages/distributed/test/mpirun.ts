@@ -8,7 +8,12 @@ export const REPOSITORY_ROOT = join(import.meta.dirname, '..', '..', '..');
 /** Why mpirun cannot run here (to skip a test with), or undefined when it can. */
 export function mpirunMissing(): string | undefined {
   const probe = spawnSync('mpirun', ['--version'], { encoding: 'utf8' });
-  if (probe.error || probe.status !== 0) return 'mpirun is not installed (apt-get install libopenmpi-dev openmpi-bin)';
+  if (probe.error || probe.status !== 0) {
+    const reason = 'mpirun is not installed (apt-get install libopenmpi-dev openmpi-bin)';
+    // CI's MPI step sets this, so that a missing MPI fails there instead of skipping
+    if (process.env.SELFSUP_REQUIRE_MPI === '1') throw new Error(`SELFSUP_REQUIRE_MPI=1, but ${reason}`);
+    return reason;
+  }
   return undefined;
 }
 
