@@ -1,20 +1,18 @@
-import { resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { SslError, checkInteger, invalidArgument, isSslError, type Recipe } from '@selfsup/core';
-import { trainStepAccumulated, type GradientOptions, type StepOptimizer, type StepResult } from './train-step.js';
-import type { CheckpointOptimizer, CheckpointMetadata } from './checkpoint-format.js';
-import { prepareCheckpoint, writeCheckpoint, type PreparedCheckpoint } from './save-checkpoint.js';
-import { loadCheckpoint, readCheckpoint } from './load-checkpoint.js';
-import { latestCheckpoint, listCheckpoints } from './latest-checkpoint.js';
-import { removeTemporaryFiles } from './atomic-write.js';
-import { acquireRunLock } from './run-lock.js';
-import { createLossHistory, divergenceSettings, findWeightProblem, type DivergenceOptions, type LossJump } from './divergence-guard.js';
-import { createMetricsWriter, type MetricsRecord, type MetricsWriter } from './metrics-writer.js';
-import { createProgress, formatNumber, type ProgressMode, type ProgressOptions } from './progress.js';
-import { watchInterrupts } from './interrupts.js';
-import { stepRng } from './step-rng.js';
+import { checkInteger, invalidArgument, isSslError, type Recipe, type StepContext } from '@selfsup/core';
 import { createLocalCommunicator, type Communicator } from '@selfsup/distributed';
+import { trainStepAccumulated, type GradientOptions, type StepOptimizer, type StepResult } from './train-step.js';
+import type { CheckpointOptimizer } from './checkpoint-format.js';
+import { removeTemporaryFiles } from './atomic-write.js';
+import { acquireRunLock, type RunLock } from './run-lock.js';
+import { divergenceSettings, type DivergenceOptions } from './divergence-guard.js';
+import { createMetricsWriter, type MetricsRecord, type MetricsWriter } from './metrics-writer.js';
+import { createProgress, type Progress, type ProgressMode, type ProgressOptions } from './progress.js';
+import { watchInterrupts, type InterruptWatch } from './interrupts.js';
+import { stepRng } from './step-rng.js';
 import { averageRankLocalState, broadcastRecipeState, reduceGradients } from './distributed-step.js';
+import { createRunCheckpoints, type RunCheckpoints } from './run-checkpoints.js';
+import { findRunStart } from './run-start.js';
 
 /** An optimizer `train` can step and checkpoint: `createAdamW` from `@selfsup/optim` is one. */
 export type TrainOptimizer = StepOptimizer & CheckpointOptimizer;
@@ -179,32 +177,317 @@ function iteratorOf<T>(source: AsyncIterable<T> | Iterable<T>, label: string): A
 
 const MB = 1024 * 1024;
 
-/** Checks a checkpoint's run settings against this run's, before anything is loaded. */
-function checkResumable(metadata: CheckpointMetadata, path: string, iterationsPerEpoch: number, accumulationSteps: number): void {
-  const mismatches: string[] = [];
-  if (metadata.iterationsPerEpoch !== iterationsPerEpoch) {
-    mismatches.push(`iterationsPerEpoch ${metadata.iterationsPerEpoch} in the checkpoint, ${iterationsPerEpoch} now`);
+/** `train`'s options, checked, with their defaults. */
+interface TrainSettings<Batch, Views, Outputs, Targets> {
+  readonly recipe: Recipe<Batch, Views, Outputs, Targets>;
+  readonly optimizer: TrainOptimizer;
+  readonly batches: BatchSource<Batch>;
+  readonly gradients: GradientOptions | undefined;
+  readonly checkpoint: TrainCheckpointOptions | undefined;
+  readonly onStep: TrainOptions<Batch, Views, Outputs, Targets>['onStep'];
+  readonly epochs: number;
+  readonly iterationsPerEpoch: number;
+  readonly accumulationSteps: number;
+  /** The seed of a new run (a resumed one takes its checkpoint's). */
+  readonly seed: number;
+  /** Checkpoint every this many steps (0 without checkpoints). */
+  readonly everySteps: number;
+  readonly keep: number;
+  readonly divergence: Required<DivergenceOptions> | undefined;
+  readonly batchSize: (batch: Batch) => number | undefined;
+  readonly communicator: Communicator;
+  /** Rank 0 writes the checkpoints and metrics, holds the lock and shows progress. */
+  readonly writesFiles: boolean;
+}
+
+/** Checks `train`'s options and fills in the defaults. */
+function resolveTrainSettings<Batch, Views, Outputs, Targets>(options: TrainOptions<Batch, Views, Outputs, Targets>): TrainSettings<Batch, Views, Outputs, Targets> {
+  if (options === null || typeof options !== 'object') {
+    throw invalidArgument({ argument: 'train(options)', expected: 'an options object', actual: options });
   }
-  if (metadata.accumulationSteps !== accumulationSteps) {
-    mismatches.push(`accumulationSteps ${metadata.accumulationSteps} in the checkpoint, ${accumulationSteps} now`);
+  const { recipe, optimizer, batches, gradients, checkpoint, onStep } = options;
+  if (!recipe || typeof recipe.makeViews !== 'function') {
+    throw invalidArgument({ argument: 'train(options.recipe)', expected: 'a Recipe', actual: recipe });
   }
-  if (mismatches.length > 0) {
-    throw new SslError(
-      'CHECKPOINT_INCOMPATIBLE',
-      `train(options.resume): ${path} cannot continue exactly: ${mismatches.join('; ')}. ` +
-        'Resume with the settings of the checkpoint (batch size and data set included), or start a new run in another folder.',
-      { details: { path, checkpoint: { iterationsPerEpoch: metadata.iterationsPerEpoch, accumulationSteps: metadata.accumulationSteps } } },
-    );
+  if (!optimizer || typeof optimizer.step !== 'function' || typeof optimizer.getState !== 'function') {
+    throw invalidArgument({
+      argument: 'train(options.optimizer)',
+      expected: 'an optimizer with step, getState and setState',
+      actual: optimizer,
+      fix: 'Pass createAdamW({ parameters: recipe.trainableParameters(), ... }) from @selfsup/optim.',
+    });
   }
-  const expected = stepRng(metadata.seed, metadata.step).getState();
-  if (expected.words.some((w, i) => w !== metadata.rng.words[i])) {
-    throw new SslError(
-      'CHECKPOINT_INCOMPATIBLE',
-      `train(options.resume): the random state stored in ${path} is not stepRng(${metadata.seed}, ${metadata.step}): it was written by a ` +
-        'version of selfsup that seeds steps differently, so the run cannot continue exactly. Resume it with that version.',
-      { details: { path } },
-    );
+  if (typeof batches !== 'function') {
+    throw invalidArgument({
+      argument: 'train(options.batches)',
+      expected: 'a function (epoch, { startBatch }) returning the batches of that epoch',
+      actual: batches,
+    });
   }
+  const epochs = checkInteger('train(options.epochs)', options.epochs, 1);
+  const iterationsPerEpoch = checkInteger('train(options.iterationsPerEpoch)', options.iterationsPerEpoch, 1);
+  const accumulationSteps = checkInteger('train(options.accumulationSteps)', options.accumulationSteps ?? 1, 1);
+  const seed = checkInteger('train(options.seed)', options.seed ?? 0, 0, Number.MAX_SAFE_INTEGER);
+  const everySteps = checkpoint ? checkInteger('train(options.checkpoint.everySteps)', checkpoint.everySteps ?? iterationsPerEpoch, 1) : 0;
+  const keep = checkpoint ? checkInteger('train(options.checkpoint.keep)', checkpoint.keep ?? 3, 1) : 3;
+  const divergence = divergenceSettings(options.divergence);
+  if (checkpoint && (typeof checkpoint.dir !== 'string' || checkpoint.dir === '')) {
+    throw invalidArgument({ argument: 'train(options.checkpoint.dir)', expected: 'a folder path', actual: checkpoint.dir });
+  }
+  const communicator = options.communicator ?? createLocalCommunicator();
+  return {
+    recipe,
+    optimizer,
+    batches,
+    gradients,
+    checkpoint,
+    onStep,
+    epochs,
+    iterationsPerEpoch,
+    accumulationSteps,
+    seed,
+    everySteps,
+    keep,
+    divergence,
+    batchSize: options.batchSize ?? defaultBatchSize,
+    communicator,
+    writesFiles: communicator.rank === 0, // checkpoints, metrics, the lock and the progress display
+  };
+}
+
+/** The progress display of the run: as configured on the rank that writes files, none on the others. */
+function createRunProgress(
+  settings: { readonly writesFiles: boolean; readonly epochs: number; readonly iterationsPerEpoch: number },
+  progress: ProgressMode | ProgressOptions | undefined,
+): Progress {
+  const progressOptions = !settings.writesFiles
+    ? { mode: 'none' as const }
+    : typeof progress === 'string'
+      ? { mode: progress }
+      : (progress ?? {});
+  return createProgress({ totalSteps: settings.epochs * settings.iterationsPerEpoch, epochs: settings.epochs }, progressOptions);
+}
+
+/** Everything the steps of one run share, and where it stands. */
+interface TrainRun<Batch, Views, Outputs, Targets> {
+  readonly settings: TrainSettings<Batch, Views, Outputs, Targets>;
+  /** The run's seed (a resumed run's is its checkpoint's). */
+  readonly seed: number;
+  readonly progress: Progress;
+  readonly metrics: MetricsWriter | undefined;
+  readonly checkpoints: RunCheckpoints;
+  readonly interrupts: InterruptWatch;
+  /** Averages gradients across data-parallel ranks (undefined on one rank). */
+  readonly reduceGradients: ReturnType<typeof reduceGradients>;
+  /** The checkpoint the run continues, if any. */
+  readonly resumedFrom: string | undefined;
+  /** The iteration the run (or this resumed part of it) starts at. */
+  readonly firstIteration: number;
+  /** Optimizer steps completed. */
+  step: number;
+  /** The last step's numbers. */
+  lastStep: StepResult | undefined;
+}
+
+/** The `accumulationSteps` batches of one optimizer step; refuses data that runs out. */
+async function readMicroBatches<Batch>(
+  run: TrainRun<Batch, unknown, unknown, unknown>,
+  iterator: AsyncIterator<Batch> | Iterator<Batch>,
+  position: { readonly label: string; readonly first: number; readonly index: number },
+): Promise<Batch[]> {
+  const { iterationsPerEpoch, accumulationSteps } = run.settings;
+  const { label, first, index } = position;
+  const micro: Batch[] = [];
+  for (let k = 0; k < accumulationSteps; k++) {
+    const next = await iterator.next();
+    if (next.done) {
+      throw invalidArgument({
+        argument: label,
+        expected: `${(iterationsPerEpoch - first) * accumulationSteps} batches (iterationsPerEpoch ${iterationsPerEpoch} x accumulationSteps ${accumulationSteps}, from batch ${first * accumulationSteps})`,
+        actual: `${(index - first) * accumulationSteps + k} batches`,
+        fix: 'Make iterationsPerEpoch match the data (loader.batchesPerEpoch / accumulationSteps), and honour startBatch.',
+      });
+    }
+    micro.push(next.value);
+  }
+  return micro;
+}
+
+/** One optimizer step on `micro`, then the ranks' running state averaged; a non-finite loss says how to continue. */
+async function runStep<Batch, Views, Outputs, Targets>(run: TrainRun<Batch, Views, Outputs, Targets>, micro: Batch[], context: StepContext): Promise<StepResult> {
+  const { recipe, optimizer, gradients, communicator } = run.settings;
+  try {
+    const result = await trainStepAccumulated(recipe, micro, {
+      optimizer,
+      context,
+      ...(gradients ? { gradients } : {}),
+      ...(run.reduceGradients ? { reduceGradients: run.reduceGradients } : {}),
+    });
+    await averageRankLocalState(communicator, recipe as Recipe<unknown, unknown, unknown, unknown>);
+    return result;
+  } catch (error) {
+    if (!isSslError(error, 'NON_FINITE_LOSS')) throw error;
+    throw await run.checkpoints.nonFiniteLoss(error);
+  }
+}
+
+/** A step's metrics record: its numbers, speed (images when the batches tell their size), memory and time. */
+function stepRecord<Batch>(result: StepResult, micro: readonly Batch[], batchSize: (batch: Batch) => number | undefined, stepMs: number, dataMs: number): MetricsRecord {
+  const seconds = (stepMs + dataMs) / 1000;
+  const images = micro.reduce<number | undefined>((sum, b) => {
+    const n = batchSize(b);
+    return sum === undefined || n === undefined ? undefined : sum + n;
+  }, 0);
+  const memory = process.memoryUsage();
+  const tensors = tf.memory();
+  return {
+    ...result,
+    ...(result.metrics.momentum !== undefined ? { momentum: result.metrics.momentum } : {}),
+    ...(images !== undefined && seconds > 0 ? { imagesPerSecond: images / seconds } : {}),
+    stepsPerSecond: seconds > 0 ? 1 / seconds : 0,
+    stepMs,
+    dataMs,
+    rssMb: memory.rss / MB,
+    heapMb: memory.heapUsed / MB,
+    tensorMb: tensors.numBytes / MB,
+    numTensors: tensors.numTensors,
+    time: new Date().toISOString(),
+  };
+}
+
+/**
+ * Iteration `index` of `epoch`: reads its batches, steps, reports the step (metrics file,
+ * progress), lets the checkpoints judge its loss, calls `onStep`, and takes a checkpoint every
+ * `everySteps` steps.
+ */
+async function trainIteration<Batch, Views, Outputs, Targets>(
+  run: TrainRun<Batch, Views, Outputs, Targets>,
+  iterator: AsyncIterator<Batch> | Iterator<Batch>,
+  epoch: number,
+  position: { readonly label: string; readonly first: number; readonly index: number },
+): Promise<void> {
+  const { iterationsPerEpoch, batchSize, checkpoint, everySteps, onStep } = run.settings;
+  const dataStart = performance.now();
+  const micro = await readMicroBatches(run, iterator, position);
+  const dataMs = performance.now() - dataStart;
+  const iteration = epoch * iterationsPerEpoch + position.index;
+  const context = { iteration, epoch, iterationsPerEpoch, rng: stepRng(run.seed, iteration) };
+  const stepStart = performance.now();
+  const result = await runStep(run, micro, context);
+  const stepMs = performance.now() - stepStart;
+  run.step = iteration + 1;
+  run.lastStep = result;
+  const record = stepRecord(result, micro, batchSize, stepMs, dataMs);
+  run.metrics?.write(record);
+  run.progress.update(record);
+  await run.checkpoints.afterStep(result, iteration === run.firstIteration);
+  await onStep?.(record);
+  if (checkpoint && run.step % everySteps === 0) await run.checkpoints.stage(run.step);
+}
+
+/**
+ * The iterations of `epoch` from where the run stands, over the batches of that epoch from
+ * `startBatch`. Returns false when a stop was requested before an iteration.
+ */
+async function trainEpoch<Batch, Views, Outputs, Targets>(run: TrainRun<Batch, Views, Outputs, Targets>, epoch: number): Promise<boolean> {
+  const { iterationsPerEpoch, accumulationSteps, batches } = run.settings;
+  const first = run.step - epoch * iterationsPerEpoch;
+  const label = `train(options.batches)(${epoch}, { startBatch: ${first * accumulationSteps} })`;
+  const iterator = iteratorOf(batches(epoch, { startBatch: first * accumulationSteps }), label);
+  try {
+    for (let index = first; index < iterationsPerEpoch; index++) {
+      if (run.interrupts.requested) return false;
+      await trainIteration(run, iterator, epoch, { label, first, index });
+    }
+    return true;
+  } finally {
+    await iterator.return?.();
+  }
+}
+
+/** Every remaining epoch, then the last checkpoint; a pending good checkpoint survives other failures. */
+async function trainEpochs<Batch, Views, Outputs, Targets>(run: TrainRun<Batch, Views, Outputs, Targets>): Promise<TrainResult['status']> {
+  const { epochs, iterationsPerEpoch } = run.settings;
+  let status: TrainResult['status'] = 'completed';
+  try {
+    for (let epoch = Math.floor(run.step / iterationsPerEpoch); epoch < epochs; epoch++) {
+      if (!(await trainEpoch(run, epoch))) {
+        status = 'interrupted';
+        break;
+      }
+    }
+    await run.checkpoints.saveLast(run.step, run.lastStep);
+  } catch (error) {
+    await run.checkpoints.keepPendingAfter(error);
+    throw error;
+  } finally {
+    run.interrupts.dispose();
+    run.progress.finish();
+  }
+  return status;
+}
+
+/**
+ * Prepares a run in its (locked) folder: where it starts, leftovers of dead writers removed, rank
+ * 0's state on every rank, the metrics file, the checkpoints and the interrupt handlers.
+ */
+async function startRun<Batch, Views, Outputs, Targets>(
+  settings: TrainSettings<Batch, Views, Outputs, Targets>,
+  options: TrainOptions<Batch, Views, Outputs, Targets>,
+  progress: Progress,
+  lock: RunLock | undefined,
+): Promise<TrainRun<Batch, Views, Outputs, Targets>> {
+  const { recipe, optimizer, checkpoint, communicator, writesFiles, iterationsPerEpoch, accumulationSteps } = settings;
+  const start = await findRunStart({
+    resume: options.resume,
+    dir: checkpoint?.dir,
+    requestedSeed: options.seed,
+    seed: settings.seed,
+    iterationsPerEpoch,
+    accumulationSteps,
+    recipe,
+    optimizer,
+    log: (message) => progress.log(message),
+  });
+  if (lock) await removeTemporaryFiles(lock);
+  await broadcastRecipeState(communicator, recipe as Recipe<unknown, unknown, unknown, unknown>);
+  const gradientReducer = reduceGradients(communicator);
+  const metrics: MetricsWriter | undefined = options.metricsFile && writesFiles
+    ? await createMetricsWriter(options.metricsFile, start.resumedFrom ? { resumeAtIteration: start.step } : {})
+    : undefined;
+  const checkpoints = createRunCheckpoints({
+    dir: checkpoint?.dir,
+    writesFiles,
+    keep: settings.keep,
+    divergence: settings.divergence,
+    recipe,
+    optimizer,
+    iterationsPerEpoch,
+    accumulationSteps,
+    seed: start.seed,
+    config: options.config,
+    resumedFrom: start.resumedFrom,
+    startStep: start.step,
+  });
+  const interrupts = watchInterrupts({
+    handleSignals: options.handleSignals ?? true,
+    ...(options.signal ? { signal: options.signal } : {}),
+    onRequest: (reason) =>
+      progress.log(`train: ${reason} received: finishing the current step${checkpoint ? ' and saving a checkpoint' : ''} (again to exit now)`),
+  });
+  return {
+    settings,
+    seed: start.seed,
+    progress,
+    metrics,
+    checkpoints,
+    interrupts,
+    reduceGradients: gradientReducer,
+    resumedFrom: start.resumedFrom,
+    firstIteration: start.step,
+    step: start.step,
+    lastStep: undefined,
+  };
 }
 
 /**
@@ -249,48 +532,9 @@ function checkResumable(metadata: CheckpointMetadata, path: string, iterationsPe
  * ```
  */
 export async function train<Batch, Views, Outputs, Targets>(options: TrainOptions<Batch, Views, Outputs, Targets>): Promise<TrainResult> {
-  if (options === null || typeof options !== 'object') {
-    throw invalidArgument({ argument: 'train(options)', expected: 'an options object', actual: options });
-  }
-  const { recipe, optimizer, batches, gradients, checkpoint, onStep, config } = options;
-  if (!recipe || typeof recipe.makeViews !== 'function') {
-    throw invalidArgument({ argument: 'train(options.recipe)', expected: 'a Recipe', actual: recipe });
-  }
-  if (!optimizer || typeof optimizer.step !== 'function' || typeof optimizer.getState !== 'function') {
-    throw invalidArgument({
-      argument: 'train(options.optimizer)',
-      expected: 'an optimizer with step, getState and setState',
-      actual: optimizer,
-      fix: 'Pass createAdamW({ parameters: recipe.trainableParameters(), ... }) from @selfsup/optim.',
-    });
-  }
-  if (typeof batches !== 'function') {
-    throw invalidArgument({
-      argument: 'train(options.batches)',
-      expected: 'a function (epoch, { startBatch }) returning the batches of that epoch',
-      actual: batches,
-    });
-  }
-  const epochs = checkInteger('train(options.epochs)', options.epochs, 1);
-  const iterationsPerEpoch = checkInteger('train(options.iterationsPerEpoch)', options.iterationsPerEpoch, 1);
-  const accumulationSteps = checkInteger('train(options.accumulationSteps)', options.accumulationSteps ?? 1, 1);
-  let seed = checkInteger('train(options.seed)', options.seed ?? 0, 0, Number.MAX_SAFE_INTEGER);
-  const everySteps = checkpoint ? checkInteger('train(options.checkpoint.everySteps)', checkpoint.everySteps ?? iterationsPerEpoch, 1) : 0;
-  const keep = checkpoint ? checkInteger('train(options.checkpoint.keep)', checkpoint.keep ?? 3, 1) : 3;
-  const divergence = divergenceSettings(options.divergence);
-  if (checkpoint && (typeof checkpoint.dir !== 'string' || checkpoint.dir === '')) {
-    throw invalidArgument({ argument: 'train(options.checkpoint.dir)', expected: 'a folder path', actual: checkpoint.dir });
-  }
-  const batchSize = options.batchSize ?? defaultBatchSize;
-  const totalSteps = epochs * iterationsPerEpoch;
-  const communicator = options.communicator ?? createLocalCommunicator();
-  const writesFiles = communicator.rank === 0; // checkpoints, metrics, the lock and the progress display
-  const progressOptions = !writesFiles
-    ? { mode: 'none' as const }
-    : typeof options.progress === 'string'
-      ? { mode: options.progress }
-      : (options.progress ?? {});
-  const progress = createProgress({ totalSteps, epochs }, progressOptions);
+  const settings = resolveTrainSettings(options);
+  const { checkpoint, writesFiles, iterationsPerEpoch } = settings;
+  const progress = createRunProgress(settings, options.progress);
 
   // one process at a time in a run folder: taken before anything in it is read or written, held to the end
   const lock = checkpoint && writesFiles
@@ -300,243 +544,10 @@ export async function train<Batch, Views, Outputs, Targets>(options: TrainOption
       })
     : undefined;
   try {
-    // where to start
-    let step = 0;
-    let resumedFrom: string | undefined;
-    let lastCheckpoint: string | undefined;
-    if (options.resume) {
-      if (options.resume === true && !checkpoint) {
-        throw invalidArgument({
-          argument: 'train(options.resume)',
-          expected: 'a checkpoint path, or true with options.checkpoint.dir',
-          actual: true,
-          fix: 'Give checkpoint: { dir } to resume from its latest checkpoint.',
-        });
-      }
-      const path = typeof options.resume === 'string' ? options.resume : await latestCheckpoint(checkpoint!.dir);
-      if (path) {
-        let metadata: CheckpointMetadata;
-        try {
-          const saved = await readCheckpoint(path);
-          checkResumable(saved.metadata, path, iterationsPerEpoch, accumulationSteps);
-          metadata = await loadCheckpoint(saved, { recipe, optimizer });
-        } catch (error) {
-          if (!isSslError(error, 'CHECKPOINT_CORRUPT') || !checkpoint) throw error;
-          const others = (await listCheckpoints(checkpoint.dir)).filter((c) => c.path !== path).map((c) => c.path);
-          throw new SslError(
-            'CHECKPOINT_CORRUPT',
-            `${error.message} ${others.length > 0 ? `Other checkpoints: ${others.join(', ')}; pass resume: '<path>' to continue from one.` : 'No other checkpoint is in the folder.'}`,
-            { cause: error, details: { ...error.details, others } },
-          );
-        }
-        if (options.seed !== undefined && options.seed !== metadata.seed) {
-          progress.log(`train: resuming with the checkpoint's seed ${metadata.seed} (options.seed ${options.seed} applies to new runs only)`);
-        }
-        seed = metadata.seed;
-        step = metadata.step;
-        resumedFrom = path;
-        lastCheckpoint = path;
-        progress.log(`train: resumed from ${path} at step ${step} (epoch ${metadata.epoch})`);
-      }
-    } else if (checkpoint) {
-      const existing = await latestCheckpoint(checkpoint.dir);
-      if (existing) {
-        throw invalidArgument({
-          argument: 'train(options.checkpoint.dir)',
-          expected: 'a folder without checkpoints for a new run',
-          actual: `${checkpoint.dir} (it holds ${existing})`,
-          fix: 'Pass resume: true to continue that run, or choose another folder.',
-        });
-      }
-    }
-    if (lock) await removeTemporaryFiles(lock);
-    await broadcastRecipeState(communicator, recipe as Recipe<unknown, unknown, unknown, unknown>);
-    const gradientReducer = reduceGradients(communicator);
-    const metrics: MetricsWriter | undefined = options.metricsFile && writesFiles
-      ? await createMetricsWriter(options.metricsFile, resumedFrom ? { resumeAtIteration: step } : {})
-      : undefined;
-
-    // Checkpoints are checked for divergence: the weights when they are taken, the loss computed
-    // on them by the next step before they are written (a step's loss measures the weights before
-    // its update), so that the last checkpoint is always a good state to resume from.
-    const losses = divergence ? createLossHistory(divergence.lossJumpFactor) : undefined;
-    let savedStep = resumedFrom ? step : -1; // the step of the last checkpoint written or pending
-    let pending: PreparedCheckpoint | undefined;
-
-    async function howToContinue(): Promise<string> {
-      if (!lastCheckpoint) return 'No checkpoint was written yet: lower the learning rate (or lengthen its warm-up) and start again.';
-      const latest = checkpoint ? await latestCheckpoint(checkpoint.dir).catch(() => undefined) : undefined;
-      const isLatest = latest !== undefined && resolve(latest) === resolve(lastCheckpoint);
-      return (
-        `The last good checkpoint is ${lastCheckpoint}: lower the learning rate (or lengthen its warm-up) in the configuration ` +
-        `and resume from ${lastCheckpoint}${isLatest ? ` (the latest checkpoint of ${checkpoint!.dir}: resume: true, the CLI's --resume, continues from it)` : ''}.`
-      );
-    }
-
-    async function diverged(what: string, details: Record<string, unknown>): Promise<SslError> {
-      return new SslError('DIVERGED', `train: the run diverged ${what}. ${await howToContinue()}`, { details: { ...details, lastCheckpoint } });
-    }
-
-    /** `<loss> is <ratio> times the median <reference> of ...`. */
-    function describeJump(jump: LossJump): string {
-      return (
-        `${formatNumber(jump.loss)} is ${formatNumber(jump.ratio)} times the median ${formatNumber(jump.reference)} of the run's losses ` +
-        `up to its last good state (more than divergence.lossJumpFactor ${divergence!.lossJumpFactor})`
-      );
-    }
-
-    /** Reads the state of `step` to the host, once its weights pass the checks; written by {@link commit}. */
-    async function stage(): Promise<void> {
-      if (!checkpoint || !writesFiles || savedStep === step) return;
-      if (divergence) {
-        const problem = await findWeightProblem(recipe.trainableParameters(), divergence.maxAbsWeight);
-        if (problem) {
-          const held = Number.isNaN(problem.value)
-            ? 'a NaN or infinite value'
-            : `a weight of magnitude ${formatNumber(problem.value)} (more than divergence.maxAbsWeight ${divergence.maxAbsWeight})`;
-          throw await diverged(`by step ${step} (epoch ${Math.floor(step / iterationsPerEpoch)}): parameter "${problem.parameter}" holds ${held}, so step ${step} was not saved`, {
-            step,
-            parameter: problem.parameter,
-            value: problem.value,
-          });
-        }
-      }
-      pending = await prepareCheckpoint({ dir: checkpoint.dir, recipe, optimizer, step, iterationsPerEpoch, accumulationSteps, seed, config, keep });
-      savedStep = step;
-      if (!divergence) await commit();
-    }
-
-    async function commit(): Promise<void> {
-      const prepared = pending;
-      if (!prepared) return;
-      pending = undefined;
-      lastCheckpoint = (await writeCheckpoint(prepared)).path;
-    }
-
-    /** The state at the end (completed or interrupted): no step follows to measure its loss, so the last loss must not have jumped. */
-    async function saveLast(): Promise<void> {
-      if (!checkpoint) return;
-      await stage();
-      if (!pending) return;
-      const jump = lastStep && losses?.jump(lastStep.loss);
-      if (jump) {
-        throw await diverged(`by step ${step}: the loss of iteration ${lastStep!.iteration}, ${describeJump(jump)}, so step ${step} was not saved`, {
-          step,
-          iteration: lastStep!.iteration,
-          ...jump,
-        });
-      }
-      await commit();
-    }
-
-    const interrupts = watchInterrupts({
-      handleSignals: options.handleSignals ?? true,
-      ...(options.signal ? { signal: options.signal } : {}),
-      onRequest: (reason) =>
-        progress.log(`train: ${reason} received: finishing the current step${checkpoint ? ' and saving a checkpoint' : ''} (again to exit now)`),
-    });
-    let lastStep: StepResult | undefined;
-    let status: TrainResult['status'] = 'completed';
-    const firstIteration = step;
-    try {
-      epochs: for (let epoch = Math.floor(step / iterationsPerEpoch); epoch < epochs; epoch++) {
-        const first = step - epoch * iterationsPerEpoch;
-        const label = `train(options.batches)(${epoch}, { startBatch: ${first * accumulationSteps} })`;
-        const iterator = iteratorOf(batches(epoch, { startBatch: first * accumulationSteps }), label);
-        try {
-          for (let index = first; index < iterationsPerEpoch; index++) {
-            if (interrupts.requested) {
-              status = 'interrupted';
-              break epochs;
-            }
-            const dataStart = performance.now();
-            const micro: Batch[] = [];
-            for (let k = 0; k < accumulationSteps; k++) {
-              const next = await iterator.next();
-              if (next.done) {
-                throw invalidArgument({
-                  argument: label,
-                  expected: `${(iterationsPerEpoch - first) * accumulationSteps} batches (iterationsPerEpoch ${iterationsPerEpoch} x accumulationSteps ${accumulationSteps}, from batch ${first * accumulationSteps})`,
-                  actual: `${(index - first) * accumulationSteps + k} batches`,
-                  fix: 'Make iterationsPerEpoch match the data (loader.batchesPerEpoch / accumulationSteps), and honour startBatch.',
-                });
-              }
-              micro.push(next.value);
-            }
-            const dataMs = performance.now() - dataStart;
-            const iteration = epoch * iterationsPerEpoch + index;
-            const context = { iteration, epoch, iterationsPerEpoch, rng: stepRng(seed, iteration) };
-            const stepStart = performance.now();
-            let result: StepResult;
-            try {
-              result = await trainStepAccumulated(recipe, micro, {
-                optimizer,
-                context,
-                ...(gradients ? { gradients } : {}),
-                ...(gradientReducer ? { reduceGradients: gradientReducer } : {}),
-              });
-              await averageRankLocalState(communicator, recipe as Recipe<unknown, unknown, unknown, unknown>);
-            } catch (error) {
-              if (!isSslError(error, 'NON_FINITE_LOSS')) throw error;
-              pending = undefined; // the weights it measured gave a non-finite loss
-              throw new SslError('NON_FINITE_LOSS', `${error.message} ${await howToContinue()}`, {
-                cause: error,
-                details: { ...error.details, lastCheckpoint },
-              });
-            }
-            const stepMs = performance.now() - stepStart;
-            step = iteration + 1;
-            lastStep = result;
-            const seconds = (stepMs + dataMs) / 1000;
-            const images = micro.reduce<number | undefined>((sum, b) => {
-              const n = batchSize(b);
-              return sum === undefined || n === undefined ? undefined : sum + n;
-            }, 0);
-            const memory = process.memoryUsage();
-            const tensors = tf.memory();
-            const record: MetricsRecord = {
-              ...result,
-              ...(result.metrics.momentum !== undefined ? { momentum: result.metrics.momentum } : {}),
-              ...(images !== undefined && seconds > 0 ? { imagesPerSecond: images / seconds } : {}),
-              stepsPerSecond: seconds > 0 ? 1 / seconds : 0,
-              stepMs,
-              dataMs,
-              rssMb: memory.rss / MB,
-              heapMb: memory.heapUsed / MB,
-              tensorMb: tensors.numBytes / MB,
-              numTensors: tensors.numTensors,
-              time: new Date().toISOString(),
-            };
-            metrics?.write(record);
-            progress.update(record);
-            // this step's loss was computed on the weights of the pending checkpoint: write it if it did not jump
-            const jump = pending ? losses?.jump(result.loss) : undefined;
-            if (jump) {
-              pending = undefined;
-              throw await diverged(`at iteration ${iteration} (epoch ${epoch}): its loss, ${describeJump(jump)}, so the weights it measured (step ${iteration}) were not saved`, {
-                iteration,
-                ...jump,
-              });
-            }
-            losses?.record(result.loss);
-            if (pending || iteration === firstIteration) losses?.accept(); // the loss of checked weights (or of the starting ones)
-            await commit();
-            await onStep?.(record);
-            if (checkpoint && step % everySteps === 0) await stage();
-          }
-        } finally {
-          await iterator.return?.();
-        }
-      }
-      await saveLast();
-    } catch (error) {
-      // a failure that is no divergence leaves the pending checkpoint good: keep it
-      if (pending && !isSslError(error, 'NON_FINITE_LOSS') && !isSslError(error, 'DIVERGED')) await commit().catch(() => undefined);
-      throw error;
-    } finally {
-      interrupts.dispose();
-      progress.finish();
-    }
+    const run = await startRun(settings, options, progress, lock);
+    const status = await trainEpochs(run);
+    const { step, lastStep } = run;
+    const lastCheckpoint = run.checkpoints.last;
     if (status === 'interrupted') {
       progress.log(`train: stopped at step ${step}${lastCheckpoint ? `; ${lastCheckpoint} holds it, run again with resume: true to continue` : ''}`);
     }
@@ -545,7 +556,7 @@ export async function train<Batch, Views, Outputs, Targets>(options: TrainOption
       step,
       epoch: Math.floor(step / iterationsPerEpoch),
       ...(lastCheckpoint ? { checkpoint: lastCheckpoint } : {}),
-      ...(resumedFrom ? { resumedFrom } : {}),
+      ...(run.resumedFrom ? { resumedFrom: run.resumedFrom } : {}),
       ...(lastStep ? { lastStep } : {}),
     };
   } finally {
