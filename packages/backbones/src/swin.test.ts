@@ -129,6 +129,8 @@ describe('createSwin', () => {
     const swin = createSwin(tiny);
     const buffers = swin.parameters().filter((p) => !p.trainable).map((p) => p.name);
     expect(buffers).toEqual(['layers.0.blocks.0.attn.relative_position_index', 'layers.0.blocks.1.attn.relative_position_index', 'layers.1.blocks.0.attn.relative_position_index', 'layers.1.blocks.1.attn.relative_position_index']);
+    // computed from the window size: an EMA teacher does not average them
+    expect(swin.parameters().filter((p) => p.buffer === 'computed').map((p) => p.name)).toEqual(buffers);
     expect(swin.parameters()[0]!.name).toBe('patch_embed.proj.weight');
     expect(swin.parameters().at(-1)!.name).toBe('masked_embed');
     swin.dispose();

@@ -131,7 +131,7 @@ export function createWindowAttention(options: WindowAttentionOptions): WindowAt
   return {
     parameters: () => [
       { name: `${prefix}.relative_position_bias_table`, variable: table, trainable: true },
-      { name: `${prefix}.relative_position_index`, variable: indexBuffer, trainable: false },
+      { name: `${prefix}.relative_position_index`, variable: indexBuffer, trainable: false, buffer: 'computed' },
       ...qkv.parameters(),
       ...proj.parameters(),
     ],

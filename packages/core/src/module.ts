@@ -23,6 +23,12 @@ export interface Parameter {
   readonly torch?: TorchLayout;
   /** False for buffers (BatchNorm statistics) and frozen tensors: never given to an optimizer. */
   readonly trainable: boolean;
+  /**
+   * What kind of buffer it is, when it is one: `computed` for a tensor the architecture computes
+   * from its options and never changes (Swin's `relative_position_index`), which an EMA teacher
+   * does not average; `statistic` for running statistics (BatchNorm). Absent for weights.
+   */
+  readonly buffer?: 'computed' | 'statistic';
 }
 
 /** Anything with parameters: backbones, heads, decoders. */

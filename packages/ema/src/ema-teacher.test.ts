@@ -82,6 +82,28 @@ describe('createEmaTeacher', () => {
     student.dispose();
   });
 
+  it("does not average a computed buffer (buffer: 'computed', Swin's relative_position_index) but copies it at creation", async () => {
+    const withIndex = (weight: number, index: number): Module => {
+      const module = moduleOf([['layers.0.blocks.0.attn.proj.weight', [weight]]]);
+      const buffer: Parameter = { name: 'layers.0.blocks.0.attn.relative_position_index', variable: tf.variable(tf.tensor1d([index]), false), trainable: false, buffer: 'computed' };
+      const parameters = [...module.parameters(), buffer];
+      return { parameters: () => parameters, dispose: () => parameters.forEach((p) => p.variable.dispose()) };
+    };
+    const student = withIndex(2, 4);
+    const teacher = createEmaTeacher({ student, teacher: withIndex(0, 4) });
+    expect(teacher.followedNames).toEqual(['layers.0.blocks.0.attn.proj.weight']);
+    student.parameters()[1]!.variable.assign(tf.tensor1d([8])); // were it followed, 0.5 * 4 + 0.5 * 8 = 6
+    teacher.update(student, 0.5);
+    expect(await values(teacher, 'layers.0.blocks.0.attn.relative_position_index')).toEqual([4]);
+    expect(await values(teacher, 'layers.0.blocks.0.attn.proj.weight')).toEqual([2]);
+    // a given rule still decides
+    const all = createEmaTeacher({ student, teacher: withIndex(0, 0), follows: () => true });
+    expect(all.followedNames).toContain('layers.0.blocks.0.attn.relative_position_index');
+    teacher.dispose();
+    all.dispose();
+    student.dispose();
+  });
+
   it('rejects a teacher of another shape, naming the parameter, and other misuse', () => {
     const student = moduleOf([['blocks.0.attn.qkv.weight', [1, 2, 3]]]);
     const other = moduleOf([['blocks.0.attn.qkv.weight', [1, 2]]]);

@@ -21,8 +21,9 @@ export interface EmaTeacherOptions<T extends Module = Module> {
   copyStudent?: boolean;
   /**
    * Which of the names both networks have the teacher follows. By default, all but BatchNorm's
-   * buffers (`running_mean`, `running_var`, `num_batches_tracked`), which the official code does not
-   * average (it averages `named_parameters()` only).
+   * buffers (`running_mean`, `running_var`, `num_batches_tracked`) and computed buffers (a
+   * parameter with `buffer: 'computed'`, e.g. Swin's `relative_position_index`), which the official
+   * code does not average (it averages `named_parameters()` only).
    */
   follows?: (name: string) => boolean;
 }
@@ -92,14 +93,12 @@ function mismatch(name: string, teacherShape: readonly number[], studentShape: r
  * ```
  */
 export function createEmaTeacher<T extends Module = Module>(options: EmaTeacherOptions<T>): EmaTeacher<T> {
-  const { student, teacher: given, copyStudent = true, follows = (name: string) => !BATCH_NORM_BUFFER.test(name) } = checkOptions(
-    'createEmaTeacher(options)',
-    options,
-  );
+  const { student, teacher: given, copyStudent = true, follows: givenFollows } = checkOptions('createEmaTeacher(options)', options);
   if (!student || typeof student.parameters !== 'function') {
     throw new SslError('INVALID_ARGUMENT', 'createEmaTeacher(options.student): expected a Module (an object with parameters()), got ' + String(student) + '.');
   }
   const studentParameters = byName(student.parameters());
+  const follows = givenFollows ?? ((name: string) => followedByDefault(name, studentParameters.get(name)));
   let teacherParameters: Parameter[];
   if (given) {
     if (typeof given.parameters !== 'function') {
@@ -190,6 +189,11 @@ export function createEmaTeacher<T extends Module = Module>(options: EmaTeacherO
       else for (const p of teacherParameters) p.variable.dispose();
     },
   };
+}
+
+/** The default rule: every name but BatchNorm's statistics and the buffers an architecture computes. */
+function followedByDefault(name: string, parameter: Parameter | undefined): boolean {
+  return !BATCH_NORM_BUFFER.test(name) && parameter?.buffer !== 'computed';
 }
 
 function sameShape(a: readonly number[], b: readonly number[]): boolean {
