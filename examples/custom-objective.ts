@@ -11,7 +11,7 @@ import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
 import { combineModules, type Objective, type Parameter, type Recipe } from '@selfsup/core';
 import type { BackendName } from '@selfsup/backend';
-import { createDataLoader, loadBundledFashionMnist } from '@selfsup/data';
+import { createDataLoader, loadBundledFashionMnist } from '@selfsup/data/node';
 import { createMaeDecoder } from '@selfsup/heads';
 import { maeLoss } from '@selfsup/losses';
 import { createRandomMasking, keepIndicesToTensor, restoreIndicesToTensor, tokenMaskToTensor } from '@selfsup/masking';
@@ -24,7 +24,7 @@ import {
   type DinoViews,
   type ImageBatch,
 } from '@selfsup/ibot';
-import { train } from '@selfsup/train';
+import { train } from '@selfsup/train/node';
 import { firstBatches, startBackend } from './lib/example-run.js';
 
 const { values } = parseArgs({

@@ -7,7 +7,7 @@ import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
 import { useBackend, type BackendName } from '@selfsup/backend';
 import { createVit } from '@selfsup/backbones';
-import { imagesToTensor, loadBundledFashionMnist, selectImages } from '@selfsup/data';
+import { imagesToTensor, loadBundledFashionMnist, selectImages } from '@selfsup/data/node';
 
 const { values } = parseArgs({
   options: {

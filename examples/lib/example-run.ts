@@ -17,10 +17,10 @@ import { join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type { Backbone } from '@selfsup/core';
 import { useBackend, type BackendInfo, type BackendName } from '@selfsup/backend';
-import { createDataLoader, loadBundledFashionMnist, type Batch, type DataLoader, type ImageDataset } from '@selfsup/data';
+import { createDataLoader, loadBundledFashionMnist, type Batch, type DataLoader, type ImageDataset } from '@selfsup/data/node';
 import { createKnnMonitor, type FeatureToken, type KnnMonitor, type KnnMonitorResult } from '@selfsup/eval';
 import type { Pretraining } from '@selfsup/ibot';
-import { train, type BatchSource, type TrainResult } from '@selfsup/train';
+import { train, type BatchSource, type TrainResult } from '@selfsup/train/node';
 
 /** The command-line flags of the pretraining examples, parsed. */
 export interface ExampleArgs {

@@ -1,6 +1,6 @@
 import { readdirSync, statSync, type Stats } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { LATEST_FILE } from '@selfsup/train';
+import { LATEST_FILE } from '@selfsup/train/node';
 import { usageError } from './usage-error.js';
 
 /** Options of {@link checkExportTarget}. */

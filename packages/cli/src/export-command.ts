@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { writeFileAtomic } from '@selfsup/train';
+import { writeFileAtomic } from '@selfsup/train/node';
 import { exportBackbone } from './export-backbone.js';
 import { checkExportTarget } from './check-export-target.js';
 import { withFileSystemPath } from './file-system-error.js';

@@ -1,5 +1,5 @@
 import { SslError, isSslError } from '@selfsup/core';
-import { latestCheckpoint, listCheckpoints, readCheckpoint, type CheckpointMetadata } from '@selfsup/train';
+import { latestCheckpoint, listCheckpoints, readCheckpoint, type CheckpointMetadata } from '@selfsup/train/node';
 
 /** A checkpoint read and verified (structure, metadata, checksums), without its tensors. */
 export interface VerifiedCheckpoint {

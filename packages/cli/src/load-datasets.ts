@@ -1,6 +1,6 @@
 import { join, resolve } from 'node:path';
 import { SslError, isSslError } from '@selfsup/core';
-import { loadBundledFashionMnist, loadFashionMnist, loadIdxDataset, loadImageFolder, type ImageDataset, type SkippedEntry } from '@selfsup/data';
+import { loadBundledFashionMnist, loadFashionMnist, loadIdxDataset, loadImageFolder, type ImageDataset, type SkippedEntry } from '@selfsup/data/node';
 import type { DataConfig } from './cli-config-schema.js';
 
 /** The images of a run: the training set (also the k-NN memory bank) and the held-out set. */

@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import type { Backbone } from '@selfsup/core';
 import { useBackend, type BackendInfo, type BackendName } from '@selfsup/backend';
 import type { Pretraining } from '@selfsup/ibot';
-import { loadCheckpoint, readCheckpoint, type CheckpointMetadata } from '@selfsup/train';
+import { loadCheckpoint, readCheckpoint, type CheckpointMetadata } from '@selfsup/train/node';
 import { inputOf, type MethodDefinition } from './method-registry.js';
 import type { CliConfig } from './cli-config-schema.js';
 import { parseCliConfig } from './parse-cli-config.js';

@@ -1,5 +1,5 @@
 import { basename, dirname, join, resolve } from 'node:path';
-import { latestCheckpoint } from '@selfsup/train';
+import { latestCheckpoint } from '@selfsup/train/node';
 import type { CliConfig } from './cli-config-schema.js';
 import type { MethodDefinition } from './method-registry.js';
 import { parseCliConfig } from './parse-cli-config.js';

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it, type TestContext } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import { RUN_LOCK_FILE } from '@selfsup/train';
+import { RUN_LOCK_FILE } from '@selfsup/train/node';
 import { readRunMetrics } from './run-metrics.js';
 import { run, temporaryFolder, tinyConfig, writeConfig } from './testing/cli-harness.js';
 

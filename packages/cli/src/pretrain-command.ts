@@ -4,7 +4,7 @@ import { stringify } from 'yaml';
 import { SslError, isSslError, type Backbone } from '@selfsup/core';
 import { useBackend, type BackendName } from '@selfsup/backend';
 import { createDataLoader } from '@selfsup/data';
-import { acquireRunLock, formatDuration, latestCheckpoint, train, writeFileAtomic, type MetricsRecord, type RunLock, type RunLockOwner } from '@selfsup/train';
+import { acquireRunLock, formatDuration, latestCheckpoint, train, writeFileAtomic, type MetricsRecord, type RunLock, type RunLockOwner } from '@selfsup/train/node';
 import { inputOf } from './method-registry.js';
 import { loadDatasets } from './load-datasets.js';
 import { createRunKnnMonitor } from './run-knn-monitor.js';

@@ -11,7 +11,7 @@ import {
   loadIdxDataset,
   type DataLoader,
   type ImageDataset,
-} from '../src/index.js';
+} from '../src/node.js';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 

@@ -12,7 +12,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRng } from '@selfsup/core';
-import { idxFileNames, readIdx, writeIdx, type IdxSplit } from '../src/index.js';
+import { idxFileNames, readIdx, writeIdx, type IdxSplit } from '../src/node.js';
 
 const SEED = 2017;
 const PER_CLASS: Record<IdxSplit, number> = { train: 100, test: 50 };

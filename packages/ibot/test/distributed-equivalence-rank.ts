@@ -8,7 +8,7 @@ import { useBackend } from '@selfsup/backend';
 import { createVit } from '@selfsup/backbones';
 import { createIbotHead } from '@selfsup/heads';
 import { constantSchedule, createAdamW, createParameterGroups } from '@selfsup/optim';
-import { train } from '@selfsup/train';
+import { train } from '@selfsup/train/node';
 import { createLocalCommunicator, createMpiCommunicator } from '@selfsup/distributed';
 import { createIbotRecipe } from '../src/ibot/ibot-recipe.js';
 import type { IbotViews } from '../src/ibot/ibot-views.js';

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { useBackend } from '@selfsup/backend';
 import type { StepContext } from '@selfsup/core';
-import { loadCheckpoint, saveCheckpoint, stepRng, trainStep } from '../src/index.js';
+import { loadCheckpoint, saveCheckpoint, stepRng, trainStep } from '../src/node.js';
 import { tidyKeeping } from '../src/tensors-in.js';
 import { createMaskedPixelRecipe, createTestOptimizer, pixelBatches, type PixelRecipe, type PixelBatch } from '../src/testing/masked-pixel-recipe.js';
 

@@ -11,7 +11,7 @@ import { createVit } from '@selfsup/backbones';
 import { createBlockMasking, tokenMaskToTensor } from '@selfsup/masking';
 import { createDinoHead } from '@selfsup/heads';
 import { dinoLoss, teacherTargets } from '@selfsup/losses';
-import { createDataLoader, imagesToTensor, loadBundledFashionMnist } from '@selfsup/data';
+import { createDataLoader, imagesToTensor, loadBundledFashionMnist } from '@selfsup/data/node';
 import { createIbotPretraining, IBOT_FASHION_MNIST_REFERENCE } from '@selfsup/ibot';
 import { stepRng, trainStep } from '@selfsup/train';
 
