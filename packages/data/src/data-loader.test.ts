@@ -96,6 +96,33 @@ describe('createDataLoader', () => {
     expect(reads).toBe(2);
   });
 
+  it('splits each epoch by rank as DistributedSampler: the ranks\' batch k together are batch k of one process with worldSize times the batch', async () => {
+    const whole = createDataLoader({ dataset: dataset(12), batchSize: 6, seed: 3 });
+    const ranks = [0, 1].map((rank) => createDataLoader({ dataset: dataset(12), batchSize: 3, seed: 3, shard: { rank, worldSize: 2 } }));
+    expect(ranks.map((loader) => loader.batchesPerEpoch)).toEqual([2, 2]);
+    for (const epoch of [0, 1]) {
+      const global = await collect(whole.epoch(epoch));
+      const perRank = await Promise.all(ranks.map((loader) => collect(loader.epoch(epoch))));
+      global.forEach((batch, k) => {
+        // rank r holds positions r, r + 2, r + 4 of the global batch
+        expect([...perRank[0]![k]!.indices]).toEqual([0, 2, 4].map((p) => batch.indices[p]));
+        expect([...perRank[1]![k]!.indices]).toEqual([1, 3, 5].map((p) => batch.indices[p]));
+        expect([...perRank[1]![k]!.images]).toEqual([1, 3, 5].flatMap((p) => [batch.indices[p]!, 100 + batch.indices[p]!]));
+      });
+    }
+  });
+
+  it('pads an uneven shard from the start of the order, and drops it with dropUneven', () => {
+    const order = createDataLoader({ dataset: dataset(5), batchSize: 1, seed: 2 }).order(0);
+    const padded = createDataLoader({ dataset: dataset(5), batchSize: 1, seed: 2, shard: { rank: 1, worldSize: 2 } });
+    expect(padded.batchesPerEpoch).toBe(3);
+    expect([...padded.order(0)]).toEqual([order[1], order[3], order[0]]);
+    const dropped = createDataLoader({ dataset: dataset(5), batchSize: 1, seed: 2, shard: { rank: 1, worldSize: 2, dropUneven: true } });
+    expect([...dropped.order(0)]).toEqual([order[1], order[3]]);
+    expect(() => createDataLoader({ dataset: dataset(5), batchSize: 4, shard: { rank: 0, worldSize: 2 } })).toThrow(/rank's share of the dataset \(3\)/);
+    expect(() => createDataLoader({ dataset: dataset(5), batchSize: 1, shard: { rank: 2, worldSize: 2 } })).toThrow(/options\.shard\)\.rank/);
+  });
+
   it('checks its options', () => {
     expect(() => createDataLoader({ dataset: dataset(), batchSize: 11 })).toThrow(/dropLast/);
     expect(() => createDataLoader({ dataset: dataset(), batchSize: 0 })).toThrow(/batchSize/);

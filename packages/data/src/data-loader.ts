@@ -1,6 +1,7 @@
 import { SslError, checkInteger, invalidArgument } from '@selfsup/core';
 import { epochOrder } from './epoch-order.js';
 import type { ImageDataset } from './image-dataset.js';
+import { checkShard, shardLength, shardOrder, type DataShard } from './shard-order.js';
 
 /** One batch: host arrays, ready to become tensors with {@link imagesToTensor}. */
 export interface Batch {
@@ -48,6 +49,14 @@ export interface DataLoaderOptions {
    * @defaultValue 2
    */
   prefetch?: number;
+  /**
+   * Read only this rank's part of every epoch, for data-parallel training: the same seeded order
+   * on every rank, split by rank as PyTorch's `DistributedSampler` does (padded to a multiple of
+   * `worldSize` by default; see {@link DataShard}). `batchSize` is then the per-rank batch, and
+   * batch `k` of all ranks together is batch `k` of one process with `batchSize · worldSize`.
+   * @defaultValue the whole dataset (one process)
+   */
+  shard?: DataShard;
 }
 
 /** Options of {@link DataLoader.epoch}. */
@@ -67,7 +76,7 @@ export interface DataLoader {
   readonly batchSize: number;
   /** Batches in one epoch. */
   readonly batchesPerEpoch: number;
-  /** The order in which `epoch` visits the dataset (a copy). */
+  /** The order in which `epoch` visits the dataset (a copy; with a shard, this rank's part). */
   order(epoch: number): Int32Array;
   /** Batch `index` of `epoch`, assembled now. */
   batch(epoch: number, index: number): Batch;
@@ -109,13 +118,15 @@ export function createDataLoader(options: DataLoaderOptions): DataLoader {
   const seed = checkInteger('createDataLoader(options.seed)', options.seed ?? 0, 0, Number.MAX_SAFE_INTEGER);
   const dropLast = options.dropLast ?? true;
   const prefetch = checkInteger('createDataLoader(options.prefetch)', options.prefetch ?? 2, 0);
-  const { count, height, width, channels } = dataset;
+  const shard = options.shard === undefined ? undefined : checkShard('createDataLoader(options.shard)', options.shard);
+  const { height, width, channels } = dataset;
+  const count = shard === undefined ? dataset.count : shardLength(dataset.count, shard);
   const imageSize = height * width * channels;
   const batchesPerEpoch = dropLast ? Math.floor(count / batchSize) : Math.ceil(count / batchSize);
   if (batchesPerEpoch === 0) {
     throw invalidArgument({
       argument: 'createDataLoader(options.batchSize)',
-      expected: `at most the dataset size (${count}) when dropLast is true`,
+      expected: `at most the ${shard === undefined ? 'dataset size' : "rank's share of the dataset"} (${count}) when dropLast is true`,
       actual: batchSize,
       fix: 'Use a smaller batch, more data, or dropLast: false.',
     });
@@ -126,7 +137,8 @@ export function createDataLoader(options: DataLoaderOptions): DataLoader {
   function orderOf(epoch: number): Int32Array {
     checkInteger('dataLoader.order(epoch)', epoch, 0);
     if (epoch !== cachedEpoch) {
-      cachedOrder = shuffle ? epochOrder(count, seed, epoch) : Int32Array.from({ length: count }, (_, i) => i);
+      const order = shuffle ? epochOrder(dataset.count, seed, epoch) : Int32Array.from({ length: dataset.count }, (_, i) => i);
+      cachedOrder = shard === undefined ? order : shardOrder(order, shard);
       cachedEpoch = epoch;
     }
     return cachedOrder;

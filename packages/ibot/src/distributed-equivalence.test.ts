@@ -5,6 +5,8 @@ import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { mpirun, mpirunMissing, REPOSITORY_ROOT } from '../../distributed/test/mpirun.js';
 
+/** The embedding width of the rank script's ViT. */
+const EMBED_DIM = 8;
 const script = join(import.meta.dirname, '..', 'test', 'distributed-equivalence-rank.ts');
 
 describe('data-parallel iBOT training (train with an MPI communicator)', () => {
@@ -26,7 +28,12 @@ describe('data-parallel iBOT training (train with an MPI communicator)', () => {
     expect(Object.keys(one).some((name) => name.startsWith('teacher.'))).toBe(true);
     for (const [name, values] of Object.entries(one)) {
       const theirs = two[name]!;
-      values.forEach((value, i) => expect(Math.abs(theirs[i]! - value), `${name}[${i}]: ${theirs[i]} vs ${value}`).toBeLessThan(5e-5 + 1e-4 * Math.abs(value)));
+      values.forEach((value, i) => {
+        // the key bias (qkv.bias[8..16)) has an exactly zero gradient (softmax ignores a constant
+        // added to every key), so AdamW turns float round-off into updates of ~1e-4: compared loosely
+        const tolerance = name.endsWith('attn.qkv.bias') && i >= EMBED_DIM && i < 2 * EMBED_DIM ? 1e-3 : 5e-5 + 1e-4 * Math.abs(value);
+        expect(Math.abs(theirs[i]! - value), `${name}[${i}]: ${theirs[i]} vs ${value}`).toBeLessThan(tolerance);
+      });
     }
     // the centres moved (the test is not comparing two untouched zeros)
     expect(Math.max(...one['center.center']!.map(Math.abs))).toBeGreaterThan(1e-3);

@@ -10,6 +10,7 @@ import { createIbotHead } from '@selfsup/heads';
 import { constantSchedule, createAdamW, createParameterGroups } from '@selfsup/optim';
 import { train } from '@selfsup/train/node';
 import { createLocalCommunicator, createMpiCommunicator } from '@selfsup/distributed';
+import { createDataLoader, createImageDataset, type Batch } from '@selfsup/data';
 import { createIbotRecipe } from '../src/ibot/ibot-recipe.js';
 import type { IbotViews } from '../src/ibot/ibot-views.js';
 
@@ -23,15 +24,30 @@ const IMAGE = 8;
 const PATCH = 4;
 const TOKENS = (IMAGE / PATCH) ** 2;
 
-/** Image `i` of the data set: a deterministic pattern. */
-function image(i: number): Float32Array {
-  return Float32Array.from({ length: IMAGE * IMAGE }, (_, p) => Math.sin(0.37 * i + 0.11 * p * (1 + (i % 3))));
-}
+/** The data set: image `i` is a deterministic pattern. */
+const dataset = createImageDataset({
+  images: Uint8Array.from({ length: GLOBAL_BATCH * STEPS * IMAGE * IMAGE }, (_, k) => {
+    const [i, p] = [Math.floor(k / (IMAGE * IMAGE)), k % (IMAGE * IMAGE)];
+    return Math.round(127.5 + 127.5 * Math.sin(0.37 * i + 0.11 * p * (1 + (i % 3))));
+  }),
+  labels: Array.from({ length: GLOBAL_BATCH * STEPS }, (_, i) => i % 2),
+  height: IMAGE,
+  width: IMAGE,
+});
+// one process reads batches of 2B; each of 2 ranks reads its shard of the same order in batches of B
+const loader = createDataLoader({
+  dataset,
+  batchSize: GLOBAL_BATCH / worldSize,
+  seed: 7,
+  prefetch: 0,
+  ...(mode === 'mpi' ? { shard: { rank, worldSize } } : {}),
+});
 
 /** Views that depend on each image alone (not on the batch): the image and its mirror, masks from the index. */
-function makeViews(indices: readonly number[]): IbotViews {
+function makeViews(batch: Batch): IbotViews {
+  const indices = Array.from(batch.indices);
   return tf.tidy(() => {
-    const images = tf.tensor4d(indices.flatMap((i) => Array.from(image(i))), [indices.length, IMAGE, IMAGE, 1]);
+    const images = tf.tensor4d(Float32Array.from(batch.images, (v) => v / 127.5 - 1), [indices.length, IMAGE, IMAGE, 1]);
     const global = tf.concat([images, tf.reverse(images, 2)]) as tf.Tensor4D; // crop after crop
     const masks = tf.tensor2d(
       [0, 1].flatMap((crop) => indices.flatMap((i) => Array.from({ length: TOKENS }, (_, t) => ((i * 7 + t * 3 + crop) % 3 === 0 ? 1 : 0)))),
@@ -50,7 +66,7 @@ function network(maskToken: boolean, seed: number) {
 
 // every rank but 0 starts from other weights: train() must broadcast rank 0's
 const seed = 10 + rank * 1000;
-const recipe = createIbotRecipe<number[]>({
+const recipe = createIbotRecipe<Batch>({
   student: network(true, seed),
   teacher: network(false, seed + 2),
   makeViews: (batch) => makeViews(batch),
@@ -59,7 +75,6 @@ const recipe = createIbotRecipe<number[]>({
   teacherMomentum: constantSchedule(0.9),
 });
 const optimizer = createAdamW({ groups: createParameterGroups(recipe.trainableParameters()), learningRate: 0.01, weightDecay: 0.04 });
-const localBatch = GLOBAL_BATCH / worldSize;
 
 await train({
   recipe,
@@ -70,13 +85,8 @@ await train({
   progress: 'none',
   handleSignals: false,
   gradients: { clipPerParameter: 3 },
-  // global batch k holds images k*2B ... k*2B + 2B - 1; this rank takes positions rank, rank + worldSize, ...
-  batches: function* (_epoch, { startBatch }) {
-    for (let k = startBatch; k < STEPS; k++) {
-      yield Array.from({ length: localBatch }, (_, j) => k * GLOBAL_BATCH + rank + j * worldSize);
-    }
-  },
-  batchSize: (batch) => batch.length,
+  batches: (epoch, { startBatch }) => loader.epoch(epoch, { startBatch }),
+  batchSize: (batch) => batch.size,
 });
 
 const state: Record<string, number[]> = {};
