@@ -5,7 +5,10 @@
 #   - packages/distributed: collectives on 2 ranks (sum, mean, broadcast, allGather, barrier with a
 #     free event loop, bucketed gradients), a rank killed with SIGKILL ending the job;
 #   - packages/ibot/src/distributed-equivalence.test.ts: 2 ranks with batch B each give the weights,
-#     teacher and centres of 1 rank with batch 2B after several iBOT steps on cpu.
+#     teacher and centres of 1 rank with batch 2B after several iBOT steps on cpu (batches from
+#     createDataLoader's DistributedSampler-like shard);
+#   - packages/eval/src/knn-on-ranks.test.ts: the k-NN evaluation with features extracted by block
+#     on 2 ranks and gathered gives the features and accuracy of 1 rank.
 # Without root and without Open MPI it says so and exits 0 (the tests would skip).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -25,4 +28,4 @@ fi
 export OMPI_MCA_btl_vader_single_copy_mechanism=none
 
 npm rebuild @selfsup/distributed
-SELFSUP_REQUIRE_MPI=1 npx vitest run packages/distributed/ packages/ibot/src/distributed-equivalence.test.ts
+SELFSUP_REQUIRE_MPI=1 npx vitest run packages/distributed/ packages/ibot/src/distributed-equivalence.test.ts packages/eval/src/knn-on-ranks.test.ts

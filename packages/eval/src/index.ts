@@ -7,6 +7,7 @@ export {
   type ImageBatches,
   type ImageSource,
 } from './extract-features.js';
+export { extractFeaturesOnRanks, type FeatureRanks } from './extract-features-on-ranks.js';
 export { knnClassifier, type KnnClassifierOptions, type KnnResult } from './knn-classifier.js';
 export {
   createKnnMonitor,

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { SslError, checkInteger, invalidArgument, type Backbone } from '@selfsup/core';
 import { extractFeatures, type FeatureToken, type ImageBatches, type ImageBytes } from './extract-features.js';
 import { knnClassifier } from './knn-classifier.js';
+import { extractFeaturesOnRanks, type FeatureRanks } from './extract-features-on-ranks.js';
 
 /**
  * Images a monitor can read again at every evaluation: a whole NHWC tensor (kept alive by the
@@ -54,6 +55,15 @@ export interface KnnMonitorOptions {
    * @defaultValue none
    */
   onResult?: (result: KnnMonitorResult) => void;
+  /**
+   * The ranks of a data-parallel run (its communicator): each rank extracts the features of its
+   * block of the train and test images and they are gathered to every rank
+   * ({@link extractFeaturesOnRanks}), so every rank gets the accuracy of one process in a
+   * `worldSize`-th of the time. Every rank must call the monitor. Function sources are extracted
+   * whole on every rank (they cannot be split by rows).
+   * @defaultValue one process
+   */
+  ranks?: FeatureRanks;
 }
 
 /** One evaluation of a {@link KnnMonitor}. */
@@ -121,7 +131,7 @@ export function createKnnMonitor(options: KnnMonitorOptions): KnnMonitor {
     });
   }
   const beforeTraining = options.beforeTraining ?? false;
-  const { trainImages, trainLabels, testImages, testLabels, k, temperature, classCount, token, batchSize, preprocess, onResult } =
+  const { trainImages, trainLabels, testImages, testLabels, k, temperature, classCount, token, batchSize, preprocess, onResult, ranks } =
     options;
   checkSource('trainImages', trainImages, trainLabels);
   checkSource('testImages', testImages, testLabels);
@@ -134,8 +144,12 @@ export function createKnnMonitor(options: KnnMonitorOptions): KnnMonitor {
   const evaluate = async (backbone: Backbone, epoch: number): Promise<KnnMonitorResult> => {
     checkInteger('knnMonitor.evaluate(epoch)', epoch, -1);
     const extractOptions = { token, batchSize, preprocess, normalize: true };
-    const trainFeatures = await extractFeatures(backbone, sourceOf(trainImages), extractOptions);
-    const testFeatures = await extractFeatures(backbone, sourceOf(testImages), extractOptions);
+    const features = (source: RepeatableImageSource) =>
+      ranks === undefined || typeof source === 'function'
+        ? extractFeatures(backbone, sourceOf(source), extractOptions)
+        : extractFeaturesOnRanks(backbone, source, ranks, extractOptions);
+    const trainFeatures = await features(trainImages);
+    const testFeatures = await features(testImages);
     const { top1, top5 } = await knnClassifier({ trainFeatures, trainLabels, testFeatures, testLabels, k, temperature, classCount });
     const result: KnnMonitorResult = { epoch, top1, top5 };
     onResult?.(result);
