@@ -1,5 +1,5 @@
 import type { ConfigProblem } from './config-problem.js';
-import { patchMultipleProblems, type BackboneSection } from './vit-problems.js';
+import { patchMultipleProblems, type BackboneSection, type SwinBackboneSection } from './vit-problems.js';
 
 /**
  * The crops' rules: every crop a backbone encodes (global and local views, or the one view of
@@ -10,7 +10,7 @@ import { patchMultipleProblems, type BackboneSection } from './vit-problems.js';
  * @param key - where the normalisation is (`augmentation`).
  */
 export function cropProblems(
-  backbone: BackboneSection,
+  backbone: BackboneSection | SwinBackboneSection,
   crops: readonly (readonly [key: string, size: number, count: number])[],
   normalization: { readonly mean: readonly number[]; readonly std: readonly number[] },
   key = 'augmentation',
@@ -25,7 +25,7 @@ export function cropProblems(
 
 /** The crop rules of the multi-crop methods (iBOT, DINO, DINOv2-style): global and local crops. */
 export function multiCropProblems(config: {
-  readonly backbone: BackboneSection;
+  readonly backbone: BackboneSection | SwinBackboneSection;
   readonly augmentation: {
     readonly globalSize: number;
     readonly globalCrops: number;

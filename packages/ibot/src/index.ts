@@ -2,12 +2,19 @@ export { METHODS } from './methods.js';
 export { inputOf, type MethodDefinition, type MethodContext } from './method-definition.js';
 export { methodInputOf, multiCropInput, singleViewInput, type MethodInput } from './method-input.js';
 export { describeProblem, type ConfigProblem } from './config-problem.js';
-export { vitProblems, patchMultipleProblems, type BackboneSection } from './vit-problems.js';
+export { vitProblems, swinProblems, backboneProblems, patchMultipleProblems, type BackboneSection, type SwinBackboneSection } from './vit-problems.js';
 export { cropProblems, multiCropProblems } from './crop-problems.js';
 export type { ImageBatch, Pretraining } from './pretraining.js';
 export type { TrainingImageBytes } from './training-image-bytes.js';
 export { parseConfig } from './parse-config.js';
-export { backboneConfigSchema, type BackboneConfig } from './backbone-config.js';
+export {
+  backboneConfigSchema,
+  vitBackboneConfigSchema,
+  swinBackboneConfigSchema,
+  type BackboneConfig,
+  type VitBackboneConfig,
+  type SwinBackboneConfig,
+} from './backbone-config.js';
 export { headConfigSchema } from './head-config.js';
 export { augmentationConfigSchema, type AugmentationConfig } from './augmentation-config.js';
 export { optimizerConfigSchema } from './optimizer-config.js';
@@ -16,7 +23,7 @@ export { checkIterationsPerEpoch } from './check-iterations-per-epoch.js';
 export { checkNormalization } from './check-normalization.js';
 export { patchGrid } from './patch-grid.js';
 export { imagesFromBatch } from './images-from-batch.js';
-export { createBackbone } from './create-backbone.js';
+export { createMethodBackbone, createBackbone, type MethodBackboneOptions } from './create-backbone.js';
 export { createMultiCropFromConfig } from './create-multi-crop-from-config.js';
 export { lastLayerGradients } from './last-layer-gradients.js';
 // moved to the packages they belong to; still exported here under the same names

@@ -1,8 +1,9 @@
-import { VIT_PRESETS, type VitPresetName } from '@selfsup/backbones';
+import { SWIN_PRESETS, VIT_PRESETS, type SwinPresetName, type VitPresetName } from '@selfsup/backbones';
 import type { ConfigProblem } from './config-problem.js';
 
-/** The backbone section the rules read (`backboneConfigSchema`). */
+/** The ViT section the rules read (`vitBackboneConfigSchema`; `arch` absent is a ViT). */
 export interface BackboneSection {
+  readonly arch?: 'vit' | undefined;
   readonly preset: VitPresetName;
   readonly imageSize: number;
   readonly patchSize: number;
@@ -35,4 +36,44 @@ export function vitProblems(backbone: BackboneSection, key = 'backbone'): Config
       ? []
       : [{ key: `${key}.headCount`, expected: `a divisor of ${key}.embedDim (${embedDim}${backbone.embedDim === undefined ? `, the ${backbone.preset} preset's` : ''})`, actual: headCount }]),
   ];
+}
+
+/** The Swin section the rules read (`swinBackboneConfigSchema`). */
+export interface SwinBackboneSection {
+  readonly arch: 'swin';
+  readonly preset: SwinPresetName;
+  readonly imageSize: number;
+  readonly patchSize: number;
+  readonly inChannels: number;
+  readonly embedDim?: number | undefined;
+  readonly depths?: readonly number[] | undefined;
+  readonly headCounts?: readonly number[] | undefined;
+}
+
+/**
+ * The Swin Transformer's rules (`createSwin`, `swin.checkInputSize`): the image side a multiple of
+ * the patch side, one head count per stage, and each stage's width (`embedDim * 2^stage`) a
+ * multiple of its heads. Windows larger than a stage's grid are clipped and odd grids are padded,
+ * so those need no rule.
+ */
+export function swinProblems(backbone: SwinBackboneSection, key = 'backbone'): ConfigProblem[] {
+  const preset = SWIN_PRESETS[backbone.preset];
+  const embedDim = backbone.embedDim ?? preset.embedDim;
+  const depths = backbone.depths ?? preset.depths;
+  const headCounts = backbone.headCounts ?? preset.headCounts;
+  const problems = patchMultipleProblems(`${key}.imageSize`, backbone.imageSize, backbone.patchSize);
+  if (headCounts.length !== depths.length) {
+    problems.push({ key: `${key}.headCounts`, expected: `one head count per stage (${depths.length}, as ${key}.depths)`, actual: [...headCounts] });
+    return problems;
+  }
+  headCounts.forEach((heads, stage) => {
+    const width = embedDim * 2 ** stage;
+    if (width % heads !== 0) problems.push({ key: `${key}.headCounts.${stage}`, expected: `a divisor of stage ${stage}'s width (${width} = embedDim * 2^${stage})`, actual: heads });
+  });
+  return problems;
+}
+
+/** The rules of a backbone section, by its `arch` (absent: a ViT). */
+export function backboneProblems(backbone: BackboneSection | SwinBackboneSection, key = 'backbone'): ConfigProblem[] {
+  return backbone.arch === 'swin' ? swinProblems(backbone, key) : vitProblems(backbone, key);
 }

@@ -1,10 +1,10 @@
 import { z } from 'zod';
-import { backboneConfigSchema } from '../backbone-config.js';
+import { vitBackboneConfigSchema } from '../backbone-config.js';
 import { headConfigSchema } from '../head-config.js';
 import { rangeSchema } from '../range-schema.js';
 
 /** BEiT's student: the shared ViT fields with BEiT's layer scale (0.1) and drop path (0.1). */
-export const beitBackboneConfigSchema = backboneConfigSchema.extend({
+export const beitBackboneConfigSchema = vitBackboneConfigSchema.extend({
   layerScaleInit: z.number().min(0).default(0.1).describe('Layer scale initial value (BEiT-B: 0.1; 0 disables it)'),
 });
 
@@ -50,7 +50,7 @@ export const teacherTokenizerConfigSchema = z.strictObject({
   kind: z.literal('teacher'),
   weights: z.string().optional().describe("A checkpoint or safetensors file holding the teacher's tensors; read by the caller (the CLI)"),
   prefix: z.string().default('teacher.').describe('Key prefix of the teacher in that file (our checkpoints: teacher.)'),
-  backbone: backboneConfigSchema.default(backboneConfigSchema.parse({})),
+  backbone: vitBackboneConfigSchema.default(vitBackboneConfigSchema.parse({})),
   head: headConfigSchema.default(headConfigSchema.parse({})),
 });
 

@@ -13,7 +13,7 @@ import { parseConfig } from '../parse-config.js';
 import { createScheduledAdamW } from '@selfsup/optim';
 import { checkIterationsPerEpoch } from '../check-iterations-per-epoch.js';
 import { checkNormalization } from '../check-normalization.js';
-import { createBackbone } from '../create-backbone.js';
+import { createMethodBackbone } from '../create-backbone.js';
 import { imagesFromBatch } from '../images-from-batch.js';
 import { patchGrid } from '../patch-grid.js';
 import type { Tokenizer } from './tokenizer.js';
@@ -65,7 +65,7 @@ export function createBeitPretraining(input: BeitConfigInput | BeitConfig, itera
   const { backbone: b, augmentation: a, masking: m, optimizer: o } = config;
   checkNormalization(b.inChannels, a.mean, a.std);
   const grid = patchGrid(a.size, b.patchSize, 'augmentation.size');
-  const backbone = createBackbone(b, { seed: config.seed, maskToken: true, dropPathRate: b.dropPathRate });
+  const backbone = createMethodBackbone(b, { seed: config.seed, maskToken: true, dropPathRate: b.dropPathRate });
   // BEiT's lm_head: truncated normal (std 0.02) weights
   const head = createLinearHead({ inDim: backbone.embedDim, outDim: vocabularySize, prefix: 'lm_head', initStd: 0.02, seed: config.seed + 1 });
   const jitter = a.colorJitter > 0 ? { brightness: a.colorJitter, contrast: a.colorJitter, saturation: a.colorJitter, hue: 0, p: 1 } : false;

@@ -6,7 +6,7 @@ import { createDvaeTokenizer } from './dvae-tokenizer.js';
 import { createFrozenTeacherTokenizer } from './frozen-teacher-tokenizer.js';
 import { fitKmeansTokenizer } from './kmeans-tokenizer.js';
 import { parseConfig } from '../parse-config.js';
-import { createBackbone } from '../create-backbone.js';
+import { createMethodBackbone } from '../create-backbone.js';
 import type { Tokenizer } from './tokenizer.js';
 import type { TrainingImageBytes } from '../training-image-bytes.js';
 
@@ -95,7 +95,7 @@ export async function createBeitTokenizer(input: BeitConfigInput | BeitConfig, s
       `tokenizer.backbone.patchSize: expected backbone.patchSize (${patchSize}), got ${t.backbone.patchSize}: the teacher must give one id per patch of the student.`,
     );
   }
-  const backbone = createBackbone(t.backbone, { seed: config.seed, maskToken: false, dropPathRate: 0 });
+  const backbone = createMethodBackbone(t.backbone, { seed: config.seed, maskToken: false, dropPathRate: 0 });
   const head = createIbotHead({
     inDim: backbone.embedDim,
     outDim: t.head.outDim,

@@ -1,7 +1,7 @@
 import { multiCropProblems } from '../crop-problems.js';
 import type { MethodDefinition } from '../method-definition.js';
 import { multiCropInput } from '../method-input.js';
-import { vitProblems } from '../vit-problems.js';
+import { backboneProblems } from '../vit-problems.js';
 import { dinoConfigSchema, DINO_FASHION_MNIST_REFERENCE } from './dino-config.js';
 import { createDinoPretraining } from './dino-pretraining.js';
 
@@ -15,5 +15,5 @@ export const dinoMethod: MethodDefinition<typeof dinoConfigSchema> = {
   featureToken: 'class',
   input: multiCropInput,
   presets: { 'fashion-mnist-reference': DINO_FASHION_MNIST_REFERENCE },
-  check: (config) => [...vitProblems(config.backbone), ...multiCropProblems(config)],
+  check: (config) => [...backboneProblems(config.backbone), ...multiCropProblems(config)],
 };

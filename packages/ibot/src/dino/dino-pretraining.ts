@@ -8,7 +8,7 @@ import { stackCrops } from '@selfsup/augment';
 import { cosineSchedule, createScheduledAdamW } from '@selfsup/optim';
 import { checkIterationsPerEpoch } from '../check-iterations-per-epoch.js';
 import { checkNormalization } from '../check-normalization.js';
-import { createBackbone } from '../create-backbone.js';
+import { createMethodBackbone } from '../create-backbone.js';
 import { createMultiCropFromConfig } from '../create-multi-crop-from-config.js';
 import { imagesFromBatch } from '../images-from-batch.js';
 import { lastLayerGradients } from '../last-layer-gradients.js';
@@ -22,7 +22,7 @@ export interface DinoPretraining extends Pretraining<DinoConfig> {
 /** Builds the student and teacher networks of a DINO configuration (no mask token; drop path on the student only). */
 export function createDinoNetworks(config: DinoConfig): { student: DinoNetwork; teacher: DinoNetwork } {
   const make = (dropPathRate: number): DinoNetwork => {
-    const backbone = createBackbone(config.backbone, { seed: config.seed, maskToken: false, dropPathRate });
+    const backbone = createMethodBackbone(config.backbone, { seed: config.seed, maskToken: false, dropPathRate });
     const head = createDinoHead({
       inDim: backbone.embedDim,
       outDim: config.head.outDim,

@@ -8,6 +8,7 @@ import {
   combineModules,
   concatTargets,
   invalidArgument,
+  type Backbone,
   type Module,
   type Objective,
   type Parameter,
@@ -15,7 +16,7 @@ import {
   type Schedule,
   type StepContext,
 } from '@selfsup/core';
-import type { Vit } from '@selfsup/backbones';
+
 import type { DinoHead } from '@selfsup/heads';
 import { dinoLoss, sinkhornKnopp, teacherTargets } from '@selfsup/losses';
 import { createCenter, createEmaTeacher, type Center, type EmaTeacher } from '@selfsup/ema';
@@ -24,7 +25,7 @@ import { koleoObjective } from '../koleo-objective.js';
 
 /** A backbone and its DINO head, named as DINO's `MultiCropWrapper` (`backbone.*`, `head.*`). */
 export interface DinoNetwork {
-  readonly backbone: Vit;
+  readonly backbone: Backbone;
   readonly head: DinoHead;
 }
 

@@ -2,7 +2,7 @@ import { multiCropProblems } from '../crop-problems.js';
 import { maskRatioProblems } from '../ibot/mask-ratio-problems.js';
 import type { MethodDefinition } from '../method-definition.js';
 import { multiCropInput } from '../method-input.js';
-import { vitProblems } from '../vit-problems.js';
+import { backboneProblems } from '../vit-problems.js';
 import { dinov2ConfigSchema, DINOV2_FASHION_MNIST_REFERENCE } from './dinov2-config.js';
 import { createDinov2StylePretraining } from './dinov2-pretraining.js';
 
@@ -17,5 +17,5 @@ export const dinov2Method: MethodDefinition<typeof dinov2ConfigSchema> = {
   input: multiCropInput,
   lossParts: ['cls', 'patch'],
   presets: { 'fashion-mnist-reference': DINOV2_FASHION_MNIST_REFERENCE },
-  check: (config) => [...vitProblems(config.backbone), ...multiCropProblems(config), ...maskRatioProblems(config.masking)],
+  check: (config) => [...backboneProblems(config.backbone), ...multiCropProblems(config), ...maskRatioProblems(config.masking)],
 };

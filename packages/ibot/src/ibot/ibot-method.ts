@@ -1,7 +1,7 @@
 import { multiCropProblems } from '../crop-problems.js';
 import type { MethodDefinition } from '../method-definition.js';
 import { multiCropInput } from '../method-input.js';
-import { vitProblems } from '../vit-problems.js';
+import { backboneProblems } from '../vit-problems.js';
 import { ibotConfigSchema, IBOT_FASHION_MNIST_REFERENCE } from './ibot-config.js';
 import { createIbotPretraining } from './ibot-pretraining.js';
 import { maskRatioProblems } from './mask-ratio-problems.js';
@@ -17,5 +17,5 @@ export const ibotMethod: MethodDefinition<typeof ibotConfigSchema> = {
   input: multiCropInput,
   lossParts: ['cls', 'patch'],
   presets: { 'fashion-mnist-reference': IBOT_FASHION_MNIST_REFERENCE },
-  check: (config) => [...vitProblems(config.backbone), ...multiCropProblems(config), ...maskRatioProblems(config.masking)],
+  check: (config) => [...backboneProblems(config.backbone), ...multiCropProblems(config), ...maskRatioProblems(config.masking)],
 };

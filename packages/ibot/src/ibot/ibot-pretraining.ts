@@ -8,7 +8,7 @@ import type { ImageBatch, Pretraining } from '../pretraining.js';
 import { parseConfig } from '../parse-config.js';
 import { checkIterationsPerEpoch } from '../check-iterations-per-epoch.js';
 import { checkNormalization } from '../check-normalization.js';
-import { createBackbone } from '../create-backbone.js';
+import { createMethodBackbone } from '../create-backbone.js';
 import { createMultiCropFromConfig } from '../create-multi-crop-from-config.js';
 import { imagesFromBatch } from '../images-from-batch.js';
 import { lastLayerGradients } from '../last-layer-gradients.js';
@@ -26,7 +26,7 @@ export interface IbotPretraining extends Pretraining<IbotConfig> {
 /** Builds the student and teacher networks of a configuration. */
 export function createIbotNetworks(config: IbotConfig): { student: IbotNetwork; teacher: IbotNetwork } {
   const make = (maskToken: boolean, dropPathRate: number): IbotNetwork => {
-    const backbone = createBackbone(config.backbone, { seed: config.seed, maskToken, dropPathRate });
+    const backbone = createMethodBackbone(config.backbone, { seed: config.seed, maskToken, dropPathRate });
     const head = createIbotHead({
       inDim: backbone.embedDim,
       outDim: config.head.outDim,
@@ -42,6 +42,22 @@ export function createIbotNetworks(config: IbotConfig): { student: IbotNetwork; 
   };
   // the teacher has no mask token and no drop path (official: drop_path_rate only for the student)
   return { student: make(true, config.backbone.dropPathRate), teacher: make(false, 0) };
+}
+
+/**
+ * Where the masks of `globalSize` crops are sampled: the backbone's own rule (a ViT's patch grid,
+ * a Swin's last-stage grid). Disposes the networks when the backbone refuses the size.
+ */
+function maskGridOf(student: IbotNetwork, teacher: IbotNetwork, globalSize: number): readonly [number, number] {
+  try {
+    return student.backbone.maskGrid(globalSize, globalSize);
+  } catch (error) {
+    for (const network of [student, teacher]) {
+      network.backbone.dispose();
+      network.head.dispose();
+    }
+    throw error;
+  }
 }
 
 /**
@@ -65,6 +81,7 @@ export function createIbotPretraining(input: IbotConfigInput | IbotConfig, itera
   checkIterationsPerEpoch('createIbotPretraining', iterationsPerEpoch);
   const a = config.augmentation;
   checkNormalization(config.backbone.inChannels, a.mean, a.std);
+  patchGrid(a.globalSize, config.backbone.patchSize, 'augmentation.globalSize');
   const { student, teacher } = createIbotNetworks(config);
   const multiCrop = createMultiCropFromConfig(a);
   const maskingOptions = {
@@ -73,14 +90,14 @@ export function createIbotPretraining(input: IbotConfigInput | IbotConfig, itera
     startEpoch: config.masking.startEpoch,
   };
   const masking = config.masking.shape === 'block' ? createBlockMasking(maskingOptions) : createRandPatchMasking(maskingOptions);
-  const grid = patchGrid(a.globalSize, config.backbone.patchSize, 'augmentation.globalSize');
+  const [gridHeight, gridWidth] = maskGridOf(student, teacher, a.globalSize);
 
   const makeViews = (batch: ImageBatch, context: StepContext): IbotViews => {
     const maskRng = context.rng.fork();
     const viewRng = context.rng.fork();
     return tf.tidy('ibot.makeViews', () => {
       const crops = stackCrops(multiCrop.views(imagesFromBatch(batch), viewRng));
-      const mask = masking.sample(a.globalCrops * batch.size, { height: grid, width: grid }, maskRng, { epoch: context.epoch });
+      const mask = masking.sample(a.globalCrops * batch.size, { height: gridHeight, width: gridWidth }, maskRng, { epoch: context.epoch });
       return { ...crops, masks: tokenMaskToTensor(mask), globalCropCount: a.globalCrops };
     });
   };

@@ -7,13 +7,13 @@ import {
   checkPositive,
   combineModules,
   concatTargets,
+  type Backbone,
   type Module,
   type Parameter,
   type Recipe,
   type Schedule,
   type StepContext,
 } from '@selfsup/core';
-import type { Vit } from '@selfsup/backbones';
 import type { IbotHead } from '@selfsup/heads';
 import { ibotLoss, teacherTargets } from '@selfsup/losses';
 import { createCenter, createEmaTeacher, type Center, type EmaTeacher } from '@selfsup/ema';
@@ -22,7 +22,7 @@ import type { IbotViews } from './ibot-views.js';
 
 /** A backbone and its projection head, named as iBOT's `MultiCropWrapper` (`backbone.*`, `head.*`). */
 export interface IbotNetwork {
-  readonly backbone: Vit;
+  readonly backbone: Backbone;
   readonly head: IbotHead;
 }
 

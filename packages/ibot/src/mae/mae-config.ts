@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { backboneConfigSchema } from '../backbone-config.js';
+import { vitBackboneConfigSchema } from '../backbone-config.js';
 import { rangeSchema } from '../range-schema.js';
 
 /** MAE's encoder: the shared ViT fields, without drop path (MAE pretrains without it). */
-export const maeBackboneConfigSchema = backboneConfigSchema.extend({
+export const maeBackboneConfigSchema = vitBackboneConfigSchema.extend({
   dropPathRate: z.number().min(0).max(1).default(0).describe('Stochastic depth of the encoder (MAE pretraining: 0)'),
   positionEmbedding: z
     .enum(['sin-cos', 'learned'])

@@ -5,6 +5,9 @@ import { sinCosPositionEmbedding } from '@selfsup/heads';
 import { stepRng, trainStep } from '@selfsup/train';
 import { expectNoLeaks } from '@selfsup/testing';
 import { createMaePretraining, maeLearningRateSchedule } from './mae-pretraining.js';
+import { createMaeRecipe } from './mae-recipe.js';
+import { createMaeDecoder } from '@selfsup/heads';
+import { createSwin, type Vit } from '@selfsup/backbones';
 import { maeConfigSchema, MAE_FASHION_MNIST_REFERENCE, type MaeConfigInput } from './mae-config.js';
 import { parseConfig } from '../parse-config.js';
 import type { ImageBatch } from '../pretraining.js';
@@ -117,6 +120,17 @@ describe('createMaePretraining', () => {
       expect(run.optimizer.step({}, iteration).learningRate).toBeCloseTo(official(iteration / 2), 15);
     }
     run.dispose();
+  });
+
+  it('refuses a backbone whose encode takes no keepIndices (a Swin), naming the method and the arch', () => {
+    const swin = createSwin({ imageSize: 16, patchSize: 4, inChannels: 1, embedDim: 8, depths: [1], headCounts: [2], windowSize: 4, maskToken: false });
+    const decoder = createMaeDecoder({ embedDim: 8, decoderEmbedDim: 8, depth: 1, headCount: 2, imageSize: 16, patchSize: 4, inChannels: 1 });
+    const make = () => createMaeRecipe({ backbone: swin as unknown as Vit, decoder, makeViews: () => { throw new Error('not called'); } });
+    expect(make).toThrow(/MAE encodes only the kept patches.*keepIndices.*got arch "swin"/);
+    expect(make).toThrow(expect.objectContaining({ code: 'INVALID_CONFIG' }));
+    expect(() => createMaePretraining({ ...tiny, backbone: { ...tiny.backbone, arch: 'swin' } as never }, 3)).toThrow(/backbone\.arch/);
+    swin.dispose();
+    decoder.dispose();
   });
 
   it('refuses bad configs naming the key, and fills in the MAE defaults', () => {

@@ -11,7 +11,7 @@ import { createMaeRecipe, type MaeRecipe, type MaeViews } from './mae-recipe.js'
 import { parseConfig } from '../parse-config.js';
 import { checkIterationsPerEpoch } from '../check-iterations-per-epoch.js';
 import { checkNormalization } from '../check-normalization.js';
-import { createBackbone } from '../create-backbone.js';
+import { createMethodBackbone } from '../create-backbone.js';
 import { imagesFromBatch } from '../images-from-batch.js';
 import { patchGrid } from '../patch-grid.js';
 
@@ -83,7 +83,7 @@ export function createMaePretraining(input: MaeConfigInput | MaeConfig, iteratio
   const { backbone: b, augmentation: a, decoder: d, optimizer: o } = config;
   checkNormalization(b.inChannels, a.mean, a.std);
   const grid = patchGrid(a.size, b.patchSize, 'augmentation.size');
-  const backbone = createBackbone(b, { seed: config.seed, maskToken: false, dropPathRate: b.dropPathRate });
+  const backbone = createMethodBackbone(b, { seed: config.seed, maskToken: false, dropPathRate: b.dropPathRate });
   const decoder = createMaeDecoder({
     embedDim: backbone.embedDim,
     decoderEmbedDim: d.embedDim,

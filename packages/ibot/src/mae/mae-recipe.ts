@@ -70,6 +70,14 @@ export interface MaeRecipe<Batch> extends Recipe<Batch, MaeViews, MaeOutputs, Ma
  */
 export function createMaeRecipe<Batch>(options: MaeRecipeOptions<Batch>): MaeRecipe<Batch> {
   const { backbone, decoder } = checkOptions('createMaeRecipe(options)', options);
+  if (!backbone.acceptsKeepIndices) {
+    throw new SslError(
+      'INVALID_CONFIG',
+      `createMaeRecipe(options.backbone): MAE encodes only the kept patches, which needs a backbone whose encode takes keepIndices (acceptsKeepIndices: a ViT), got arch "${backbone.arch}". ` +
+        "Use { arch: 'vit' } for MAE; the Swin Transformer trains with iBOT or DINO.",
+      { details: { method: 'mae', arch: backbone.arch } },
+    );
+  }
   const normalizePixels = options.normalizePixels ?? true;
   const positionEmbedding = options.positionEmbedding ?? 'sin-cos';
   const d = decoder.config;
