@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { SslError } from '@selfsup/core';
+import { importNodeBuiltin, isNodeRuntime } from './node-builtins.js';
 
 /** The backends that live in an optional peer package. */
 export type PackagedBackendName = 'wasm' | 'webgpu' | 'tensorflow' | 'tensorflow-gpu';
@@ -20,9 +21,38 @@ export function installCommand(name: PackagedBackendName): string {
   return `npm install ${BACKEND_PACKAGES[name]}@${tf.version_core}`;
 }
 
+const providedPackages = new Map<PackagedBackendName, unknown>();
+
+/**
+ * Hands `useBackend` a backend package that the app imported itself. A browser bundle needs this:
+ * `useBackend` loads `@tensorflow/tfjs-backend-wasm` and `@tensorflow/tfjs-backend-webgpu` by a
+ * computed specifier (they are optional), which bundlers leave out, so the app imports the ones
+ * it wants and passes them here. Node.js needs no call: there `useBackend` imports them itself.
+ *
+ * @example
+ * ```ts
+ * import * as wasm from '@tensorflow/tfjs-backend-wasm';
+ * import { provideBackendPackage, useBackend } from '@selfsup/backend';
+ * provideBackendPackage('wasm', wasm);
+ * await useBackend('wasm');
+ * ```
+ */
+export function provideBackendPackage(name: 'wasm' | 'webgpu', module: unknown): void {
+  if (!(name === 'wasm' || name === 'webgpu')) {
+    throw new SslError('INVALID_ARGUMENT', `provideBackendPackage(name): expected "wasm" or "webgpu", got ${JSON.stringify(name)}. The other backends run only in Node.js, which imports their packages itself.`);
+  }
+  if (typeof module !== 'object' || module === null) {
+    throw new SslError('INVALID_ARGUMENT', `provideBackendPackage(module): expected the module object of ${BACKEND_PACKAGES[name]} (import * as m from '${BACKEND_PACKAGES[name]}'), got ${module === null ? 'null' : typeof module}.`);
+  }
+  providedPackages.set(name, module);
+}
+
 /** True when the package of `name` can be resolved from this package (without loading it). */
 export async function isBackendPackageInstalled(name: PackagedBackendName): Promise<boolean> {
-  const { createRequire } = await import('node:module');
+  // A browser cannot resolve packages: there a backend package is installed when the app handed
+  // it over with provideBackendPackage.
+  if (!isNodeRuntime()) return providedPackages.has(name);
+  const { createRequire } = await importNodeBuiltin('module');
   try {
     createRequire(import.meta.url).resolve(BACKEND_PACKAGES[name]);
     return true;
@@ -70,6 +100,7 @@ export function notInstalledError(name: PackagedBackendName, cause?: unknown): S
  *   quoting the loader's error when it is installed but fails to load.
  */
 export async function importBackendPackage<T = unknown>(name: PackagedBackendName): Promise<T> {
+  if (providedPackages.has(name)) return providedPackages.get(name) as T;
   const specifier = BACKEND_PACKAGES[name];
   try {
     return (await import(/* @vite-ignore */ specifier)) as T;

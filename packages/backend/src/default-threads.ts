@@ -1,4 +1,5 @@
 import { checkInteger, invalidArgument } from '@selfsup/core';
+import { importNodeBuiltin, isNodeRuntime } from './node-builtins.js';
 
 /** The most threads selfsup accepts from an option or `SELFSUP_THREADS` (a sanity bound). */
 export const MAX_THREADS_SETTING = 1024;
@@ -8,7 +9,7 @@ export const MAX_THREADS_SETTING = 1024;
  *
  * @throws SslError `INVALID_CONFIG` when it is set to anything but an integer in [1, 1024].
  */
-export function threadsFromEnvironment(env: NodeJS.ProcessEnv = process.env): number | undefined {
+export function threadsFromEnvironment(env: NodeJS.ProcessEnv = typeof process === 'undefined' ? {} : process.env): number | undefined {
   const raw = env.SELFSUP_THREADS;
   if (raw === undefined || raw.trim() === '') return undefined;
   const value = Number(raw.trim());
@@ -45,6 +46,13 @@ export async function defaultThreads(option?: number): Promise<number> {
   if (option !== undefined) return checkInteger('useBackend(options.threads)', option, 1, MAX_THREADS_SETTING);
   const fromEnvironment = threadsFromEnvironment();
   if (fromEnvironment !== undefined) return fromEnvironment;
-  const os = await import('node:os');
+  if (!isNodeRuntime()) return browserCores();
+  const os = await importNodeBuiltin('os');
   return typeof os.availableParallelism === 'function' ? os.availableParallelism() : Math.max(1, os.cpus().length);
+}
+
+/** The logical cores a browser reports (`navigator.hardwareConcurrency`), 1 when it reports none. */
+function browserCores(): number {
+  const cores = (globalThis as { navigator?: { hardwareConcurrency?: unknown } }).navigator?.hardwareConcurrency;
+  return typeof cores === 'number' && Number.isInteger(cores) && cores > 0 ? cores : 1;
 }

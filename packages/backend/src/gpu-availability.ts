@@ -1,3 +1,4 @@
+import { importNodeBuiltin } from './node-builtins.js';
 /** Whether a CUDA GPU looks usable by `@tensorflow/tfjs-node-gpu`, and why. */
 export interface GpuAvailability {
   /** True when an NVIDIA GPU is present and not hidden by `CUDA_VISIBLE_DEVICES`. */
@@ -26,7 +27,7 @@ export async function gpuAvailability(env: NodeJS.ProcessEnv = process.env): Pro
   if (visible !== undefined && (visible.trim() === '' || visible.trim() === '-1')) {
     return { usable: false, reason: `CUDA_VISIBLE_DEVICES=${JSON.stringify(visible)} hides every GPU` };
   }
-  const fs = await import('node:fs');
+  const fs = await importNodeBuiltin('fs');
   if (process.platform === 'linux') {
     try {
       const gpus = fs.readdirSync('/proc/driver/nvidia/gpus');

@@ -6,6 +6,7 @@ export {
   type BackendInfo,
   type UseBackendOptions,
 } from './use-backend.js';
+export { provideBackendPackage } from './backend-package.js';
 export { ensureGradients } from './ensure-gradients.js';
 export { assertSupportedNode, isSupportedNodeVersion, MINIMUM_NODE_VERSION } from './supported-node.js';
 export { defaultThreads } from './default-threads.js';

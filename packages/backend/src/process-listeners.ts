@@ -2,8 +2,10 @@ const GUARDED_EVENTS: readonly string[] = ['uncaughtException', 'unhandledReject
 
 type AnyListener = (...args: unknown[]) => void;
 
-/** `process` seen as a plain event emitter (its typings only overload signal names). */
-const emitter = process as unknown as NodeJS.EventEmitter;
+/** `process` seen as a plain event emitter (its typings only overload signal names); undefined in a browser. */
+function processEmitter(): NodeJS.EventEmitter | undefined {
+  return typeof process === 'undefined' ? undefined : (process as unknown as NodeJS.EventEmitter);
+}
 
 /** Restores the process-wide error listeners captured by {@link snapshotProcessListeners}. */
 export interface ProcessListenerSnapshot {
@@ -18,6 +20,9 @@ export interface ProcessListenerSnapshot {
  * runner's); bracketing those calls with a snapshot keeps the process's error handling as it was.
  */
 export function snapshotProcessListeners(): ProcessListenerSnapshot {
+  const emitter = processEmitter();
+  // A browser has no process-wide listeners to guard.
+  if (emitter === undefined) return { restore() {} };
   const before = GUARDED_EVENTS.map((event) => emitter.listeners(event) as AnyListener[]);
   return {
     restore() {

@@ -5,6 +5,7 @@ import { importBackendPackage } from './backend-package.js';
 import { snapshotProcessListeners } from './process-listeners.js';
 import { createPthreadWorkerClass } from './pthread-worker.js';
 import { installWasmKernelFixes } from './wasm-kernel-fixes.js';
+import { importNodeBuiltin, isNodeRuntime } from './node-builtins.js';
 import { installWasmMatMulKernels } from './wasm-matmul-kernels.js';
 
 /**
@@ -111,8 +112,8 @@ async function startThreaded(wasmPackage: WasmPackage, threads: number, options:
   if (!(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'))) {
     throw new Error('WebAssembly SIMD is unavailable, and the threaded build needs it');
   }
-  const { createRequire } = await import('node:module');
-  const { Worker: NodeWorkerClass } = await import('node:worker_threads');
+  const { createRequire } = await importNodeBuiltin('module');
+  const { Worker: NodeWorkerClass } = await importNodeBuiltin('worker_threads');
   const require = createRequire(import.meta.url);
   const mainScriptPath = require.resolve(THREADED_MAIN_SCRIPT);
   const workerSource = options.workerSource ?? readWorkerSource(require);
@@ -215,7 +216,9 @@ export async function startWasm(requestedThreads: number, options: StartWasmOpti
   }
   installWasmMatMulKernels();
   installWasmKernelFixes();
-  const threads = Math.min(requestedThreads, WASM_MAX_THREADS);
+  // In a browser the threaded build needs cross-origin isolation and worker scripts of its own:
+  // selfsup runs the single-threaded build there.
+  const threads = isNodeRuntime() ? Math.min(requestedThreads, WASM_MAX_THREADS) : 1;
   const running = wasmBackend();
   if (current !== undefined && Math.min(current.requestedThreads, WASM_MAX_THREADS) === threads && running !== null) {
     await tf.setBackend('wasm');
@@ -235,7 +238,9 @@ export async function startWasm(requestedThreads: number, options: StartWasmOpti
   if (running !== null || current !== undefined) resetRegistration();
 
   const notes: string[] = [];
-  if (threads < requestedThreads) notes.push(`capped at ${WASM_MAX_THREADS} threads, the most tfjs-backend-wasm's thread pool uses`);
+  if (threads < requestedThreads) {
+    notes.push(isNodeRuntime() ? `capped at ${WASM_MAX_THREADS} threads, the most tfjs-backend-wasm's thread pool uses` : 'a browser runs the single-threaded build');
+  }
   if (threads > 1) {
     try {
       const started = await startThreaded(wasmPackage, threads, options);

@@ -8,6 +8,7 @@ import { installCpuKernelFixes } from './cpu-kernel-fixes.js';
 import { assertSupportedNode } from './supported-node.js';
 import type { WebgpuAdapterDescription } from './webgpu-adapter.js';
 import { webgpuAvailability } from './webgpu-availability.js';
+import { isNodeRuntime } from './node-builtins.js';
 
 /** The backends selfsup can run on. `auto` picks the fastest one installed. */
 export type BackendName = 'cpu' | 'wasm' | 'native' | 'webgpu' | 'tensorflow' | 'tensorflow-gpu' | 'auto';
@@ -48,6 +49,9 @@ export interface BackendInfo {
 }
 
 /** The one of tfjs-node / tfjs-node-gpu loaded in this process (both register `tensorflow`). */
+/** Backends that load native code, so run only in Node.js (a browser has wasm, webgpu and cpu). */
+const NODE_ONLY_BACKENDS: readonly ConcreteBackendName[] = ['native', 'tensorflow', 'tensorflow-gpu'];
+
 let tensorflowPackageLoaded: 'tensorflow' | 'tensorflow-gpu' | undefined;
 
 async function activateCpu(): Promise<void> {
@@ -167,11 +171,18 @@ export async function useBackend(name: BackendName = 'auto', options: UseBackend
     });
   }
   const threads = await defaultThreads(options.threads);
+  const inNode = isNodeRuntime();
+  if (name !== 'auto' && !inNode && NODE_ONLY_BACKENDS.includes(name)) {
+    throw new SslError('BACKEND_UNAVAILABLE', `backend "${name}" runs only in Node.js; in a browser choose webgpu, wasm or cpu (or auto).`, {
+      details: { backend: name },
+    });
+  }
   if (name !== 'auto') return activate(name, threads, 'requested');
 
   const skipped: string[] = [];
   for (const candidate of BACKEND_NAMES) {
     let why = 'the fastest installed backend';
+    if (!inNode && NODE_ONLY_BACKENDS.includes(candidate)) continue;
     if (candidate === 'native') {
       why = 'the fastest backend on a machine without a usable GPU';
     } else if (candidate === 'webgpu') {

@@ -1,5 +1,6 @@
 import { isSslError } from '@selfsup/core';
 import { BACKEND_PACKAGES, isBackendPackageInstalled } from './backend-package.js';
+import { importNodeBuiltin } from './node-builtins.js';
 import { DAWN_PACKAGE, dawnSettingsFromEnvironment, webgpuEntry, type DawnSettings } from './dawn-gpu.js';
 import { adapterSummary, describeAdapter, requestWebgpuAdapter, type WebgpuAdapterDescription } from './webgpu-adapter.js';
 
@@ -15,7 +16,7 @@ export interface WebgpuAvailability {
 
 /** Linux exposes a GPU to user space as a DRM render node or an NVIDIA device node. */
 async function linuxGpuDeviceNodes(): Promise<string[]> {
-  const fs = await import('node:fs');
+  const fs = await importNodeBuiltin('fs');
   let nodes: string[] = [];
   try {
     nodes = fs.readdirSync('/dev/dri').filter((name) => name.startsWith('renderD')).map((name) => `/dev/dri/${name}`);
@@ -49,7 +50,7 @@ export async function webgpuAvailability(settings: DawnSettings = dawnSettingsFr
   if (!(await isBackendPackageInstalled('webgpu'))) return { usable: false, reason: `${BACKEND_PACKAGES.webgpu} is not installed` };
   const hasNavigatorGpu = (globalThis as { navigator?: { gpu?: unknown } }).navigator?.gpu !== undefined;
   if (!hasNavigatorGpu && isNode()) {
-    const { createRequire } = await import('node:module');
+    const { createRequire } = await importNodeBuiltin('module');
     try {
       createRequire(import.meta.url).resolve(DAWN_PACKAGE);
     } catch {
