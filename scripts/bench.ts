@@ -5,13 +5,9 @@
 import { readdirSync, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import type { BenchContext } from './bench/lib/bench-context.js';
 
-export interface BenchContext {
-  /** True when SELFSUP_BENCH_QUICK=1 or CI is set: fewer repetitions, smaller sizes. */
-  readonly quick: boolean;
-  /** Prints a line of the report. */
-  log(line: string): void;
-}
+export type { BenchContext };
 
 const filter = process.argv[2];
 const root = resolve(import.meta.dirname, '..');

@@ -11,19 +11,14 @@
 // hits them all alike.
 // The tfjs cpu and wasm kernels run synchronously, so a matMul call is timed as it returns.
 //
-// Also exports helpers for other benchmarks: the shape list, the timer and the torch runner.
+// Also exports helpers for other benchmarks: the shape list and the timer (the torch runner is
+// lib/torch-python.ts).
 import * as tf from '@tensorflow/tfjs-core';
-import { execFile, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { defaultThreads, useBackend, type BackendName } from '@selfsup/backend';
 import { installWasmMatMulKernels, uninstallWasmMatMulKernels } from '../../packages/backend/src/wasm-matmul-kernels.js';
-
-/** What `npm run bench` passes to a benchmark. */
-interface BenchContext {
-  readonly quick: boolean;
-  log(line: string): void;
-}
+import type { BenchContext } from './lib/bench-context.js';
+import { TORCH_MISSING, describeTorch, runTorchReference, torchAvailable } from './lib/torch-python.js';
 
 /**
  * One GEMM: C[batch?, m, n] = op(A) op(B) with op(A) [m, k] and op(B) [k, n]. A is stored [k, m]
@@ -87,71 +82,6 @@ export function timeBest(fn: () => void, minSeconds: number, maxRepeats: number,
     times.push((performance.now() - t0) / 1000);
   }
   return { seconds: Math.min(...times), repeats: times.length };
-}
-
-/** The torch reference script beside this file. */
-export const TORCH_REFERENCE_SCRIPT = fileURLToPath(new URL('./torch-reference.py', import.meta.url));
-
-/** The Python that runs the torch reference: `SELFSUP_PYTHON`, else Debian's /usr/bin/python3. */
-export const TORCH_PYTHON = process.env.SELFSUP_PYTHON ?? '/usr/bin/python3';
-
-/** The install line printed when torch is missing. */
-export const TORCH_INSTALL = 'apt-get update && apt-get install -y python3-torch libopenblas0-pthread';
-
-/** Either the JSON the torch script printed, or why it could not run. */
-export type TorchReferenceResult = { readonly ok: true; readonly json: Record<string, unknown> } | { readonly ok: false; readonly note: string };
-
-let torchImportable: boolean | undefined;
-
-/** True when `TORCH_PYTHON -c 'import torch'` works (checked once). */
-export function torchAvailable(): boolean {
-  torchImportable ??= spawnSync(TORCH_PYTHON, ['-c', 'import torch'], { stdio: 'ignore', timeout: 120_000 }).status === 0;
-  if (!torchImportable && installTorch()) {
-    torchImportable = spawnSync(TORCH_PYTHON, ['-c', 'import torch'], { stdio: 'ignore', timeout: 120_000 }).status === 0;
-  }
-  return torchImportable;
-}
-
-/**
- * Installs Debian's PyTorch with OpenBLAS (without it, Debian's torch uses the reference BLAS and
- * is about 9x slower) when the reference Python is Debian's, we are root and apt-get exists. Set
- * SELFSUP_BENCH_NO_INSTALL=1 to skip. Returns whether it ran the install.
- */
-function installTorch(): boolean {
-  if (process.env.SELFSUP_BENCH_NO_INSTALL === '1' || TORCH_PYTHON !== '/usr/bin/python3') return false;
-  if (typeof process.getuid !== 'function' || process.getuid() !== 0) return false;
-  if (spawnSync('which', ['apt-get'], { stdio: 'ignore' }).status !== 0) return false;
-  console.log(`torch is missing: installing it for the reference (${TORCH_INSTALL})`);
-  return spawnSync('bash', ['-c', `${TORCH_INSTALL} >/dev/null`], { stdio: 'inherit', timeout: 1_200_000 }).status === 0;
-}
-
-/**
- * Runs `torch-reference.py` with `args` (e.g. `['--threads', '2', 'vit-step', '--batch', '64']`)
- * and parses its JSON. Never throws: when torch is missing or the script fails, says why.
- */
-export async function runTorchReference(args: readonly string[]): Promise<TorchReferenceResult> {
-  if (!torchAvailable()) {
-    return { ok: false, note: `torch reference skipped: ${TORCH_PYTHON} cannot import torch (install it with: ${TORCH_INSTALL})` };
-  }
-  return new Promise((resolve) => {
-    execFile(TORCH_PYTHON, [TORCH_REFERENCE_SCRIPT, ...args], { maxBuffer: 64 * 1024 * 1024, timeout: 30 * 60_000 }, (error, stdout, stderr) => {
-      if (error) {
-        resolve({ ok: false, note: `torch reference failed: ${error.message.split('\n')[0]}; ${stderr.trim().split('\n').slice(-3).join(' | ')}` });
-        return;
-      }
-      try {
-        resolve({ ok: true, json: JSON.parse(stdout) as Record<string, unknown> });
-      } catch (parseError) {
-        resolve({ ok: false, note: `torch reference printed no JSON (${(parseError as Error).message})` });
-      }
-    });
-  });
-}
-
-/** One line describing torch's build, BLAS and threads, from the script's `environment`. */
-export function describeTorch(json: Record<string, unknown>): string {
-  const env = (json.environment ?? {}) as Record<string, unknown>;
-  return `torch ${String(env.torch)}, BLAS ${String(env.blas)}, ${String(env.threads)} thread(s) (OPENBLAS_NUM_THREADS=${String(env.openblasNumThreads)}), CPU capability ${String(env.cpuCapability)}`;
 }
 
 interface Column {
@@ -310,7 +240,7 @@ export default async function backendBench(context: BenchContext): Promise<void>
       }
     }
   }
-  if (!torchAvailable()) context.log(`note: torch reference skipped: ${TORCH_PYTHON} cannot import torch (install it with: ${TORCH_INSTALL})`);
+  if (!torchAvailable()) context.log(`note: torch reference skipped: ${TORCH_MISSING}`);
   if (previousBackend === 'cpu' || previousBackend === null) await useBackend('cpu');
   const leaked = tf.memory().numTensors - (tensorsBefore ?? 0);
   if (leaked !== 0) context.log(`warning: ${leaked} tensor(s) leaked by the GEMM loop`);

@@ -9,13 +9,15 @@ workloads as scripts/bench/webgpu-workloads.ts, on CUDA when torch sees a GPU, e
         [--global-crops 2 --global-size 32 --local-crops 4 --local-size 16] \
         [--out-dim 2048 --hidden-dim 1024 --bottleneck-dim 256] [--warmup 1] [--steps 5] ...
 
+Every command takes --threads N (torch's intra-op CPU threads; default: the usable cores).
+
 Every command prints one JSON object on stdout (progress goes to stderr).
 
 vit-step: the ViT of torch-reference.py (timm layout, pre-norm, qkv bias, LayerNorm eps 1e-6, the
 attention as two explicit matrix products), the loss mean(tokens ** 2) over every output token,
 backward and AdamW (lr 1e-4, weight decay 0.05).
 
-ibot: the iBOT iteration of native.bench.ts's PyTorch row: student and EMA teacher ViTs with a
+ibot: the iBOT iteration of native.bench.ts's tfjs rows (whose PyTorch row runs this command): student and EMA teacher ViTs with a
 shared head (3 linear layers, GELU, L2-normalised bottleneck, weight-normalised last layer with its
 gain fixed at 1), multi-crop views (random resized crops, bilinear), block-ratio masks on the
 global crops, DINO [CLS] and iBOT patch losses with centring and sharpening, per-parameter
@@ -58,7 +60,7 @@ def load_torch_reference():
 
 
 def import_torch(args):
-    threads = default_threads()
+    threads = args.threads or default_threads()
     os.environ.setdefault("OPENBLAS_NUM_THREADS", str(threads))
     os.environ.setdefault("OMP_NUM_THREADS", str(threads))
     import torch
@@ -325,9 +327,12 @@ def main():
     for sub in (info, vit, ibot):
         sub.add_argument("--device", choices=("auto", "cuda", "cpu"), default="auto")
         sub.add_argument("--tf32", action="store_true", help="allow TF32 matrix products on CUDA (default: strict float32)")
+        sub.add_argument("--threads", type=int, default=None, help="torch's intra-op CPU threads (default: usable cores)")
     args = parser.parse_args()
     if args.command != "info" and (args.steps < 1 or args.warmup < 0):
         parser.error("--steps must be >= 1 and --warmup >= 0")
+    if args.threads is not None and args.threads < 1:
+        parser.error("--threads must be >= 1")
 
     torch, device = import_torch(args)
     env = environment(torch, device)

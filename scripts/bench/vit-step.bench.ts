@@ -16,16 +16,11 @@
 // Quick mode (SELFSUP_BENCH_QUICK=1 or CI): batch 8, one warm-up step and one timed step.
 // SELFSUP_VIT_STEP_BATCH overrides the batch; SELFSUP_VIT_STEP_BACKENDS (default `cpu,wasm`) picks
 // the tfjs backends (the cpu step at batch 64 takes minutes).
-import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { defaultThreads } from '@selfsup/backend';
-import { TORCH_INSTALL, TORCH_PYTHON, TORCH_REFERENCE_SCRIPT, describeTorch, torchAvailable } from './backend.bench.js';
-
-/** What `npm run bench` passes to a benchmark. */
-interface BenchContext {
-  readonly quick: boolean;
-  log(line: string): void;
-}
+import type { BenchContext } from './lib/bench-context.js';
+import { runJsonChild, tsxCommand } from './lib/child-process.js';
+import { TORCH_MISSING, TORCH_PROCESS_USAGE_SCRIPT, TORCH_REFERENCE_SCRIPT, describeTorch, runTorchScript, torchAvailable } from './lib/torch-python.js';
 
 /** The JSON line vit-step-worker.ts prints. */
 interface WorkerResult {
@@ -60,75 +55,12 @@ const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 /** ViT-Tiny on 32x32 RGB images with 4x4 patches. */
 const MODEL = { dim: 192, depth: 12, heads: 3, image: 32, patch: 4, channels: 3 } as const;
 
-interface ChildResult {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs a command, passing each stderr line to `onLine`; resolves with its output when it exits. */
-function run(command: string, args: readonly string[], onLine: (line: string) => void, timeoutMs: number): Promise<ChildResult> {
-  return new Promise((resolve) => {
-    const child = spawn(command, args, { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    let pending = '';
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-      stderr += chunk;
-      pending += chunk;
-      const lines = pending.split('\n');
-      pending = lines.pop() ?? '';
-      for (const line of lines) onLine(line);
-    });
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      if (pending) onLine(pending);
-      resolve({ code, signal, stdout, stderr });
-    });
-    child.on('error', (error) => {
-      clearTimeout(timer);
-      resolve({ code: null, signal: null, stdout, stderr: `${stderr}\n${error.message}` });
-    });
-  });
-}
-
-/** The last line of `text` that parses as a JSON object, or undefined. */
-function lastJson<T>(text: string): T | undefined {
-  for (const line of text.trim().split('\n').reverse()) {
-    if (!line.startsWith('{')) continue;
-    try {
-      return JSON.parse(line) as T;
-    } catch {
-      // not the result line
-    }
-  }
-  return undefined;
-}
-
-/** Why a child failed, in one line: its exit and the last meaningful line it printed. */
-function failure(result: ChildResult): string {
-  const lines = result.stderr
-    .split('\n')
-    .map((l) => l.trim())
-    .filter((l) => l.length > 0 && l.length < 300);
-  const reason = lines.filter((l) => /error|abort|memory|cannot|failed/i.test(l)).pop() ?? lines.pop() ?? 'no output';
-  return `${result.signal ? `killed by ${result.signal}` : `exit code ${String(result.code)}`}: ${reason}`;
-}
-
 async function runWorker(context: BenchContext, label: string, backend: string, threads: number, batch: number, warmup: number, steps: number): Promise<Row> {
-  const args = [
-    '--conditions=@selfsup/source',
-    '--import',
-    'tsx',
-    WORKER,
-    ...['--backend', backend, '--threads', String(threads), '--batch', String(batch), '--warmup', String(warmup), '--steps', String(steps)],
-  ];
-  const result = await run(process.execPath, args, (line) => context.log(`  [${label}] ${line}`), 60 * 60_000);
-  const json = lastJson<WorkerResult>(result.stdout);
-  if (result.code !== 0 || !json) return { label, threads, batch, steps, note: `failed (${failure(result)})` };
+  const [node, lead] = tsxCommand(WORKER);
+  const args = [...lead, ...['--backend', backend, '--threads', String(threads), '--batch', String(batch), '--warmup', String(warmup), '--steps', String(steps)]];
+  const outcome = await runJsonChild<WorkerResult>(node, args, { cwd: REPO_ROOT, timeoutSeconds: 60 * 60, onLine: (line) => context.log(`  [${label}] ${line}`) });
+  if (!outcome.ok) return { label, threads, batch, steps, note: outcome.note };
+  const json = outcome.json;
   const notes: string[] = [];
   if (json.threads !== threads) notes.push(`ran ${json.threads} thread(s)`);
   if (json.numTensorsGrowth !== null && json.numTensorsGrowth !== 0) notes.push(`tensor count grew by ${json.numTensorsGrowth} after the first step`);
@@ -145,27 +77,7 @@ async function runWorker(context: BenchContext, label: string, backend: string, 
   };
 }
 
-// Runs torch-reference.py under a small wrapper that also reports the process's peak RSS
-// (`resource.getrusage`) and its CPU time (all threads) at every `time.perf_counter()` call, which
-// the script makes four times per step (start, after forward, after backward, after the update).
-const TORCH_WRAPPER = [
-  'import resource, runpy, sys, time',
-  'wall = time.perf_counter',
-  'marks = []',
-  'def perf_counter():',
-  '    marks.append(time.process_time())',
-  '    return wall()',
-  'time.perf_counter = perf_counter',
-  'script = sys.argv[1]',
-  'sys.argv = sys.argv[1:]',
-  'try:',
-  '    runpy.run_path(script, run_name="__main__")',
-  'finally:',
-  '    print("peakRssKb=%d" % resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)',
-  '    print("cpuMarks=" + ",".join("%.6f" % m for m in marks), file=sys.stderr)',
-].join('\n');
-
-/** Median CPU seconds per timed step from the wrapper's marks, when they are four per step. */
+/** Median CPU seconds per timed step from torch-process-usage.py's marks, when they are four per step. */
 function torchCpuSeconds(stderr: string, warmup: number, steps: number): number | undefined {
   const line = /cpuMarks=([\d.,]*)/.exec(stderr);
   const marks = line?.[1] ? line[1].split(',').map(Number) : [];
@@ -177,13 +89,18 @@ function torchCpuSeconds(stderr: string, warmup: number, steps: number): number 
 async function runTorch(context: BenchContext, threads: number, batch: number, warmup: number, steps: number): Promise<Row & { environment?: Record<string, unknown> }> {
   const label = `PyTorch`;
   const model = Object.entries(MODEL).flatMap(([key, value]) => [`--${key}`, String(value)]);
-  const args = ['-c', TORCH_WRAPPER, TORCH_REFERENCE_SCRIPT, '--threads', String(threads), 'vit-step', ...model, '--batch', String(batch), '--warmup', String(warmup), '--steps', String(steps)];
-  const result = await run(TORCH_PYTHON, args, (line) => {
-    if (!line.startsWith('peakRssKb=') && !line.startsWith('cpuMarks=')) context.log(`  [torch-${threads}] ${line}`);
-  }, 60 * 60_000);
-  const json = lastJson<{ environment?: Record<string, unknown>; vitStep?: { median?: { step?: number } } }>(result.stdout);
-  const seconds = json?.vitStep?.median?.step;
-  if (result.code !== 0 || seconds === undefined) return { label, threads, batch, steps, note: `failed (${failure(result)})` };
+  // torch-process-usage.py reports the peak RSS and the CPU time at each of vit-step's four time marks per step
+  const args = [TORCH_REFERENCE_SCRIPT, '--threads', String(threads), 'vit-step', ...model, '--batch', String(batch), '--warmup', String(warmup), '--steps', String(steps)];
+  const outcome = await runTorchScript<{ environment?: Record<string, unknown>; vitStep?: { median?: { step?: number } } }>(TORCH_PROCESS_USAGE_SCRIPT, args, {
+    cwd: REPO_ROOT,
+    timeoutSeconds: 60 * 60,
+    onLine: (line) => {
+      if (!line.startsWith('peakRssKb=') && !line.startsWith('cpuMarks=')) context.log(`  [torch-${threads}] ${line}`);
+    },
+  });
+  const seconds = outcome.ok ? outcome.json.vitStep?.median?.step : undefined;
+  if (!outcome.ok || seconds === undefined) return { label, threads, batch, steps, note: outcome.ok ? 'failed (no vitStep.median.step in its JSON)' : outcome.note };
+  const { json, result } = outcome;
   const rss = /peakRssKb=(\d+)/.exec(result.stderr);
   return {
     label,
@@ -193,8 +110,8 @@ async function runTorch(context: BenchContext, threads: number, batch: number, w
     secondsPerStep: seconds,
     cpuSecondsPerStep: torchCpuSeconds(result.stderr, warmup, steps),
     peakRssMb: rss ? Number(rss[1]) / 1024 : undefined,
-    note: `BLAS ${String(json?.environment?.blas ?? 'unknown').split(' (')[0]}`,
-    ...(json?.environment ? { environment: json.environment } : {}),
+    note: `BLAS ${String(json.environment?.blas ?? 'unknown').split(' (')[0]}`,
+    ...(json.environment ? { environment: json.environment } : {}),
   };
 }
 
@@ -224,7 +141,7 @@ export default async function vitStepBench(context: BenchContext): Promise<void>
 
   const torchRows: Row[] = [];
   if (!torchAvailable()) {
-    context.log(`PyTorch: not available (${TORCH_PYTHON} cannot import torch; install it with: ${TORCH_INSTALL})`);
+    context.log(`PyTorch: not available (${TORCH_MISSING})`);
   } else {
     for (const torchThreads of threads > 1 ? [1, threads] : [1]) {
       const row = await runTorch(context, torchThreads, batch, warmup, steps);

@@ -6,10 +6,10 @@
 //
 // Used by `npm run bench webgpu` (webgpu.bench.ts) and by the GPU bundle's check
 // (webgpu-cli.ts `gpu-check`, run by scripts/gpu-check.sh), which differ only in how a worker
-// process and Python are started (a {@link Launcher}).
-import { spawn } from 'node:child_process';
+// process and Python are started (a {@link Launcher}); both start them through lib/child-process.ts.
 import { parseArgs } from 'node:util';
 import { VIT_PRESETS, type VitPresetName } from '@selfsup/backbones';
+import { runJsonChild } from './lib/child-process.js';
 import { ibotIterationFlops, vitTrainingStepFlops, type VitFlopShape } from './training-flops.js';
 import type { GpuMemory, IbotWorkload, StepPlan, VitWorkload, WorkloadTiming } from './webgpu-workloads.js';
 
@@ -305,68 +305,9 @@ export interface WorkloadReport {
   readonly ratios: { time?: number; gflops?: number; memory?: number };
 }
 
-interface ChildResult {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-  timedOut: boolean;
-}
-
-/** Runs a command, passing each stderr line to `onLine`; kills it after `timeoutSeconds`. */
-export function runChild(command: string, args: readonly string[], cwd: string, onLine: (line: string) => void, timeoutSeconds: number): Promise<ChildResult> {
-  return new Promise((resolve) => {
-    const child = spawn(command, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    let pending = '';
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      child.kill('SIGKILL');
-    }, timeoutSeconds * 1000);
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-      stderr += chunk;
-      pending += chunk;
-      const lines = pending.split('\n');
-      pending = lines.pop() ?? '';
-      for (const line of lines) onLine(line);
-    });
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      if (pending) onLine(pending);
-      resolve({ code, signal, stdout, stderr, timedOut });
-    });
-    child.on('error', (error) => {
-      clearTimeout(timer);
-      resolve({ code: null, signal: null, stdout, stderr: `${stderr}\n${error.message}`, timedOut });
-    });
-  });
-}
-
-/** The last line of `text` that parses as a JSON object. */
-export function lastJson<T>(text: string): T | undefined {
-  for (const line of text.trim().split('\n').reverse()) {
-    if (!line.startsWith('{')) continue;
-    try {
-      return JSON.parse(line) as T;
-    } catch {
-      // not the result line
-    }
-  }
-  return undefined;
-}
-
-/** Why a child failed, in one line. */
-function failure(result: ChildResult, timeoutSeconds: number): string {
-  if (result.timedOut) return `killed after ${timeoutSeconds} s (--timeout-seconds or --deadline-seconds)`;
-  const lines = result.stderr
-    .split('\n')
-    .map((l) => l.trim())
-    .filter((l) => l.length > 0 && l.length < 400);
-  const reason = lines.filter((l) => /error|abort|memory|cannot|failed|unavailable|refused/i.test(l)).pop() ?? lines.pop() ?? 'no output';
-  return `${result.signal ? `killed by ${result.signal}` : `exit code ${String(result.code)}`}: ${reason}`;
+/** A failed child's note; one killed for its time names the flags that set that time. */
+function failureNote(outcome: { readonly note: string; readonly result?: { readonly timedOut: boolean } }, seconds: number): string {
+  return outcome.result?.timedOut ? `failed (killed after ${seconds} s: --timeout-seconds or --deadline-seconds)` : outcome.note;
 }
 
 function gpuMemoryBytes(memory: GpuMemory | undefined): { peakBytes?: number; poolBytes?: number } {
@@ -386,9 +327,9 @@ async function webgpuRow(launcher: Launcher, sizes: BenchSizes, kind: 'vit' | 'i
   if (seconds < MIN_WORKER_SECONDS) return { engine: 'tfjs webgpu', note: `skipped: --deadline-seconds ${sizes.deadlineSeconds} reached` };
   const [command, ...lead] = launcher.cli;
   const args = [...lead, 'worker', '--workload', kind, ...sizeFlags(sizes)];
-  const result = await runChild(command, args, launcher.cwd, (line) => log(`  [webgpu ${kind}] ${line}`), seconds);
-  const json = lastJson<WorkerOutput>(result.stdout);
-  if (result.code !== 0 || json === undefined) return { engine: 'tfjs webgpu', note: `failed (${failure(result, seconds)})` };
+  const outcome = await runJsonChild<WorkerOutput>(command, args, { cwd: launcher.cwd, timeoutSeconds: seconds, onLine: (line) => log(`  [webgpu ${kind}] ${line}`) });
+  if (!outcome.ok) return { engine: 'tfjs webgpu', note: failureNote(outcome, seconds) };
+  const json = outcome.json;
   const timing = json.timing;
   const notes = [json.adapter];
   if (timing.numTensorsGrowth !== 0) notes.push(`tensor count grew by ${timing.numTensorsGrowth} after the first step`);
@@ -426,10 +367,9 @@ async function torchRow(launcher: Launcher, sizes: BenchSizes, kind: 'vit' | 'ib
   const seconds = workerSeconds(sizes, started);
   if (seconds < MIN_WORKER_SECONDS) return { row: { engine: 'PyTorch', note: `skipped: --deadline-seconds ${sizes.deadlineSeconds} reached` }, counted: null };
   const python = launcher.python!;
-  const result = await runChild(python, [launcher.pythonScript, ...torchArgs(sizes, kind)], launcher.cwd, (line) => log(`  [torch ${kind}] ${line}`), seconds);
-  const json = lastJson<TorchOutput>(result.stdout);
-  if (result.code !== 0 || json === undefined) return { row: { engine: 'PyTorch', note: `failed (${failure(result, seconds)})` }, counted: null };
-  const { environment: env, result: r } = json;
+  const outcome = await runJsonChild<TorchOutput>(python, [launcher.pythonScript, ...torchArgs(sizes, kind)], { cwd: launcher.cwd, timeoutSeconds: seconds, onLine: (line) => log(`  [torch ${kind}] ${line}`) });
+  if (!outcome.ok) return { row: { engine: 'PyTorch', note: failureNote(outcome, seconds) }, counted: null };
+  const { environment: env, result: r } = outcome.json;
   const memory =
     r.memory.kind === 'cuda'
       ? { peakBytes: r.memory.peakBytesAllocated, poolBytes: r.memory.peakBytesReserved, memoryBasis: 'torch.cuda.max_memory_allocated (pool: max_memory_reserved)' }
@@ -443,7 +383,7 @@ async function torchRow(launcher: Launcher, sizes: BenchSizes, kind: 'vit' | 'ib
       firstStepSeconds: r.warmupSeconds[0],
       loss: r.loss,
       note: `torch ${env.torch}${env.deviceName ? ` on ${env.deviceName}` : ''}${env.device === 'cuda' ? `, TF32 ${env.tf32 ? 'on' : 'off'}` : `, ${String(env.threads)} threads`}`,
-      raw: json,
+      raw: outcome.json,
     },
     counted: r.countedFlops,
   };

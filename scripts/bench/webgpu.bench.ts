@@ -17,14 +17,10 @@
 // Quick mode (SELFSUP_BENCH_QUICK=1 or CI) uses --small. On a borrowed GPU machine without Node.js,
 // use the bundle instead: npm run gpu-bundle, then scripts/gpu-check.sh (docs/concepts/backends.md).
 import { fileURLToPath } from 'node:url';
-import { TORCH_INSTALL, TORCH_PYTHON, torchAvailable } from './backend.bench.js';
-import { formatReports, lastJson, parseSizeFlags, runChild, runWebgpuBench, type Launcher } from './webgpu-bench-run.js';
-
-/** What `npm run bench` passes to a benchmark. */
-interface BenchContext {
-  readonly quick: boolean;
-  log(line: string): void;
-}
+import type { BenchContext } from './lib/bench-context.js';
+import { runJsonChild, tsxCommand } from './lib/child-process.js';
+import { TORCH_MISSING, TORCH_PYTHON, TORCH_WEBGPU_REFERENCE_SCRIPT, torchAvailable } from './lib/torch-python.js';
+import { formatReports, parseSizeFlags, runWebgpuBench, type Launcher } from './webgpu-bench-run.js';
 
 const CLI = fileURLToPath(new URL('./webgpu-cli.ts', import.meta.url));
 const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -33,21 +29,22 @@ export default async function webgpuBench(context: BenchContext): Promise<void> 
   // `npm run bench webgpu -- --small`: bench.ts takes argv[2] as its filter; the flags follow it.
   const flags = process.argv.slice(3);
   const sizes = parseSizeFlags(context.quick && !flags.includes('--small') ? ['--small', ...flags] : flags);
-  const cli: Launcher['cli'] = [process.execPath, '--conditions=@selfsup/source', '--import', 'tsx', CLI];
+  const [node, lead] = tsxCommand(CLI);
+  const cli: Launcher['cli'] = [node, ...lead];
 
-  const adapter = await runChild(cli[0], [...cli.slice(1), 'adapter'], REPO_ROOT, () => {}, 120);
-  const found = lastJson<{ summary: string }>(adapter.stdout);
-  if (adapter.code !== 0 || found === undefined) {
-    const reason = adapter.stderr.split('\n').filter((l) => l.includes('webgpu')).pop() ?? adapter.stderr.trim();
+  const adapter = await runJsonChild<{ summary: string }>(node, [...lead, 'adapter'], { cwd: REPO_ROOT, timeoutSeconds: 120 });
+  if (!adapter.ok) {
+    // webgpu-cli prints `webgpu-cli: <error and stack>` when the adapter cannot be had: its first line says why
+    const reason = adapter.result.stderr.split('\n').find((l) => l.startsWith('webgpu-cli: '))?.slice('webgpu-cli: '.length) ?? adapter.note;
     context.log(`webgpu: no adapter, nothing to time. ${reason}`);
     context.log('On a machine without a GPU: SELFSUP_WEBGPU_BACKEND=opengles npm run bench webgpu -- --small (Mesa llvmpipe; for checking, not speed).');
     return;
   }
-  context.log(`webgpu adapter: ${found.summary}`);
+  context.log(`webgpu adapter: ${adapter.json.summary}`);
 
   const python = torchAvailable() ? TORCH_PYTHON : undefined;
-  if (python === undefined) context.log(`PyTorch: not available (${TORCH_PYTHON} cannot import torch; install it with: ${TORCH_INSTALL}); tfjs rows only`);
-  const launcher: Launcher = { cli, python, pythonScript: fileURLToPath(new URL('./torch-webgpu-reference.py', import.meta.url)), cwd: REPO_ROOT };
+  if (python === undefined) context.log(`PyTorch: not available (${TORCH_MISSING}); tfjs rows only`);
+  const launcher: Launcher = { cli, python, pythonScript: TORCH_WEBGPU_REFERENCE_SCRIPT, cwd: REPO_ROOT };
   const reports = await runWebgpuBench(launcher, sizes, (line) => context.log(line));
   for (const line of formatReports(reports)) context.log(line);
 }
