@@ -8,7 +8,9 @@
 #     teacher and centres of 1 rank with batch 2B after several iBOT steps on cpu (batches from
 #     createDataLoader's DistributedSampler-like shard);
 #   - packages/eval/src/knn-on-ranks.test.ts: the k-NN evaluation with features extracted by block
-#     on 2 ranks and gathered gives the features and accuracy of 1 rank.
+#     on 2 ranks and gathered gives the features and accuracy of 1 rank;
+#   - packages/cli/src/pretrain-distributed.test.ts: `mpirun -np 2 selfsup pretrain --distributed
+#     mpi` (rank 0 alone prints and writes), --resume-from bit-identical on 2 ranks, on 1 rank too.
 # Without root and without Open MPI it says so and exits 0 (the tests would skip).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -28,4 +30,4 @@ fi
 export OMPI_MCA_btl_vader_single_copy_mechanism=none
 
 npm rebuild @selfsup/distributed
-SELFSUP_REQUIRE_MPI=1 npx vitest run packages/distributed/ packages/ibot/src/distributed-equivalence.test.ts packages/eval/src/knn-on-ranks.test.ts
+SELFSUP_REQUIRE_MPI=1 npx vitest run packages/distributed/ packages/ibot/src/distributed-equivalence.test.ts packages/eval/src/knn-on-ranks.test.ts packages/cli/src/pretrain-distributed.test.ts

@@ -30,6 +30,14 @@ export const PRETRAIN_FLAGS = [
     description: 'any key, e.g. --set optimizer.learningRate=1e-3 (YAML values)',
   },
   { name: 'method', value: '<name>', choices: () => methodNames(), description: 'with --help: list the keys of that method' },
+  {
+    name: 'distributed',
+    value: '<kind>',
+    choices: ['local', 'mpi'],
+    defaultText: 'local',
+    description:
+      'mpi: this process is one rank of `mpirun -np N selfsup pretrain ...`: each rank reads its shard of every batch (batchSize is the global batch, split over the ranks), gradients are averaged, rank 0 prints and writes (docs/concepts/distributed.md)',
+  },
 ] as const satisfies readonly FlagDeclaration[];
 
 /** The flags of `selfsup eval knn` and `selfsup eval linear`. */

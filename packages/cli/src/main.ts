@@ -145,6 +145,7 @@ async function pretrainCommand(args: string[], io: CliIo): Promise<number> {
       ...(values.config !== undefined ? { config: values.config } : {}),
       resume: values.resume === true,
       ...(resumeFrom !== undefined ? { resumeFrom } : {}),
+      ...(values.distributed !== undefined ? { distributed: values.distributed as 'local' | 'mpi' } : {}),
       overrides,
     },
     io,

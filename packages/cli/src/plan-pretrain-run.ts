@@ -24,6 +24,11 @@ export interface PretrainOptions {
   readonly resumeFrom?: string;
   /** `[key.path, value]` overrides, applied in order before validation (`--out`, `--epochs`, `--set`, ...). */
   readonly overrides?: readonly (readonly [string, unknown])[];
+  /**
+   * `mpi`: this process is one rank of an `mpirun` job (`--distributed mpi`); each rank reads its
+   * shard, rank 0 prints and writes. @defaultValue 'local' (one process)
+   */
+  readonly distributed?: 'local' | 'mpi';
 }
 
 /** A pretraining run checked before anything is created: its configuration, folder and starting point. */

@@ -4,6 +4,7 @@ import { stringify } from 'yaml';
 import { SslError, isSslError, type Backbone } from '@selfsup/core';
 import { useBackend, type BackendName } from '@selfsup/backend';
 import { createDataLoader } from '@selfsup/data';
+import { createMpiCommunicator, type Communicator } from '@selfsup/distributed';
 import { acquireRunLock, formatDuration, latestCheckpoint, train, writeFileAtomic, type MetricsRecord, type RunLock, type RunLockOwner } from '@selfsup/train/node';
 import { inputOf } from './method-registry.js';
 import { loadDatasets } from './load-datasets.js';
@@ -102,6 +103,9 @@ async function checkFolderUnchanged(plan: PretrainPlan, show: (path: string) => 
 export async function runPretrain(options: PretrainOptions, io: CliIo): Promise<PretrainResult> {
   const cwd = io.cwd ?? process.cwd();
   const show = (path: string) => displayPath(path, cwd);
+  // under mpirun, every rank plans the run (reads only); rank 0 alone prints and writes
+  const communicator = options.distributed === 'mpi' ? createMpiCommunicator() : undefined;
+  const writes = (communicator?.rank ?? 0) === 0;
   const plan = await planPretrainRun(options, cwd);
   const { method, config, outDir, checkpointDir, resumeFrom } = plan;
   const run = config.run;
@@ -110,7 +114,7 @@ export async function runPretrain(options: PretrainOptions, io: CliIo): Promise<
   const input = inputOf(method, config);
   const methodConfig = methodConfigOf(config);
   const barMode = usesBar(run.progress, io);
-  const log = createLogger(io, barMode);
+  const log = writes ? createLogger(io, barMode) : () => undefined;
 
   const backend = await useBackend(run.backend as BackendName, run.threads === undefined ? {} : { threads: run.threads });
   const data = await loadDatasets(config.data, input.channels, cwd);
@@ -123,19 +127,24 @@ export async function runPretrain(options: PretrainOptions, io: CliIo): Promise<
   // one seed for the data order and the steps: a resumed run keeps its checkpoint's
   const configSeed = (methodConfig as { seed?: unknown }).seed;
   const seed = resumeFrom?.metadata.seed ?? (typeof configSeed === 'number' ? configSeed : 0);
+  const globalBatch = typeof batchSize === 'number' ? batchSize : 64;
   const loader = createDataLoader({
     dataset: data.train,
-    batchSize: typeof batchSize === 'number' ? batchSize : 64,
+    batchSize: rankBatchSize(globalBatch, communicator),
     shuffle: true,
     seed,
     dropLast: true,
+    ...(communicator ? { shard: { rank: communicator.rank, worldSize: communicator.worldSize } } : {}),
   });
-  const iterationsPerEpoch = Math.min(run.maxStepsPerEpoch ?? loader.batchesPerEpoch, loader.batchesPerEpoch);
+  // counted from the global batch: the same steps per epoch whatever the number of ranks (a rank's
+  // padded shard holds at least as many batches), so a run resumes with another number of ranks
+  const epochBatches = Math.floor(data.train.count / globalBatch);
+  const iterationsPerEpoch = Math.min(run.maxStepsPerEpoch ?? epochBatches, epochBatches);
   if (resumeFrom && resumeFrom.metadata.iterationsPerEpoch !== iterationsPerEpoch) {
     throw new SslError(
       'INVALID_CONFIG',
       `selfsup pretrain --resume: the run has ${resumeFrom.metadata.iterationsPerEpoch} steps per epoch (${show(resumeFrom.path)}), ` +
-        `but ${iterationsPerEpoch} with the data now (${data.train.count} images of ${data.name} in batches of ${loader.batchSize}` +
+        `but ${iterationsPerEpoch} with the data now (${data.train.count} images of ${data.name} in batches of ${globalBatch}` +
         `${run.maxStepsPerEpoch === undefined ? '' : `, at most ${run.maxStepsPerEpoch}`}): the data set changed. Resume with the run's data, or start a new run in another folder.`,
       { details: { checkpoint: resumeFrom.path, expected: resumeFrom.metadata.iterationsPerEpoch, actual: iterationsPerEpoch } },
     );
@@ -147,20 +156,27 @@ export async function runPretrain(options: PretrainOptions, io: CliIo): Promise<
     if (typeof epochs !== 'number') {
       throw new SslError('INVALID_CONFIG', `method ${method.name}: its configuration has no "epochs" key, which the command line needs.`);
     }
+    // every rank has planned (read the folder) before rank 0 writes in it
+    await communicator?.barrier();
     // everything is checked: from here on the run folder is written, by this process only
-    lock = await acquireRunLock(outDir, {
-      command: plan.command,
-      onStale: (owner) => log(`note: took over the lock of ${shownOut}, left by ${describeLockOwner(owner)}, which no longer runs`),
-    });
-    await checkFolderUnchanged(plan, show);
-    await writeRunFile(
-      join(outDir, 'config.yaml'),
-      `# The resolved configuration of this run (every default filled in), as stored in its checkpoints.\n${stringify(config)}`,
-    );
+    if (writes) {
+      lock = await acquireRunLock(outDir, {
+        command: plan.command,
+        onStale: (owner) => log(`note: took over the lock of ${shownOut}, left by ${describeLockOwner(owner)}, which no longer runs`),
+      });
+      await checkFolderUnchanged(plan, show);
+      await writeRunFile(
+        join(outDir, 'config.yaml'),
+        `# The resolved configuration of this run (every default filled in), as stored in its checkpoints.\n${stringify(config)}`,
+      );
+    }
     const backbones = pretraining.backbones();
     log(`selfsup pretrain: ${method.title} on ${data.name} (${data.train.count} training images${data.heldOut ? `, ${data.heldOut.count} held out` : ''})`);
-    log(`  backend ${backend.name}, ${backend.threads} thread(s) (${backend.reason})`);
-    log(`  ${describeBackbone(backbones.student)}; ${epochs} epoch(s) x ${iterationsPerEpoch} steps of ${loader.batchSize} images`);
+    log(`  backend ${backend.name}, ${backend.threads} thread(s) (${backend.reason})${communicator ? ` on each of ${communicator.worldSize} MPI ranks` : ''}`);
+    log(
+      `  ${describeBackbone(backbones.student)}; ${epochs} epoch(s) x ${iterationsPerEpoch} steps of ${globalBatch} images` +
+        (communicator ? ` (${loader.batchSize} on each of ${communicator.worldSize} ranks)` : ''),
+    );
     log(`  run folder ${shownOut}${resumeFrom ? ` (resuming from ${show(resumeFrom.path)})` : ''}`);
     for (const { path, reason } of data.skipped) log(`  skipped ${show(path)}: ${reason}`);
     const changes = plan.changes.filter((c) => c.key !== 'run.outDir'); // the run folder is shown above
@@ -183,6 +199,7 @@ export async function runPretrain(options: PretrainOptions, io: CliIo): Promise<
             everyEpochs: run.knnEveryEpochs,
             epochs,
             beforeTraining: run.knnBeforeTraining,
+            ...(communicator ? { ranks: communicator } : {}),
           })
         : undefined;
     /** The k-NN lines of the backbones after the 0-based `epoch` (-1: before training), when the schedule says so. */
@@ -215,6 +232,7 @@ export async function runPretrain(options: PretrainOptions, io: CliIo): Promise<
       return lines;
     };
     const append = (lines: readonly KnnLine[]) => {
+      if (!writes) return;
       for (const line of lines) appendRunFile(metricsPath, `${JSON.stringify(line)}\n`);
     };
     // the starting point (a fresh run only), written once train() has created the metrics file
@@ -246,8 +264,13 @@ export async function runPretrain(options: PretrainOptions, io: CliIo): Promise<
       progress: { mode: run.progress, stream: io.stderr, ...(io.env ? { env: io.env } : {}) },
       onStep,
       config,
+      ...(communicator ? { communicator } : {}),
     });
     const seconds = (performance.now() - started) / 1000;
+    if (!writes) {
+      await communicator?.dispose();
+      return { status: result.status, outDir, metrics: metricsPath, knn: [] };
+    }
     const metrics = readRunMetrics(metricsPath);
     let plot: string | undefined;
     if (run.plot) {
@@ -286,6 +309,7 @@ export async function runPretrain(options: PretrainOptions, io: CliIo): Promise<
       out(`next: selfsup eval knn --checkpoint ${checkpoint}`);
       out(`      selfsup export --checkpoint ${checkpoint} --out ${join(shownOut, 'backbone.safetensors')}`);
     }
+    await communicator?.dispose();
     return {
       status: result.status,
       outDir,
@@ -301,4 +325,18 @@ export async function runPretrain(options: PretrainOptions, io: CliIo): Promise<
     await lock?.release();
     pretraining.dispose();
   }
+}
+
+/** This rank's batch: the configured (global) batch split evenly over the ranks. */
+function rankBatchSize(globalBatch: number, communicator: Communicator | undefined): number {
+  if (!communicator || communicator.worldSize === 1) return globalBatch;
+  if (globalBatch % communicator.worldSize !== 0) {
+    throw new SslError(
+      'INVALID_CONFIG',
+      `batchSize: expected a multiple of the ${communicator.worldSize} MPI ranks (it is the global batch, split evenly over the ranks), got ${globalBatch}. ` +
+        `Use batchSize ${Math.max(1, Math.round(globalBatch / communicator.worldSize)) * communicator.worldSize}, or another number of ranks.`,
+      { details: { key: 'batchSize', expected: `a multiple of ${communicator.worldSize}`, actual: globalBatch } },
+    );
+  }
+  return globalBatch / communicator.worldSize;
 }

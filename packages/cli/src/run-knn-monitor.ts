@@ -1,5 +1,5 @@
 import type { ImageDataset } from '@selfsup/data';
-import { createKnnMonitor, type FeatureToken, type KnnMonitor } from '@selfsup/eval';
+import { createKnnMonitor, type FeatureRanks, type FeatureToken, type KnnMonitor } from '@selfsup/eval';
 import type { MethodInput } from './method-registry.js';
 import { evaluationPreprocess } from './dataset-features.js';
 
@@ -21,6 +21,8 @@ export interface RunKnnMonitorOptions {
   readonly beforeTraining?: boolean;
   /** Images per forward pass. @defaultValue 250 */
   readonly batchSize?: number;
+  /** The ranks of a data-parallel run: each extracts its block of the features, gathered to all. */
+  readonly ranks?: FeatureRanks;
 }
 
 /**
@@ -51,5 +53,6 @@ export function createRunKnnMonitor(train: ImageDataset, heldOut: ImageDataset, 
     everyEpochs: options.everyEpochs,
     epochs: options.epochs,
     beforeTraining: options.beforeTraining,
+    ...(options.ranks ? { ranks: options.ranks } : {}),
   });
 }
