@@ -1,13 +1,6 @@
-export { createBackbone, BACKBONE_ARCHITECTURES } from './create-backbone.js';
-export {
-  backboneConfigSchema,
-  vitConfigSchema,
-  swinConfigSchema,
-  type BackboneConfig,
-  type BackboneConfigInput,
-  type VitConfig,
-  type SwinConfig,
-} from './backbone-config.js';
+// The config schemas and createBackbone (which validates with them) pull zod: they are in
+// `@selfsup/backbones/config`, so a browser bundle of a ViT or a Swin does not carry zod.
+export type { BackboneConfig, BackboneConfigInput, VitConfig, SwinConfig } from './backbone-config.js';
 export { createVit, type Vit, type VitOptions } from './vit.js';
 export { vitLayerIndex } from './vit-layer-index.js';
 export { vitTimmModel, vitTimmDescription, vitTimmName, type VitTimmSizes } from './vit-timm.js';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { swinConfigSchema } from '@selfsup/backbones';
+import { swinConfigSchema } from '@selfsup/backbones/config';
 
 /**
  * The ViT backbone of a method config. `arch` may be left out: a section without it is a ViT, as

@@ -1,4 +1,5 @@
-import { createBackbone as createRegisteredBackbone, type Vit } from '@selfsup/backbones';
+import type { Vit } from '@selfsup/backbones';
+import { createBackbone as createRegisteredBackbone } from '@selfsup/backbones/config';
 import type { Backbone } from '@selfsup/core';
 import type { BackboneConfig, VitBackboneConfig } from './backbone-config.js';
 

@@ -29,8 +29,25 @@ const BROWSER_ENTRIES = [
   '@selfsup/train',
 ] as const;
 
-/** Entries that hold no configuration schema, so must not carry zod (its ~440 KB) to a browser. */
-const ZOD_FREE_ENTRIES = new Set<string>(['@selfsup/core', '@selfsup/masking', '@selfsup/augment', '@selfsup/data']);
+/**
+ * Entries that hold no configuration schema, so must not carry zod (its ~440 KB) to a browser. Schemas
+ * live in `/config` subpaths (`@selfsup/backbones/config`); only `@selfsup/ibot`, the recipes and
+ * their configs, carries zod.
+ */
+const ZOD_FREE_ENTRIES = new Set<string>([
+  '@selfsup/core',
+  '@selfsup/backend',
+  '@selfsup/backbones',
+  '@selfsup/masking',
+  '@selfsup/heads',
+  '@selfsup/losses',
+  '@selfsup/ema',
+  '@selfsup/optim',
+  '@selfsup/augment',
+  '@selfsup/eval',
+  '@selfsup/data',
+  '@selfsup/train',
+]);
 
 const NODE_BUILTINS = new Set(builtinModules.flatMap((name) => [name, `node:${name}`]));
 
