@@ -1,7 +1,9 @@
-import { copyFileSync, mkdirSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { mpirun, mpirunMissing, REPOSITORY_ROOT } from '../../distributed/test/mpirun.js';
+import { mpirun, mpirunEnvironment, mpirunMissing, REPOSITORY_ROOT } from '../../distributed/test/mpirun.js';
+import { readCheckpoint } from '@selfsup/train/node';
 import { readRunMetrics } from './run-metrics.js';
 import { temporaryFolder, tinyConfig, writeConfig } from './testing/cli-harness.js';
 
@@ -77,4 +79,59 @@ describe('selfsup pretrain --distributed mpi (mpirun -np 2)', () => {
     expect(run.code).not.toBe(0);
     expect(run.output).toMatch(/batchSize: expected a multiple of the 2 MPI ranks .* got 7\. Use batchSize 8/);
   }, 120_000);
+
+  it('a rank killed with SIGKILL mid-run ends the job within 30 s naming the rank, the last checkpoint is intact, and --resume finishes', async (context) => {
+    const missing = mpirunMissing();
+    if (missing) context.skip(missing);
+    const outDir = join(folder, 'killed');
+    const tiny = distributedConfig(outDir);
+    const config = writeConfig(folder, 'killed.yaml', { ...tiny, epochs: 1, data: { heldOut: 'none' }, run: { ...(tiny.run as object), maxStepsPerEpoch: 40, checkpointEverySteps: 2 } });
+    const args = ['-np', '2', '--oversubscribe', process.execPath, '--conditions=@selfsup/source', '--import', 'tsx', bin, 'pretrain', '--config', config, '--distributed', 'mpi'];
+    const job = spawn('mpirun', args, { cwd: REPOSITORY_ROOT, env: mpirunEnvironment({ CI: 'true' }), stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    job.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    job.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => job.on('close', (code) => resolve(code)));
+    try {
+      // wait for a checkpoint, then kill rank 1 (a child of mpirun with OMPI_COMM_WORLD_RANK=1)
+      const deadline = Date.now() + 90_000;
+      while (!existsSync(join(outDir, 'checkpoints', 'latest.json'))) {
+        if (Date.now() > deadline) throw new Error(`no checkpoint after 90 s:\n${output}`);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      const rankOne = rankProcess(job.pid!, 1);
+      const killedAt = performance.now();
+      process.kill(rankOne, 'SIGKILL');
+      const code = await exited;
+      const seconds = (performance.now() - killedAt) / 1000;
+      expect(code, output).not.toBe(0);
+      expect(seconds, output).toBeLessThan(30);
+      expect(output).toMatch(/rank 1 .*exited on signal 9/);
+    } finally {
+      if (job.exitCode === null) job.kill('SIGKILL');
+    }
+    // every checkpoint left loads (none half-written), and --resume on 2 ranks finishes the run
+    const files = readdirSync(join(outDir, 'checkpoints')).filter((name) => name.endsWith('.safetensors'));
+    expect(files.length).toBeGreaterThan(0);
+    for (const name of files) await expect(readCheckpoint(join(outDir, 'checkpoints', name))).resolves.toBeDefined();
+    const resumed = await selfsupOnRanks(2, ['pretrain', '--config', config, '--resume', '--distributed', 'mpi']);
+    expect(resumed.code, resumed.output).toBe(0);
+    expect(resumed.output).toMatch(/done: step 40\/40 .*resumed from/);
+  }, 240_000);
 });
+
+/** The process id of `rank` among the children of the mpirun process `mpirunPid` (from their environment). */
+function rankProcess(mpirunPid: number, rank: number): number {
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const parent = Number(readFileSync(`/proc/${entry}/stat`, 'utf8').split(') ')[1]!.split(' ')[1]);
+      if (parent !== mpirunPid) continue;
+      const environment = readFileSync(`/proc/${entry}/environ`, 'utf8').split('\0');
+      if (environment.includes(`OMPI_COMM_WORLD_RANK=${rank}`)) return Number(entry);
+    } catch {
+      // a process that ended meanwhile
+    }
+  }
+  throw new Error(`no rank ${rank} among the children of mpirun ${mpirunPid}`);
+}
