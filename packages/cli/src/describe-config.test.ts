@@ -11,6 +11,11 @@ describe('configKeys', () => {
     expect(keys.get('data.dataset')).toMatchObject({ defaultValue: 'fashion-mnist-subset' });
     expect(keys.get('method')).toMatchObject({ defaultValue: '(required)', type: 'ibot' });
     expect(keys.has('backbone')).toBe(false); // sections are descended into
+    // the backbone is a union by arch: each key once, every architecture's
+    expect(keys.get('backbone.arch')).toMatchObject({ defaultValue: 'vit' });
+    expect(keys.get('backbone.arch')!.type).toMatch(/vit.*\|.*swin/);
+    expect(keys.get('backbone.depth')).toMatchObject({ type: 'integer >= 0' });
+    expect(keys.get('backbone.windowSize')).toMatchObject({ defaultValue: '7' });
   });
 });
 

@@ -68,6 +68,11 @@ export function configKeys(methodName: string): ConfigKey[] {
         walk(property, `${key}.`);
         continue;
       }
+      const alternatives = property.oneOf ?? property.anyOf;
+      if (alternatives && alternatives.length > 0 && alternatives.every((a) => a.type === 'object' && a.properties)) {
+        walkAlternatives(alternatives, `${key}.`); // a discriminated union of sections (backbone: vit | swin)
+        continue;
+      }
       const required = (schema.required ?? []).includes(name);
       out.push({
         key,
@@ -75,6 +80,20 @@ export function configKeys(methodName: string): ConfigKey[] {
         defaultValue: property.default !== undefined ? format(property.default) : required ? '(required)' : '(none)',
         description: property.description ?? '',
       });
+    }
+  };
+  /** Each alternative's keys once: the first alternative's default and description, every alternative's type. */
+  const walkAlternatives = (alternatives: readonly JsonSchema[], prefix: string): void => {
+    const start = out.length;
+    for (const alternative of alternatives) {
+      const before = out.length;
+      walk(alternative, prefix);
+      const added = out.splice(before);
+      for (const entry of added) {
+        const seen = out.slice(start).find((k) => k.key === entry.key);
+        if (!seen) out.push(entry);
+        else if (!seen.type.split(' | ').includes(entry.type)) Object.assign(seen, { type: `${seen.type} | ${entry.type}` });
+      }
     }
   };
   walk(configJsonSchema(methodName), '');

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { loadStateDict, readSafetensors, stateDictFromSafetensors } from '@selfsup/core';
-import { createVit } from '@selfsup/backbones';
+import { createSwin, createVit } from '@selfsup/backbones';
 import { exportBackbone, timmModelName } from './export-backbone.js';
 import { vitShapeOf } from './run-parts.js';
 
@@ -39,6 +39,21 @@ describe('exportBackbone', () => {
     loadStateDict(copy, dino.stateDict);
     vit.dispose();
     copy.dispose();
+  });
+});
+
+describe('exportBackbone of a Swin Transformer', () => {
+  it("writes timm's names from the contract (no computed relative_position_index, no mask token) and Swin's metadata", async () => {
+    const swin = createSwin({ imageSize: 28, patchSize: 2, inChannels: 1, embedDim: 8, depths: [1, 1], headCounts: [2, 2], windowSize: 7, seed: 1 });
+    const { stateDict, metadata } = await exportBackbone(swin);
+    const names = [...stateDict.keys()];
+    expect(names.some((n) => n.endsWith('relative_position_index'))).toBe(false);
+    expect(names).not.toContain('masked_embed');
+    expect(names).toEqual(swin.parameters().map((p) => swin.timmName(p.name)).filter((n) => n !== undefined));
+    expect(metadata).toMatchObject({ architecture: 'swin', img_size: '28x28', patch_size: '2', in_chans: '1', embed_dim: '8', num_features: '16', depths: '1,1', num_heads: '2,2', window_size: '7' });
+    expect(JSON.parse(metadata.timm_kwargs!)).toEqual(swin.timm.kwargs);
+    expect(metadata.timm_model).toBeUndefined();
+    swin.dispose();
   });
 });
 

@@ -62,16 +62,38 @@ export interface VitShape {
   readonly maskToken: boolean;
 }
 
-/** The ViT configuration of a backbone made by `createVit`, or undefined for another backbone. */
+/**
+ * The ViT configuration of a backbone made by `createVit`, or undefined for another backbone.
+ *
+ * @deprecated Read the {@link Backbone} contract instead: `arch`, `timm.kwargs`, `tokenGrid`.
+ */
 export function vitShapeOf(backbone: Backbone): VitShape | undefined {
+  if (backbone.arch !== 'vit') return undefined;
   const config = (backbone as { config?: Partial<VitShape> }).config;
   if (!config || typeof config.depth !== 'number' || typeof config.headCount !== 'number' || !Array.isArray(config.imageSize)) return undefined;
   return config as VitShape;
 }
 
-/** `ViT dim 64, depth 4, 4 heads, patch 4, 28x28x1` (or the width and patch of another backbone). */
+const ARCH_TITLES: Readonly<Record<string, string>> = { vit: 'ViT', swin: 'Swin' };
+
+/** A timm keyword as text: `4`, `[2, 2]`. */
+function keyword(value: unknown): string {
+  return Array.isArray(value) ? `[${value.join(', ')}]` : String(value);
+}
+
+/**
+ * `ViT dim 64, depth 4, 4 heads, patch 4, 28x28x1` or `Swin dim 32, depths [2, 2], heads [2, 4],
+ * patch 2, 28x28x1`: the architecture from the backbone contract (`arch`, `timm.kwargs`).
+ */
 export function describeBackbone(backbone: Backbone): string {
-  const vit = vitShapeOf(backbone);
-  if (!vit) return `backbone dim ${backbone.embedDim}, patch ${backbone.patchSize}`;
-  return `ViT dim ${vit.embedDim}, depth ${vit.depth}, ${vit.headCount} heads, patch ${vit.patchSize}, ${vit.imageSize[0]}x${vit.imageSize[1]}x${vit.inChannels}`;
+  const k = backbone.timm.kwargs;
+  const title = ARCH_TITLES[backbone.arch] ?? backbone.arch;
+  const parts = [`${title} dim ${keyword(k.embed_dim ?? backbone.embedDim)}`];
+  if (k.depth !== undefined) parts.push(`depth ${keyword(k.depth)}`);
+  if (k.depths !== undefined) parts.push(`depths ${keyword(k.depths)}`);
+  if (k.num_heads !== undefined) parts.push(Array.isArray(k.num_heads) ? `heads ${keyword(k.num_heads)}` : `${keyword(k.num_heads)} heads`);
+  if (k.window_size !== undefined) parts.push(`window ${keyword(k.window_size)}`);
+  const size = k.img_size === undefined ? undefined : Array.isArray(k.img_size) ? k.img_size.join('x') : `${keyword(k.img_size)}x${keyword(k.img_size)}`;
+  parts.push(`patch ${backbone.patchSize}${size === undefined ? '' : `, ${size}x${backbone.inChannels}`}`);
+  return parts.join(', ');
 }
