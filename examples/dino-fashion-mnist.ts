@@ -13,7 +13,7 @@ const { iterationsPerEpoch } = example;
 
 const run = createDinoPretraining({ ...DINO_FASHION_MNIST_REFERENCE, epochs, batchSize }, iterationsPerEpoch);
 console.log(
-  `DINO: ViT dim ${run.recipe.student.parts.backbone.embedDim}, depth ${run.config.backbone.depth}, ${run.config.head.outDim} prototypes, ` +
+  `DINO: ViT dim ${run.recipe.student.parts.backbone.embedDim}, depth ${String(run.recipe.student.parts.backbone.timm.kwargs.depth)}, ${run.config.head.outDim} prototypes, ` +
     `${run.config.augmentation.globalCrops} global + ${run.config.augmentation.localCrops} local crops; ${run.config.epochs} epoch(s) x ${iterationsPerEpoch} steps of ${batchSize} images`,
 );
 

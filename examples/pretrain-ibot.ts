@@ -17,7 +17,7 @@ const config: IbotConfigInput = {
   batchSize,
 };
 const run = createIbotPretraining(config, iterationsPerEpoch);
-console.log(`iBOT: ViT dim ${run.recipe.student.parts.backbone.embedDim}, depth ${run.config.backbone.depth}, ${run.config.epochs} epoch(s) x ${iterationsPerEpoch} steps of ${batchSize} images`);
+console.log(`iBOT: ViT dim ${run.recipe.student.parts.backbone.embedDim}, depth ${String(run.recipe.student.parts.backbone.timm.kwargs.depth)}, ${run.config.epochs} epoch(s) x ${iterationsPerEpoch} steps of ${batchSize} images`);
 
 const result = await trainExample(run, example);
 console.log(`training ${result.status} at step ${result.step}; checkpoint: ${result.checkpoint ?? '(none)'}`);
