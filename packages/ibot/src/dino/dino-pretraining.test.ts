@@ -56,7 +56,7 @@ describe('createDinoPretraining', () => {
     expect(a.local!.shape).toEqual([2 * 4, 8, 8, 1]);
     expect(a.globalCropCount).toBe(2);
     expect('masks' in a).toBe(false);
-    expect(a.global.arraySync()).toEqual(b.global.arraySync());
+    expect(await a.global.array()).toEqual(await b.global.array());
     tf.dispose([a, b] as never);
     await expectNoLeaks(() => run.recipe.makeViews(batch(2), context(0)), 'dino.makeViews');
     run.dispose();
@@ -68,11 +68,11 @@ describe('createDinoPretraining', () => {
     const targets = run.recipe.makeTargets(views, context(0));
     expect(targets.classTargets.shape).toEqual([8, 32]);
     expect(targets.teacherClass.shape).toEqual([8, 32]);
-    const sums = tf.sum(targets.classTargets, 1).dataSync();
+    const sums = await tf.sum(targets.classTargets, 1).data();
     for (const s of sums) expect(s).toBeCloseTo(1, 5);
     // with a zero centre and T = 0.04: targets = softmax(teacherClass / 0.04)
     const expected = tf.softmax(tf.div(targets.teacherClass, 0.04));
-    expect(tf.max(tf.abs(tf.sub(expected, targets.classTargets))).dataSync()[0]).toBeLessThan(1e-6);
+    expect((await tf.max(tf.abs(tf.sub(expected, targets.classTargets))).data())[0]).toBeLessThan(1e-6);
     await expectNoLeaks(() => run.recipe.makeTargets(views, context(0)), 'dino.makeTargets');
     tf.dispose([views, targets, expected] as never);
     run.dispose();
@@ -80,16 +80,16 @@ describe('createDinoPretraining', () => {
 
   it('trains: finite losses that change, a changing student and teacher, a steady tensor count', async () => {
     const run = createDinoPretraining(tiny, 3);
-    const studentBefore = run.recipe.student.parameters()[4]!.variable.dataSync().slice();
-    const teacherBefore = run.recipe.teacher.parameters()[4]!.variable.dataSync().slice();
+    const studentBefore = (await run.recipe.student.parameters()[4]!.variable.data()).slice();
+    const teacherBefore = (await run.recipe.teacher.parameters()[4]!.variable.data()).slice();
     const { losses, terms } = await trainSteps(run, 6);
     for (const loss of losses) expect(Number.isFinite(loss)).toBe(true);
     expect(new Set(losses).size).toBeGreaterThan(1);
     expect(Object.keys(terms[0]!)).toEqual(expect.arrayContaining(['dino', 'momentum', 'teacherTemperature']));
-    expect(run.recipe.student.parameters()[4]!.variable.dataSync()).not.toEqual(studentBefore);
-    expect(run.recipe.teacher.parameters()[4]!.variable.dataSync()).not.toEqual(teacherBefore);
+    expect(await run.recipe.student.parameters()[4]!.variable.data()).not.toEqual(studentBefore);
+    expect(await run.recipe.teacher.parameters()[4]!.variable.data()).not.toEqual(teacherBefore);
     // the centre followed the teacher's outputs
-    expect(Math.max(...tf.abs(run.recipe.center.value).dataSync())).toBeGreaterThan(0);
+    expect(Math.max(...(await tf.abs(run.recipe.center.value).data()))).toBeGreaterThan(0);
     run.dispose();
   });
 
@@ -108,7 +108,7 @@ describe('createDinoPretraining', () => {
     await trainStepAccumulated(recording, [batch(1), batch(2)], { optimizer: run.optimizer, gradients: run.gradients, context: context(0) });
     // the centre starts at 0: after one update it is (1 - 0.9) x the mean over both micro-batches
     const expected = tf.mul(tf.mean(tf.concat(seen, 0), 0), 0.1);
-    expect(tf.max(tf.abs(tf.sub(expected, recipe.center.value))).dataSync()[0]).toBeLessThan(1e-6);
+    expect((await tf.max(tf.abs(tf.sub(expected, recipe.center.value))).data())[0]).toBeLessThan(1e-6);
     tf.dispose([...seen, expected]);
     run.dispose();
     const sinkhorn = createDinoPretraining({ ...tiny, loss: { centering: 'sinkhorn-knopp' } }, 3);
@@ -122,14 +122,14 @@ describe('createDinoPretraining', () => {
     const targets = run.recipe.makeTargets(views, context(0));
     // Sinkhorn-Knopp (3 iterations) of the teacher's logits at the epoch-0 temperature 0.04, not the centre
     const expected = sinkhornKnopp(targets.teacherClass, { temperature: 0.04, iterations: 3 });
-    expect(tf.max(tf.abs(tf.sub(expected, targets.classTargets))).dataSync()[0]).toBeLessThan(1e-6);
+    expect((await tf.max(tf.abs(tf.sub(expected, targets.classTargets))).data())[0]).toBeLessThan(1e-6);
     tf.dispose([views, targets, expected] as never);
     const { losses, terms } = await trainSteps(run, 5);
     for (const loss of losses) expect(Number.isFinite(loss)).toBe(true);
     expect(terms[0]!.koleo).toBeDefined();
     expect(losses[0]).toBeCloseTo(terms[0]!.dino! + terms[0]!.koleo!, 4);
     // the centre is not updated with Sinkhorn-Knopp
-    expect(Math.max(...tf.abs(run.recipe.center.value).dataSync())).toBe(0);
+    expect(Math.max(...(await tf.abs(run.recipe.center.value).data()))).toBe(0);
     run.dispose();
   });
 
