@@ -43,6 +43,11 @@ export function startScript(name: string, argument: unknown, options: { stdin?: 
     stdio: [options.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
     env: { ...process.env, CI: 'true' },
   });
+  // a child that has exited closes its stdin: a later write to it (a test releasing every child at
+  // once) fails with EPIPE, which is no failure of the test
+  child.stdin?.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+  });
   let stdout = '';
   let stderr = '';
   const waiters: { pattern: RegExp; resolve: (line: string) => void }[] = [];
