@@ -1,8 +1,8 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { HOST_TAG, removeTemporaryFiles, writeFileAtomic } from './atomic-write.js';
+import { HOST_TAG, isProcessGone, removeTemporaryFiles, writeFileAtomic } from './atomic-write.js';
 import { RUN_LOCK_FILE, acquireRunLock } from './run-lock.js';
 import { removeTempDirs, tempDir } from './testing/helpers.js';
 
@@ -64,6 +64,25 @@ describe('removeTemporaryFiles', () => {
       await lock.release();
     } finally {
       live.kill();
+    }
+  });
+});
+
+describe('isProcessGone', () => {
+  it('is false for a live process, true for an ended one, and true for a zombie its parent has not reaped', async (context) => {
+    expect(isProcessGone(process.pid)).toBe(false);
+    const ended = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
+    expect(isProcessGone(Number(ended.stdout))).toBe(true);
+    if (!existsSync('/proc/self/stat')) context.skip('no /proc here: a zombie cannot be told from a live process');
+    // a shell that starts a short child, prints its pid and becomes a sleep: the child exits and nobody reaps it
+    const parent = spawn('sh', ['-c', 'true & echo $!; exec sleep 5'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    try {
+      const zombie = await new Promise<number>((resolve) => parent.stdout!.once('data', (chunk: Buffer) => resolve(Number(chunk.toString().trim()))));
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      expect(readFileSync(`/proc/${zombie}/stat`, 'utf8')).toMatch(/\) Z /); // still listed, as a zombie
+      expect(isProcessGone(zombie)).toBe(true);
+    } finally {
+      parent.kill('SIGKILL');
     }
   });
 });

@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { open, readdir, rename, rm } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
@@ -64,15 +65,32 @@ export async function writeFileAtomic(path: string, bytes: Uint8Array | string):
   await syncDirectory(dir);
 }
 
-/** True when process `pid` of this host is gone (`kill(pid, 0)` fails with ESRCH). */
+/**
+ * True when process `pid` of this host is gone: `kill(pid, 0)` fails with ESRCH, or (Linux) the
+ * process has exited and only its entry remains, a zombie its parent has not reaped. A container
+ * whose first process reaps nobody keeps such zombies for ever (an mpirun rank whose mpirun died).
+ */
 export function isProcessGone(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return false;
   } catch (error) {
     // EPERM: it exists, as another user's process
     return (error as NodeJS.ErrnoException).code === 'ESRCH';
   }
+  return isZombie(pid);
+}
+
+/** Whether `/proc/<pid>/stat` says the process has exited (state Z or X); false where there is no /proc. */
+function isZombie(pid: number): boolean {
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return false;
+  }
+  // "<pid> (<command, may hold spaces and parentheses>) <state> ..."
+  const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+  return state === 'Z' || state === 'X';
 }
 
 /** True when the temporary file `name` was left by a writer that can no longer finish it. */
