@@ -28,22 +28,28 @@ async function rejection(promise: Promise<unknown>): Promise<unknown> {
 }
 
 /** d/dx sum(x^2) = 2x, so at x = [1, -2, 3] the gradient is [2, -4, 6]. */
-function squareSumGradient(): number[] {
-  return tf.tidy(() => Array.from(tf.grad((x: tf.Tensor) => tf.sum(tf.square(x)))(tf.tensor1d([1, -2, 3])).dataSync()));
+async function squareSumGradient(): Promise<number[]> {
+  const gradient = tf.tidy(() => tf.grad((x: tf.Tensor) => tf.sum(tf.square(x)))(tf.tensor1d([1, -2, 3])));
+  const values = Array.from(await gradient.data());
+  gradient.dispose();
+  return values;
 }
 
 /**
  * d/dA sum(A B) = 1 B^T: every row of the gradient is the row sums of B.
  * B = [[1, 2], [3, 4]] has row sums [3, 7], so dA = [[3, 7], [3, 7]].
  */
-function matMulGradient(): number[] {
-  return tf.tidy(() => {
+async function matMulGradient(): Promise<number[]> {
+  const gradient = tf.tidy(() => {
     const b = tf.tensor2d([
       [1, 2],
       [3, 4],
     ]);
-    return Array.from(tf.grad((a: tf.Tensor) => tf.sum(tf.matMul(a as tf.Tensor2D, b)))(tf.zeros([2, 2])).dataSync());
+    return tf.grad((a: tf.Tensor) => tf.sum(tf.matMul(a as tf.Tensor2D, b)))(tf.zeros([2, 2]));
   });
+  const values = Array.from(await gradient.data());
+  gradient.dispose();
+  return values;
 }
 
 describe('useBackend', () => {
@@ -55,16 +61,16 @@ describe('useBackend', () => {
 
   it('makes tf.grad work on cpu', async () => {
     await useBackend('cpu');
-    expect(squareSumGradient()).toEqual([2, -4, 6]);
-    expect(matMulGradient()).toEqual([3, 7, 3, 7]);
+    expect(await squareSumGradient()).toEqual([2, -4, 6]);
+    expect(await matMulGradient()).toEqual([3, 7, 3, 7]);
   });
 
   it('makes tf.grad work on wasm with two threads', async () => {
     const info = await useBackend('wasm', { threads: 2 });
     expect(tf.getBackend()).toBe('wasm');
     expect(info.threads).toBe(2);
-    expect(squareSumGradient()).toEqual([2, -4, 6]);
-    expect(matMulGradient()).toEqual([3, 7, 3, 7]);
+    expect(await squareSumGradient()).toEqual([2, -4, 6]);
+    expect(await matMulGradient()).toEqual([3, 7, 3, 7]);
   });
 
   it.skipIf(tfjsNodeInstalled)('names the npm command when tensorflow (tfjs-node) is missing', async () => {
@@ -86,8 +92,8 @@ describe('useBackend', () => {
     // which binary runs: the prebuilt platform package, the build from source, or SELFSUP_NATIVE_ADDON
     expect(info.reason).toMatch(/^requested; native binary: (prebuilt @selfsup\/backend-native-[a-z0-9-]+@\S+|built from source|SELFSUP_NATIVE_ADDON=)/);
     expect(tf.getBackend()).toBe('selfsup-native');
-    expect(squareSumGradient()).toEqual([2, -4, 6]);
-    expect(matMulGradient()).toEqual([3, 7, 3, 7]);
+    expect(await squareSumGradient()).toEqual([2, -4, 6]);
+    expect(await matMulGradient()).toEqual([3, 7, 3, 7]);
   });
 
   it.skipIf(!nativeAvailable || tfjsNodeGpuInstalled)('auto prefers native on a machine without a GPU', async () => {
