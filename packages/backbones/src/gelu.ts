@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { customOp } from './custom-op.js';
+import { FUSED_KERNELS, hasFusedKernel, runFusedKernel } from './fused-kernel.js';
 
 const SQRT1_2 = Math.SQRT1_2;
 const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
@@ -23,10 +24,21 @@ const geluOp = customOp<[tf.Tensor]>(([x], save) => {
   };
 });
 
+// The same GELU as one kernel call each way, on a backend that registers SelfsupGelu and
+// SelfsupGeluGrad (docs/concepts/fused-kernels.md).
+const fusedGeluOp = customOp<[tf.Tensor]>(([x], save) => {
+  save([x]);
+  return {
+    value: runFusedKernel(FUSED_KERNELS.gelu, { x })[0]!,
+    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => runFusedKernel(FUSED_KERNELS.geluGrad, { dy, x: saved[0]! }),
+  };
+});
+
 /**
  * The exact (erf) Gaussian error linear unit, `x * Phi(x)`, as PyTorch's default `nn.GELU`.
  * The caller owns the result.
  */
 export function gelu<T extends tf.Tensor>(x: T): T {
-  return tf.tidy('gelu', () => geluOp(x) as T);
+  const fused = hasFusedKernel(FUSED_KERNELS.gelu) && hasFusedKernel(FUSED_KERNELS.geluGrad);
+  return tf.tidy('gelu', () => (fused ? fusedGeluOp(x) : geluOp(x)) as T);
 }

@@ -17,6 +17,7 @@ export { VIT_MAX_PARAMETERS, vitParameterCount, type VitSizes } from './vit-para
 export { createLinear, linear, type Linear, type LinearOptions } from './linear.js';
 export { createLayerNorm, layerNorm, type LayerNorm, type LayerNormOptions } from './layer-norm.js';
 export { gelu } from './gelu.js';
+export { FUSED_KERNELS, hasFusedKernel, runFusedKernel, type FusedKernelName } from './fused-kernel.js';
 export { createAttention, type Attention, type AttentionOptions } from './attention.js';
 export {
   selfAttention,

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { MAX_TENSOR_ELEMENTS, checkInteger, checkOptions, type Parameter } from '@selfsup/core';
 import { makeVariable } from './init.js';
 import { customOp } from './custom-op.js';
+import { FUSED_KERNELS, hasFusedKernel, runFusedKernel } from './fused-kernel.js';
 
 // LayerNorm over the last axis of [rows, dim] with a hand-written gradient (one pass of a few ops
 // instead of autograd through moments):
@@ -30,16 +31,42 @@ function layerNormOp(eps: number) {
   });
 }
 
-const ops = new Map<number, ReturnType<typeof layerNormOp>>();
+// The same LayerNorm as one kernel call each way, on a backend that registers SelfsupLayerNorm and
+// SelfsupLayerNormGrad (docs/concepts/fused-kernels.md): the forward kernel also returns the
+// per-row mean and rstd, which the gradient kernel reads back with x.
+function fusedLayerNormOp(eps: number) {
+  return customOp<[tf.Tensor, tf.Tensor, tf.Tensor]>(([x, gamma, beta], save) => {
+    const [y, mean, rstd] = runFusedKernel(FUSED_KERNELS.layerNorm, { x, gamma, beta }, { epsilon: eps }) as [tf.Tensor, tf.Tensor, tf.Tensor];
+    save([x, gamma, mean, rstd]);
+    return {
+      value: y,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [xs, g0, mean0, rstd0] = saved as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
+        return runFusedKernel(FUSED_KERNELS.layerNormGrad, { dy, x: xs, gamma: g0, mean: mean0, rstd: rstd0 });
+      },
+    };
+  });
+}
+
+type LayerNormOp = ReturnType<typeof layerNormOp>;
+const ops = new Map<number, LayerNormOp>();
+const fusedOps = new Map<number, LayerNormOp>();
+
+/** The LayerNorm op for `eps`: the fused kernels when the active backend has both, else the composite. */
+function layerNormFor(eps: number): LayerNormOp {
+  const fused = hasFusedKernel(FUSED_KERNELS.layerNorm) && hasFusedKernel(FUSED_KERNELS.layerNormGrad);
+  const cache = fused ? fusedOps : ops;
+  let op = cache.get(eps);
+  if (!op) cache.set(eps, (op = fused ? fusedLayerNormOp(eps) : layerNormOp(eps)));
+  return op;
+}
 
 /**
  * Layer normalisation over the last axis: `(x - mean) / sqrt(var + eps) * gamma + beta`, with the
  * biased variance as PyTorch's `nn.LayerNorm`. `[..., dim] -> [..., dim]`; the caller owns the result.
  */
 export function layerNorm(x: tf.Tensor, gamma: tf.Tensor1D, beta: tf.Tensor1D, eps: number): tf.Tensor {
-  let op = ops.get(eps);
-  if (!op) ops.set(eps, (op = layerNormOp(eps)));
-  const f = op;
+  const f = layerNormFor(eps);
   return tf.tidy('layerNorm', () => {
     const dim = x.shape[x.shape.length - 1]!;
     // [..., dim] -> [rows, dim]

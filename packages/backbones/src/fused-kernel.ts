@@ -1,0 +1,34 @@
+import * as tf from '@tensorflow/tfjs-core';
+
+/**
+ * The names of the fused kernels a backend may register to run a backbone layer in one call
+ * (docs/concepts/fused-kernels.md has each kernel's inputs, attributes and outputs). A backend that
+ * registers none runs the composite formulas of layer-norm.ts and gelu.ts instead.
+ */
+export const FUSED_KERNELS = {
+  /** inputs `{ x: [rows, dim], gamma: [dim], beta: [dim] }`, attrs `{ epsilon }` -> `[y, mean [rows, 1], rstd [rows, 1]]` */
+  layerNorm: 'SelfsupLayerNorm',
+  /** inputs `{ dy, x, gamma, mean, rstd }` -> `[dx [rows, dim], dgamma [dim], dbeta [dim]]` */
+  layerNormGrad: 'SelfsupLayerNormGrad',
+  /** inputs `{ x }` (any shape) -> `[y]`, the exact (erf) GELU */
+  gelu: 'SelfsupGelu',
+  /** inputs `{ dy, x }` -> `[dx]` */
+  geluGrad: 'SelfsupGeluGrad',
+} as const;
+
+/** One of {@link FUSED_KERNELS}. */
+export type FusedKernelName = (typeof FUSED_KERNELS)[keyof typeof FUSED_KERNELS];
+
+/** True when the active backend registers the kernel `name` (then the layer runs it in one call). */
+export function hasFusedKernel(name: FusedKernelName): boolean {
+  return tf.getKernel(name, tf.getBackend()) != null;
+}
+
+/**
+ * Runs the fused kernel `name` on the active backend and returns its outputs in the contract's
+ * order (a single output comes back as a one-element list). The caller owns them.
+ */
+export function runFusedKernel(name: FusedKernelName, inputs: tf.NamedTensorMap, attrs: tf.NamedAttrMap = {}): tf.Tensor[] {
+  const outputs = tf.engine().runKernel(name, inputs, attrs) as tf.Tensor | tf.Tensor[];
+  return Array.isArray(outputs) ? outputs : [outputs];
+}
