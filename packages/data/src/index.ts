@@ -2,6 +2,7 @@
 // and the conversion to tensors. Reading IDX files, image folders, downloads and the bundled subset
 // need the file system (or node:zlib): they are in `@selfsup/data/node`.
 export { createImageDataset, selectImages, type ImageDataset, type ImageDatasetOptions } from './image-dataset.js';
+export { holdOutLast, type HeldOutSplit } from './hold-out-last.js';
 export { FASHION_MNIST_CLASS_NAMES, MNIST_CLASS_NAMES } from './class-names.js';
 export { epochOrder } from './epoch-order.js';
 export { shardOrder, shardLength, type DataShard } from './shard-order.js';
