@@ -27,6 +27,7 @@ const BROWSER_ENTRIES = [
   '@selfsup/ibot',
   '@selfsup/data',
   '@selfsup/train',
+  '@selfsup/train/checkpoint',
 ] as const;
 
 /**

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import * as z from 'zod';
 import {
   SslError,
@@ -12,6 +11,7 @@ import {
   type Recipe,
 } from '@selfsup/core';
 import type { AdamWState } from '@selfsup/optim';
+import { createSha256 } from './sha256.js';
 import { torchShapeOf } from './torch-layout.js';
 
 /** The format tag of selfsup training checkpoints. */
@@ -114,19 +114,27 @@ export function modelFingerprint(recipe: CheckpointRecipe): [string, number[]][]
   );
 }
 
+/** Parameters by name, for the layout of the optimizer's moments. */
+export function optimizerParameters(recipe: CheckpointRecipe, optimizer: CheckpointOptimizer): Map<string, Parameter> {
+  const out = new Map<string, Parameter>();
+  for (const group of optimizer.groups ?? []) for (const p of group.parameters) if (!out.has(p.name)) out.set(p.name, p);
+  for (const p of recipe.trainableParameters()) if (!out.has(p.name)) out.set(p.name, p);
+  return out;
+}
+
 function bytesOf(data: Float32Array): Uint8Array {
   return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
 }
 
 /** SHA-256 over every tensor's name, shape and float32 bytes, in name order. */
 export function checksumOf(tensors: ReadonlyMap<string, HostTensor>): string {
-  const hash = createHash('sha256');
+  const hash = createSha256();
   for (const name of [...tensors.keys()].sort()) {
     const tensor = tensors.get(name)!;
     hash.update(`${name}\u0000${tensor.shape.join(',')}\u0000`);
     hash.update(bytesOf(tensor.data));
   }
-  return hash.digest('hex');
+  return hash.digestHex();
 }
 
 /**

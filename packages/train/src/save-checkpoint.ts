@@ -1,48 +1,14 @@
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { checkInteger, exportStateDict, invalidArgument, type HostTensor, type Parameter } from '@selfsup/core';
-import {
-  CHECKPOINT_FORMAT,
-  checkpointModules,
-  encodeCheckpoint,
-  modelFingerprint,
-  momentKeys,
-  type CheckpointMetadata,
-  type CheckpointOptimizer,
-  type CheckpointRecipe,
-} from './checkpoint-format.js';
+import { checkInteger, invalidArgument } from '@selfsup/core';
+import { captureCheckpoint, type CaptureCheckpointOptions } from './capture-checkpoint.js';
 import { writeFileAtomic } from './atomic-write.js';
 import { LATEST_FILE, LATEST_FORMAT, checkpointFileName, listCheckpoints, type LatestCheckpointRecord } from './latest-checkpoint.js';
-import { stepRng } from './step-rng.js';
-import { toTorchLayout } from './torch-layout.js';
 
-/** Options of {@link saveCheckpoint}. */
-export interface SaveCheckpointOptions {
+/** Options of {@link saveCheckpoint}: those of `captureCheckpoint`, and where to write. */
+export interface SaveCheckpointOptions extends CaptureCheckpointOptions {
   /** The folder of the run's checkpoints (created if missing). */
   dir: string;
-  /** The recipe: every module of `recipe.modules()` is saved. */
-  recipe: CheckpointRecipe;
-  /** The optimizer: its moments and step counts are saved. */
-  optimizer: CheckpointOptimizer;
-  /** Optimizer steps completed; the file is `step-<step>.safetensors`. */
-  step: number;
-  /** Iterations in one epoch (the epoch of the next iteration is `floor(step / iterationsPerEpoch)`). */
-  iterationsPerEpoch: number;
-  /**
-   * Micro-batches per optimizer step.
-   * @defaultValue 1
-   */
-  accumulationSteps?: number;
-  /**
-   * The run's seed (iteration `i` draws from `stepRng(seed, i)`).
-   * @defaultValue 0
-   */
-  seed?: number;
-  /**
-   * The run's configuration, any JSON value, stored for reference.
-   * @defaultValue none
-   */
-  config?: unknown;
   /**
    * How many checkpoints to keep in `dir`: older `step-<n>.safetensors` files are deleted once
    * this one is safely written.
@@ -61,28 +27,6 @@ export interface SavedCheckpoint {
   readonly bytes: number;
   /** The older checkpoints it deleted (`keep`). */
   readonly removed: readonly string[];
-}
-
-function jsonValue(value: unknown): unknown {
-  if (value === undefined) return undefined;
-  try {
-    return JSON.parse(JSON.stringify(value)) as unknown;
-  } catch (cause) {
-    throw invalidArgument({
-      argument: 'saveCheckpoint(options.config)',
-      expected: 'a JSON value (objects, arrays, strings, finite numbers, booleans, null)',
-      actual: cause instanceof Error ? cause.message : value,
-      fix: 'Store the run configuration as plain data: no BigInt, functions or cycles.',
-    });
-  }
-}
-
-/** Parameters by name, for the layout of the optimizer's moments. */
-export function optimizerParameters(recipe: CheckpointRecipe, optimizer: CheckpointOptimizer): Map<string, Parameter> {
-  const out = new Map<string, Parameter>();
-  for (const group of optimizer.groups ?? []) for (const p of group.parameters) if (!out.has(p.name)) out.set(p.name, p);
-  for (const p of recipe.trainableParameters()) if (!out.has(p.name)) out.set(p.name, p);
-  return out;
 }
 
 /**
@@ -129,44 +73,9 @@ export async function prepareCheckpoint(options: SaveCheckpointOptions): Promise
   if (options === null || typeof options !== 'object' || typeof options.dir !== 'string' || options.dir === '') {
     throw invalidArgument({ argument: 'saveCheckpoint(options.dir)', expected: 'a folder path', actual: options?.dir });
   }
-  const { dir, recipe, optimizer } = options;
-  const step = checkInteger('saveCheckpoint(options.step)', options.step, 0);
-  const iterationsPerEpoch = checkInteger('saveCheckpoint(options.iterationsPerEpoch)', options.iterationsPerEpoch, 1);
-  const accumulationSteps = checkInteger('saveCheckpoint(options.accumulationSteps)', options.accumulationSteps ?? 1, 1);
-  const seed = checkInteger('saveCheckpoint(options.seed)', options.seed ?? 0, 0, Number.MAX_SAFE_INTEGER);
   const keep = checkInteger('saveCheckpoint(options.keep)', options.keep ?? 3, 1);
-  const config = jsonValue(options.config);
-
-  const tensors = new Map<string, HostTensor>();
-  for (const [name, module] of checkpointModules(recipe)) {
-    for (const [key, value] of await exportStateDict(module, `${name}.`)) tensors.set(key, value);
-  }
-  const state = await optimizer.getState();
-  const parameters = optimizerParameters(recipe, optimizer);
-  const steps: Record<string, number> = {};
-  for (const [name, entry] of Object.entries(state.parameters)) {
-    const parameter = parameters.get(name);
-    const keys = momentKeys(name);
-    tensors.set(keys.firstMoment, parameter ? toTorchLayout(parameter, entry.firstMoment) : entry.firstMoment);
-    tensors.set(keys.secondMoment, parameter ? toTorchLayout(parameter, entry.secondMoment) : entry.secondMoment);
-    steps[name] = entry.step;
-  }
-  const epoch = Math.floor(step / iterationsPerEpoch);
-  const metadata: Omit<CheckpointMetadata, 'checksum'> = {
-    format: CHECKPOINT_FORMAT,
-    recipe: recipe.name,
-    step,
-    epoch,
-    iterationsPerEpoch,
-    accumulationSteps,
-    seed,
-    rng: stepRng(seed, step).getState() as CheckpointMetadata['rng'],
-    modules: modelFingerprint(recipe),
-    optimizer: { format: state.format, steps },
-    ...(config === undefined ? {} : { config }),
-    createdAt: new Date().toISOString(),
-  };
-  return { dir, step, epoch, keep, createdAt: metadata.createdAt, bytes: encodeCheckpoint(metadata, tensors) };
+  const { metadata, bytes } = await captureCheckpoint(options, 'saveCheckpoint');
+  return { dir: options.dir, step: metadata.step, epoch: metadata.epoch, keep, createdAt: metadata.createdAt, bytes };
 }
 
 /** The second half of {@link saveCheckpoint}: writes a prepared checkpoint and `latest.json`, then prunes to `keep`. */
