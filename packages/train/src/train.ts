@@ -11,6 +11,7 @@ import { createProgress, type Progress, type ProgressMode, type ProgressOptions 
 import { watchInterrupts, type InterruptWatch } from './interrupts.js';
 import { stepRng } from './step-rng.js';
 import { averageRankLocalState, broadcastRecipeState, reduceGradients } from './distributed-step.js';
+import { meanOverRanks } from './mean-over-ranks.js';
 import { createRunCheckpoints, type RunCheckpoints } from './run-checkpoints.js';
 import { findRunStart } from './run-start.js';
 
@@ -55,8 +56,8 @@ export interface TrainOptions<Batch, Views, Outputs, Targets> {
   /** Optimizer steps per epoch (`len(data_loader)` in iBOT, divided by `accumulationSteps`). */
   iterationsPerEpoch: number;
   /**
-   * The run's seed: iteration `i` draws its randomness from `stepRng(seed, i)`. A resumed run
-   * uses the seed stored in its checkpoint.
+   * The run's seed: iteration `i` draws its randomness from `stepRng(seed, i)` (on rank `r` of a
+   * data-parallel run, `stepRng(seed, i, r)`). A resumed run uses the seed stored in its checkpoint.
    * @defaultValue 0
    */
   seed?: number;
@@ -135,7 +136,10 @@ export interface TrainOptions<Batch, Views, Outputs, Targets> {
    * `@selfsup/distributed` under `mpirun -np N`): every rank starts from rank 0's weights, the
    * gradients are averaged over the ranks before clipping and the optimizer, the centres are
    * averaged after each step, and only rank 0 takes the run lock and writes checkpoints and
-   * metrics. `batches` must give each rank its own shard (the loader's `shard` option).
+   * metrics. The loss, terms and metrics it logs (metrics file, progress, `onStep`, the divergence
+   * checks, `lastStep`) are their mean over the ranks, and `imagesPerSecond` counts every rank's
+   * images. Rank `r` draws its crops and masks from `stepRng(seed, iteration, r)`. `batches` must
+   * give each rank its own shard (the loader's `shard` option).
    * @defaultValue createLocalCommunicator() (one process)
    */
   communicator?: Communicator;
@@ -331,13 +335,17 @@ async function runStep<Batch, Views, Outputs, Targets>(run: TrainRun<Batch, View
   }
 }
 
-/** A step's metrics record: its numbers, speed (images when the batches tell their size), memory and time. */
-function stepRecord<Batch>(result: StepResult, micro: readonly Batch[], batchSize: (batch: Batch) => number | undefined, stepMs: number, dataMs: number): MetricsRecord {
-  const seconds = (stepMs + dataMs) / 1000;
-  const images = micro.reduce<number | undefined>((sum, b) => {
+/** The images of a step's batches, or undefined when one batch does not tell its size. */
+function imagesIn<Batch>(micro: readonly Batch[], batchSize: (batch: Batch) => number | undefined): number | undefined {
+  return micro.reduce<number | undefined>((sum, b) => {
     const n = batchSize(b);
     return sum === undefined || n === undefined ? undefined : sum + n;
   }, 0);
+}
+
+/** A step's metrics record: its numbers, speed (when the images are known), memory and time. */
+function stepRecord(result: StepResult, images: number | undefined, stepMs: number, dataMs: number): MetricsRecord {
+  const seconds = (stepMs + dataMs) / 1000;
   const memory = process.memoryUsage();
   const tensors = tf.memory();
   return {
@@ -366,18 +374,20 @@ async function trainIteration<Batch, Views, Outputs, Targets>(
   epoch: number,
   position: { readonly label: string; readonly first: number; readonly index: number },
 ): Promise<void> {
-  const { iterationsPerEpoch, batchSize, checkpoint, everySteps, onStep } = run.settings;
+  const { iterationsPerEpoch, batchSize, checkpoint, everySteps, onStep, communicator } = run.settings;
   const dataStart = performance.now();
   const micro = await readMicroBatches(run, iterator, position);
   const dataMs = performance.now() - dataStart;
   const iteration = epoch * iterationsPerEpoch + position.index;
-  const context = { iteration, epoch, iterationsPerEpoch, rng: stepRng(run.seed, iteration) };
+  // each rank draws its own crops and masks; rank 0 (and one process) draws stepRng(seed, iteration)
+  const context = { iteration, epoch, iterationsPerEpoch, rng: stepRng(run.seed, iteration, communicator.rank) };
   const stepStart = performance.now();
-  const result = await runStep(run, micro, context);
+  // logged, judged and returned: the mean over the ranks (the step itself on one rank)
+  const { result, images } = await meanOverRanks(communicator, { result: await runStep(run, micro, context), images: imagesIn(micro, batchSize) });
   const stepMs = performance.now() - stepStart;
   run.step = iteration + 1;
   run.lastStep = result;
-  const record = stepRecord(result, micro, batchSize, stepMs, dataMs);
+  const record = stepRecord(result, images, stepMs, dataMs);
   run.metrics?.write(record);
   run.progress.update(record);
   await run.checkpoints.afterStep(result, iteration === run.firstIteration);
