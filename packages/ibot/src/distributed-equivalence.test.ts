@@ -10,7 +10,7 @@ const EMBED_DIM = 8;
 const script = join(import.meta.dirname, '..', 'test', 'distributed-equivalence-rank.ts');
 
 describe('data-parallel iBOT training (train with an MPI communicator)', () => {
-  it('2 ranks with batch B give the weights, teacher and centres of 1 rank with batch 2B after 4 steps', async (context) => {
+  it('2 ranks with batch B give the weights, teacher, centres and logged losses of 1 rank with batch 2B after 4 steps', async (context) => {
     const missing = mpirunMissing();
     if (missing) context.skip(missing);
     const dir = mkdtempSync(join(tmpdir(), 'selfsup-ddp-'));
@@ -26,6 +26,9 @@ describe('data-parallel iBOT training (train with an MPI communicator)', () => {
     expect(Object.keys(two)).toEqual(Object.keys(one));
     expect(Object.keys(one)).toEqual(expect.arrayContaining(['center.center', 'patchCenter.center2']));
     expect(Object.keys(one).some((name) => name.startsWith('teacher.'))).toBe(true);
+    // what rank 0 logs (loss, terms, metrics) is the mean over the ranks: the numbers of the global batch
+    expect(Object.keys(one)).toEqual(expect.arrayContaining(['logged.loss', 'logged.metrics.cls', 'logged.metrics.patch']));
+    expect(one['logged.loss']).toHaveLength(4);
     for (const [name, values] of Object.entries(one)) {
       const theirs = two[name]!;
       values.forEach((value, i) => {

@@ -1,7 +1,8 @@
 // The data-parallel equivalence run (src/distributed-equivalence.test.ts): a tiny iBOT trained by
 // train() for several steps. `node ... mpi <out.json>` under mpirun -np 2: each rank trains on its
 // half of every global batch (positions rank, rank + 2, ... as DistributedSampler) with batch B;
-// `node ... local <out.json>`: one process, batch 2B, the same images. Rank 0 writes the state.
+// `node ... local <out.json>`: one process, batch 2B, the same images. Rank 0 writes the state and
+// what it logged at each step (`logged.loss`, `logged.terms.<name>`, `logged.metrics.<name>`).
 import { writeFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
 import { useBackend } from '@selfsup/backend';
@@ -74,6 +75,11 @@ const recipe = createIbotRecipe<Batch>({
   patchTeacherTemperature: constantSchedule(0.05),
   teacherMomentum: constantSchedule(0.9),
 });
+const logged: Record<string, number[]> = {};
+/** Appends a logged scalar to its series. */
+function log(name: string, value: number): void {
+  (logged[name] ??= []).push(value);
+}
 const optimizer = createAdamW({ groups: createParameterGroups(recipe.trainableParameters()), learningRate: 0.01, weightDecay: 0.04 });
 
 await train({
@@ -87,12 +93,17 @@ await train({
   gradients: { clipPerParameter: 3 },
   batches: (epoch, { startBatch }) => loader.epoch(epoch, { startBatch }),
   batchSize: (batch) => batch.size,
+  onStep: (record) => {
+    log('logged.loss', record.loss);
+    for (const [name, value] of Object.entries(record.terms)) log(`logged.terms.${name}`, value);
+    for (const [name, value] of Object.entries(record.metrics)) log(`logged.metrics.${name}`, value);
+  },
 });
 
 const state: Record<string, number[]> = {};
 for (const [moduleName, module] of Object.entries(recipe.modules())) {
   for (const parameter of module.parameters()) state[`${moduleName}.${parameter.name}`] = Array.from(await parameter.variable.data());
 }
-if (rank === 0) writeFileSync(out, JSON.stringify(state));
+if (rank === 0) writeFileSync(out, JSON.stringify({ ...state, ...logged }));
 console.log(`RESULT ${JSON.stringify({ rank, worldSize, parameters: Object.keys(state).length })}`);
 await communicator.dispose();
