@@ -4,9 +4,12 @@
 # before MPI was there, so the addon was skipped with its one-line reason), and runs:
 #   - packages/distributed: collectives on 2 ranks (sum, mean, broadcast, allGather, barrier with a
 #     free event loop, bucketed gradients), a rank killed with SIGKILL ending the job;
+#   - packages/train/src/train-on-ranks.test.ts: train() on 2 ranks: each rank draws its own masks
+#     (stepRng(seed, iteration, rank)), rank 0 logs the mean of the ranks' losses, a resume on 2
+#     ranks draws and computes the same, bit for bit;
 #   - packages/ibot/src/distributed-equivalence.test.ts: 2 ranks with batch B each give the weights,
-#     teacher and centres of 1 rank with batch 2B after several iBOT steps on cpu (batches from
-#     createDataLoader's DistributedSampler-like shard);
+#     teacher, centres and logged losses of 1 rank with batch 2B after several iBOT steps on cpu
+#     (batches from createDataLoader's DistributedSampler-like shard);
 #   - packages/eval/src/knn-on-ranks.test.ts: the k-NN evaluation with features extracted by block
 #     on 2 ranks and gathered gives the features and accuracy of 1 rank;
 #   - packages/cli/src/pretrain-distributed.test.ts: `mpirun -np 2 selfsup pretrain --distributed
@@ -30,4 +33,4 @@ fi
 export OMPI_MCA_btl_vader_single_copy_mechanism=none
 
 npm rebuild @selfsup/distributed
-SELFSUP_REQUIRE_MPI=1 npx vitest run packages/distributed/ packages/ibot/src/distributed-equivalence.test.ts packages/eval/src/knn-on-ranks.test.ts packages/cli/src/pretrain-distributed.test.ts
+SELFSUP_REQUIRE_MPI=1 npx vitest run packages/distributed/ packages/train/src/train-on-ranks.test.ts packages/ibot/src/distributed-equivalence.test.ts packages/eval/src/knn-on-ranks.test.ts packages/cli/src/pretrain-distributed.test.ts
