@@ -11,8 +11,8 @@ import { createBlockMasking, createRandomMasking, tokenMaskToTensor, type Maskin
 import { renderMaskPng } from '@selfsup/masking/png';
 import { createDinoHead, createMaeDecoder, type DinoHead } from '@selfsup/heads';
 import { dinoLoss, maeLoss, teacherTargets } from '@selfsup/losses';
-import { createCenter, createEmaTeacher, momentumSchedule } from '@selfsup/ema';
-import { createAdamW, cosineSchedule, type Schedule } from '@selfsup/optim';
+import { createCenter, createEmaTeacher } from '@selfsup/ema';
+import { createAdamW, cosineSchedule, perEpoch, type Schedule } from '@selfsup/optim';
 import { createMultiCrop, ibotAugmentation, type MultiCropViews } from '@selfsup/augment';
 import { createDataLoader, loadBundledFashionMnist, imagesToTensor, type Batch, type ImageDataset } from '@selfsup/data/node';
 import { stepRng, trainStep, train, type StepResult, type TrainResult } from '@selfsup/train/node';
@@ -52,11 +52,14 @@ export function lossesAndHeads(): tf.Scalar {
 }
 
 export function schedulesAndState(module: Module): void {
+  // one schedule vocabulary, counted in iterations: the learning rate, the teacher momentum, and a value held per epoch
   const learningRate: Schedule = cosineSchedule({ baseValue: 5e-4, finalValue: 1e-6, epochs: 2, iterationsPerEpoch: 10, warmupEpochs: 1 });
+  const momentum: Schedule = cosineSchedule({ baseValue: 0.996, finalValue: 1, epochs: 2, iterationsPerEpoch: 10 });
+  const temperature: Schedule = perEpoch([0.04, 0.07], 10);
   const optimizer = createAdamW({ parameters: module.parameters(), learningRate });
   const teacher = createEmaTeacher;
   const center = createCenter;
-  void [optimizer, teacher, center, momentumSchedule, createRandomMasking, renderMaskPng, createMultiCrop, ibotAugmentation];
+  void [optimizer, teacher, center, momentum, temperature, createRandomMasking, renderMaskPng, createMultiCrop, ibotAugmentation];
 }
 
 export async function pretrainOneStep(): Promise<StepResult> {
