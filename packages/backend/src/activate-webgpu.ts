@@ -3,6 +3,7 @@ import { SslError } from '@selfsup/core';
 import { importBackendPackage } from './backend-package.js';
 import { dawnSettingsFromEnvironment, installWebgpuGlobals, webgpuEntry } from './dawn-gpu.js';
 import { adapterSummary, describeAdapter, requestWebgpuAdapter, type WebgpuAdapterDescription } from './webgpu-adapter.js';
+import { installWebgpuFusedKernels, type FusedKernelInstall } from './webgpu-fused-kernels/index.js';
 import { installWebgpuKernelFixes } from './webgpu-kernel-fixes.js';
 import type { AdapterLike, DeviceLike } from './webgpu-types.js';
 
@@ -27,8 +28,10 @@ interface WebgpuPackage {
 /** What {@link activateWebgpu} set up. */
 export interface WebgpuActivation {
   readonly adapter: WebgpuAdapterDescription;
-  /** Said in `BackendInfo.reason` when the adapter computes on the CPU. */
+  /** Said in `BackendInfo.reason` when the adapter computes on the CPU or selfsup's WGSL kernels are off. */
   readonly note: string | undefined;
+  /** selfsup's WGSL kernels (LayerNorm, GELU and their gradients) registered for this device. */
+  readonly fusedKernels: FusedKernelInstall;
 }
 
 /** The adapter and device behind the registered `webgpu` backend, while it lives. */
@@ -55,6 +58,14 @@ function softwareNote(adapter: WebgpuAdapterDescription): string | undefined {
   return adapter.software ? `a software adapter (${adapterSummary(adapter)}): it computes on the CPU, for tests, not for training` : undefined;
 }
 
+/** Installs the WGSL kernels for `device` and says what happened, with the note for `BackendInfo.reason`. */
+function activation(adapter: WebgpuAdapterDescription, device: DeviceLike): WebgpuActivation {
+  const fusedKernels = installWebgpuFusedKernels(device.limits);
+  const notes = [softwareNote(adapter), fusedKernels.skipped === undefined ? undefined : `selfsup's WGSL kernels are off (${fusedKernels.skipped})`];
+  const note = notes.filter((n) => n !== undefined).join('; ');
+  return { adapter, note: note === '' ? undefined : note, fusedKernels };
+}
+
 function watchDeviceLoss(device: DeviceLike): void {
   void device.lost?.then((info) => {
     if (active?.device !== device) return;
@@ -68,7 +79,8 @@ function watchDeviceLoss(device: DeviceLike): void {
  * browser; Dawn from the npm package `webgpu` in Node.js, with the Dawn backend and feature level
  * of `SELFSUP_WEBGPU_BACKEND`), checks it before tfjs-backend-webgpu sees it (tfjs crashes on a
  * null adapter), requests a device with the adapter's own limits, registers tfjs-backend-webgpu
- * on it and installs selfsup's webgpu kernel fixes. Later calls reuse the device.
+ * on it and installs selfsup's webgpu kernel fixes and WGSL kernels (webgpu-fused-kernels/). Later
+ * calls reuse the device.
  *
  * @returns The adapter's description, and a note when it is a software adapter.
  * @throws SslError `BACKEND_UNAVAILABLE` naming what to install when a package, driver or adapter
@@ -81,7 +93,7 @@ export async function activateWebgpu(): Promise<WebgpuActivation> {
     if (!(await tf.setBackend(WEBGPU_BACKEND_NAME))) {
       throw new SslError('BACKEND_UNAVAILABLE', 'backend "webgpu" failed to initialise: tf.setBackend("webgpu") returned false.');
     }
-    return { adapter: active.adapter, note: softwareNote(active.adapter) };
+    return activation(active.adapter, active.device);
   }
   const entry = await webgpuEntry(dawnSettingsFromEnvironment());
   const adapter = await requestWebgpuAdapter(entry);
@@ -100,5 +112,5 @@ export async function activateWebgpu(): Promise<WebgpuActivation> {
   }
   active = { adapter: description, device };
   watchDeviceLoss(device);
-  return { adapter: description, note: softwareNote(description) };
+  return activation(description, device);
 }

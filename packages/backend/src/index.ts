@@ -15,3 +15,4 @@ export { webgpuAvailability, type WebgpuAvailability } from './webgpu-availabili
 export type { WebgpuAdapterDescription } from './webgpu-adapter.js';
 export { DAWN_BACKENDS, type DawnBackend } from './dawn-gpu.js';
 export { WASM_MAX_THREADS } from './start-wasm.js';
+export { countWebgpuDispatches, type WebgpuDispatchCount, type WebgpuDispatchCounter } from './webgpu-dispatch-count.js';
