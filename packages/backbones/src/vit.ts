@@ -23,6 +23,7 @@ import { VIT_PRESETS, type VitPresetName } from './vit-presets.js';
 import { VIT_MAX_PARAMETERS, vitParameterCount } from './vit-parameter-count.js';
 import { vitLayerIndex } from './vit-layer-index.js';
 import { vitTimmDescription, vitTimmName } from './vit-timm.js';
+import { vitAttentionProbabilities } from './vit-attention-probabilities.js';
 
 /** Options of {@link createVit}. Sizes default to the preset's, and the preset to `small`. */
 export interface VitOptions {
@@ -87,6 +88,12 @@ export interface Vit extends Backbone {
   readonly config: Readonly<Required<Omit<VitOptions, 'preset' | 'imageSize' | 'seed'>> & { imageSize: readonly [number, number] }>;
   /** Patches along height and width at the configured image size. */
   readonly gridSize: readonly [number, number];
+  /**
+   * The last block's attention probabilities per head, `[batch, headCount, 1 + h*w, 1 + h*w]`
+   * (token 0 is [CLS]; DINO's `get_last_selfattention`), in inference mode. The caller owns it.
+   * @throws SslError `NOT_SUPPORTED` for a ViT of depth 0.
+   */
+  lastSelfAttention(images: tf.Tensor4D): tf.Tensor4D;
 }
 
 /**
@@ -419,26 +426,49 @@ export function createVit(options: VitOptions = {}): Vit {
   const parameters = vitParameters(config, weights);
   let disposed = false;
 
+  /** `[B, 1+T, D]`: [CLS] and the (masked or kept) patch embeddings with positions, before the blocks. */
+  function embedTokens(images: tf.Tensor4D, h: number, w: number, tokenMask?: tf.Tensor2D, keepIndices?: tf.Tensor2D): tf.Tensor3D {
+    const batch = images.shape[0];
+    const n = h * w;
+    let x = embedPatches(config, weights, images, h, w);
+    if (tokenMask && weights.maskedEmbed) x = replaceMasked(x, tokenMask, weights.maskedEmbed);
+    const positions = positionEmbedding(config, weights.posEmbed, grid, h, w);
+    // [1+N, D] -> cls row [1, 1, D] and patch rows [1, N, D]
+    const clsPosition = tf.reshape(tf.slice(positions, [0, 0], [1, embedDim]), [1, 1, embedDim]);
+    x = tf.add(x, tf.reshape(tf.slice(positions, [1, 0], [n, embedDim]), [1, n, embedDim]));
+    if (keepIndices) x = tf.gather(x, keepIndices, 1, 1) as tf.Tensor3D; // [B, N, D] -> [B, K, D]
+    // [1, 1, D] broadcast to [B, 1, D] by an add (its gradient is a sum, not one slice per sample)
+    const cls = tf.add(tf.zeros([batch, 1, embedDim]), tf.add(weights.clsToken, clsPosition));
+    return tf.concat([cls, x], 1) as tf.Tensor3D;
+  }
+
+  function checkAlive(where: string): void {
+    if (disposed) throw new SslError('DISPOSED', `vit.${where}: this ViT was disposed; create a new one.`);
+  }
+
   function encode(images: tf.Tensor4D, encodeOptions: EncodeOptions = {}): BackboneFeatures {
-    if (disposed) throw new SslError('DISPOSED', 'vit.encode: this ViT was disposed; create a new one.');
+    checkAlive('encode');
     const [batch, h, w] = checkVitImages(config, images);
     const checked = checkOptions('vit.encode(options)', encodeOptions, true);
     checkVitEncodeOptions(checked, weights.maskedEmbed !== undefined, batch, h, w);
     const { tokenMask, keepIndices, training = false, rng: callRng } = checked;
-    const n = h * w;
     return tf.tidy('vit.encode', () => {
-      let x = embedPatches(config, weights, images, h, w);
-      if (tokenMask && weights.maskedEmbed) x = replaceMasked(x, tokenMask, weights.maskedEmbed);
-      const positions = positionEmbedding(config, weights.posEmbed, grid, h, w);
-      // [1+N, D] -> cls row [1, 1, D] and patch rows [1, N, D]
-      const clsPosition = tf.reshape(tf.slice(positions, [0, 0], [1, embedDim]), [1, 1, embedDim]);
-      x = tf.add(x, tf.reshape(tf.slice(positions, [1, 0], [n, embedDim]), [1, n, embedDim]));
-      if (keepIndices) x = tf.gather(x, keepIndices, 1, 1) as tf.Tensor3D; // [B, N, D] -> [B, K, D]
-      // [1, 1, D] broadcast to [B, 1, D] by an add (its gradient is a sum, not one slice per sample)
-      const cls = tf.add(tf.zeros([batch, 1, embedDim]), tf.add(weights.clsToken, clsPosition));
-      x = tf.concat([cls, x], 1) as tf.Tensor3D;
+      let x = embedTokens(images, h, w, tokenMask, keepIndices);
       for (const block of weights.blocks) x = block.apply(x, { training, ...(callRng ? { rng: callRng } : {}) });
       return splitTokens(weights.norm.apply(x) as tf.Tensor3D);
+    });
+  }
+
+  function lastSelfAttention(images: tf.Tensor4D): tf.Tensor4D {
+    checkAlive('lastSelfAttention');
+    if (depth === 0) {
+      throw new SslError('NOT_SUPPORTED', 'vit.lastSelfAttention: this ViT has depth 0, so no block attends. Create it with depth >= 1.');
+    }
+    const [, h, w] = checkVitImages(config, images);
+    return tf.tidy('vit.lastSelfAttention', () => {
+      let x = embedTokens(images, h, w);
+      for (const block of weights.blocks.slice(0, -1)) x = block.apply(x);
+      return vitAttentionProbabilities(x, parameters, `blocks.${depth - 1}`, config.headCount, config.layerNormEps);
     });
   }
 
@@ -468,6 +498,7 @@ export function createVit(options: VitOptions = {}): Vit {
     config,
     parameters: () => parameters,
     encode,
+    lastSelfAttention,
     dispose: () => {
       if (disposed) return;
       disposed = true;

@@ -162,6 +162,15 @@ export interface Backbone extends Module {
    * computes).
    */
   timmName(name: string): string | undefined;
+  /**
+   * Optional: the attention probabilities of the last block, per head, over every token of the
+   * sequence it attends in (DINO's `get_last_selfattention`), for attention maps: for a ViT
+   * `[batch, heads, 1 + patches, 1 + patches]`, row `i` the distribution of token `i` (0 is
+   * [CLS], then the patch grid row-major). Absent when the architecture has no global token
+   * attention (a Swin Transformer attends in windows and has no [CLS] token). Runs in inference
+   * mode (no drop path). The caller owns the result.
+   */
+  lastSelfAttention?(images: tf.Tensor4D): tf.Tensor4D;
 }
 
 /**

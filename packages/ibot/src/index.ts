@@ -89,6 +89,7 @@ export { createDinov2StylePretraining, type Dinov2StylePretraining } from './din
 export { maeMethod } from './mae/mae-method.js';
 export { maeMaskingProblems } from './mae/mae-masking-problems.js';
 export { maeDecoderProblems } from './mae/mae-decoder-problems.js';
+export { reconstructMae, maeViewsFor, type MaeParts, type MaeReconstruction, type ReconstructMaeOptions, type MaeViewsForOptions } from './mae/mae-reconstruction.js';
 export { createMaeRecipe, type MaeRecipe, type MaeRecipeOptions, type MaeViews, type MaeOutputs, type MaeTargets } from './mae/mae-recipe.js';
 export {
   maeConfigSchema,
