@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { SslError, invalidArgument } from '@selfsup/core';
 import { customOp } from './custom-op.js';
+import { attentionHeadGradients, headLayout, mergeHeads, projectToHeads, projectionGradients, projections } from './attention-heads.js';
 
 /**
  * The tfjs flag that selects how {@link selfAttention} computes its per-head products:
@@ -72,26 +73,6 @@ function channelMatMul(x: tf.Tensor3D, f: tf.Tensor3D): tf.Tensor3D {
   return tf.reshape(y, [i, c, m]);
 }
 
-/** The q, k, v weights and biases, the query ones multiplied by `scale` (internal; also used by window attention). */
-export function projections(weight: tf.Tensor2D, bias: tf.Tensor1D | undefined, scale: number) {
-  const [wq, wk, wv] = tf.split(weight, 3, 1) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
-  const [bq, bk, bv] = bias ? (tf.split(bias, 3, 0) as [tf.Tensor1D, tf.Tensor1D, tf.Tensor1D]) : [undefined, undefined, undefined];
-  const project = (x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D | undefined): tf.Tensor2D => (b ? (tf.fused.matMul({ a: x, b: w, bias: b }) as tf.Tensor2D) : tf.matMul(x, w));
-  return {
-    q: (x: tf.Tensor2D) => project(x, tf.mul(wq, scale), bq ? (tf.mul(bq, scale) as tf.Tensor1D) : undefined),
-    k: (x: tf.Tensor2D) => project(x, wk, bk),
-    v: (x: tf.Tensor2D) => project(x, wv, bv),
-  };
-}
-
-/** The gradients of the packed projection from `dqkv` (`[rows, 3D]`, rows in the order of `x`; internal). */
-export function projectionGradients(x: tf.Tensor2D, weight: tf.Tensor2D, dqkv: tf.Tensor2D, hasBias: boolean): tf.Tensor[] {
-  // Explicit rank-2 transposes feeding plain matmuls, the fast path of every backend.
-  const dx = tf.matMul(dqkv, tf.transpose(weight));
-  const dw = tf.matMul(tf.transpose(x), dqkv);
-  return hasBias ? [dx, dw, tf.sum(dqkv, 0)] : [dx, dw];
-}
-
 // Depthwise formulation. Rows are taken token-major (i, b) so that q, k, v come out of their
 // projections as [N, B, H, Dh] = [tokens, channels c = (b, h), headDim]: the layout a depthwise
 // filter [K, C, M] needs for v (forward) and for q, k (backward) without any transpose.
@@ -144,34 +125,21 @@ function depthwiseAttention(headCount: number, hasBias: boolean) {
   });
 }
 
-// Batched-matmul formulation, rows batch-major: q, k, v as [B*H, N, Dh].
+// Batched-matmul formulation, rows batch-major: q, k, v as [B*H, N, Dh] (attention-heads.ts).
 function matmulAttention(headCount: number, hasBias: boolean) {
   return customOp<tf.Tensor[]>((inputs, save) => {
     const [x, weight, bias] = inputs as [tf.Tensor3D, tf.Tensor2D, tf.Tensor1D | undefined];
     const [batch, tokens, dim] = x.shape;
-    const headDim = dim / headCount;
-    const scale = headDim ** -0.5;
-    const project = projections(weight, hasBias ? bias : undefined, scale);
+    const layout = headLayout(batch, tokens, dim, headCount);
     const x2 = tf.reshape(x, [batch * tokens, dim]) as tf.Tensor2D;
-    // [B*N, D] -> [B, N, H, Dh] -> [B, H, N, Dh] -> [B*H, N, Dh]
-    const heads = (t: tf.Tensor2D) => tf.reshape(tf.transpose(tf.reshape(t, [batch, tokens, headCount, headDim]), [0, 2, 1, 3]), [batch * headCount, tokens, headDim]) as tf.Tensor3D;
-    const merge = (t: tf.Tensor) => tf.reshape(tf.transpose(tf.reshape(t, [batch, headCount, tokens, headDim]), [0, 2, 1, 3]), [batch * tokens, dim]) as tf.Tensor2D;
-    const q = heads(project.q(x2));
-    const k = heads(project.k(x2));
-    const v = heads(project.v(x2));
+    const { q, k, v } = projectToHeads(x2, weight, hasBias ? bias : undefined, layout);
     const p = tf.softmax(tf.matMul(q, k, false, true), -1) as tf.Tensor3D; // [B*H, N, N]
     save([x2, weight, q, k, v, p]);
     return {
-      value: tf.reshape(merge(tf.matMul(p, v)), [batch, tokens, dim]),
+      value: tf.reshape(mergeHeads(tf.matMul(p, v), layout), [batch, tokens, dim]),
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         const [xs, ws, qs, ks, vs, ps] = saved as [tf.Tensor2D, tf.Tensor2D, tf.Tensor3D, tf.Tensor3D, tf.Tensor3D, tf.Tensor3D];
-        const dO = heads(tf.reshape(dy, [batch * tokens, dim]) as tf.Tensor2D);
-        const dp = tf.matMul(dO, vs, false, true);
-        const dv = tf.matMul(ps, dO, true, false);
-        const ds = tf.mul(ps, tf.sub(dp, tf.sum(tf.mul(dp, ps), -1, true)));
-        const dq = tf.mul(tf.matMul(ds, ks), scale);
-        const dk = tf.matMul(ds, qs, true, false);
-        const dqkv = tf.concat([merge(dq), merge(dk), merge(dv)], 1) as tf.Tensor2D;
+        const { dqkv } = attentionHeadGradients(dy, qs, ks, vs, ps, layout);
         const [dx, ...rest] = projectionGradients(xs, ws, dqkv, hasBias);
         return [tf.reshape(dx!, [batch, tokens, dim]), ...rest];
       },

@@ -3,53 +3,37 @@ import { SslError, checkOptions, type Parameter, type Rng } from '@selfsup/core'
 import { customOp } from './custom-op.js';
 import { makeVariable, truncatedNormal } from './init.js';
 import { createLinear } from './linear.js';
-import { projectionGradients, projections } from './self-attention.js';
+import { attentionHeadGradients, headLayout, mergeHeads, projectToHeads, projectionGradients } from './attention-heads.js';
 import { relativePositionIndex } from './swin-windows.js';
 
 // Multi-head attention inside windows with an additive score bias, as one op with a hand-written
 // gradient, formulated as batched matmuls over [windows * heads, N, N] (the windows of every image
-// are in the batch dimension). The bias is [G, H, N, N] for G window positions (the shift mask
-// differs per window, the relative position bias does not); windows are ordered image-major, so
-// window i uses bias row i mod G.
+// are in the batch dimension; the parts are self-attention's, attention-heads.ts). The bias is
+// [G, H, N, N] for G window positions (the shift mask differs per window, the relative position
+// bias does not); windows are ordered image-major, so window i uses bias row i mod G.
 function windowAttentionOp(headCount: number, hasBias: boolean) {
   return customOp<tf.Tensor[]>((inputs, save) => {
     const [x, weight, scoreBias, bias] = inputs as [tf.Tensor3D, tf.Tensor2D, tf.Tensor4D, tf.Tensor1D | undefined];
     const [windows, tokens, dim] = x.shape;
     const positions = scoreBias.shape[0];
     const groups = windows / positions;
-    const headDim = dim / headCount;
-    const scale = headDim ** -0.5;
-    const project = projections(weight, hasBias ? bias : undefined, scale);
+    const layout = headLayout(windows, tokens, dim, headCount);
     const x2 = tf.reshape(x, [windows * tokens, dim]) as tf.Tensor2D;
-    // [W*N, D] -> [W, N, H, Dh] -> [W, H, N, Dh] -> [W*H, N, Dh]
-    const heads = (t: tf.Tensor2D) =>
-      tf.reshape(tf.transpose(tf.reshape(t, [windows, tokens, headCount, headDim]), [0, 2, 1, 3]), [windows * headCount, tokens, headDim]) as tf.Tensor3D;
-    // [W*H, N, Dh] -> [W, H, N, Dh] -> [W, N, H, Dh] -> [W*N, D]
-    const merge = (t: tf.Tensor) => tf.reshape(tf.transpose(tf.reshape(t, [windows, headCount, tokens, headDim]), [0, 2, 1, 3]), [windows * tokens, dim]) as tf.Tensor2D;
-    const q = heads(project.q(x2));
-    const k = heads(project.k(x2));
-    const v = heads(project.v(x2));
+    const { q, k, v } = projectToHeads(x2, weight, hasBias ? bias : undefined, layout);
     // scores [W*H, N, N] -> [W/G, G*H, N, N] + bias [1, G*H, N, N]
     const scores = tf.add(tf.reshape(tf.matMul(q, k, false, true), [groups, positions * headCount, tokens, tokens]), tf.reshape(scoreBias, [1, positions * headCount, tokens, tokens]));
     const p = tf.softmax(tf.reshape(scores, [windows * headCount, tokens, tokens]), -1) as tf.Tensor3D;
     save([x2, weight, q, k, v, p]);
     return {
-      value: tf.reshape(merge(tf.matMul(p, v)), [windows, tokens, dim]),
+      value: tf.reshape(mergeHeads(tf.matMul(p, v), layout), [windows, tokens, dim]),
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         const [xs, ws, qs, ks, vs, ps] = saved as [tf.Tensor2D, tf.Tensor2D, tf.Tensor3D, tf.Tensor3D, tf.Tensor3D, tf.Tensor3D];
-        const dO = heads(tf.reshape(dy, [windows * tokens, dim]) as tf.Tensor2D);
-        const dp = tf.matMul(dO, vs, false, true);
-        const dv = tf.matMul(ps, dO, true, false);
-        // softmax backward: ds = p * (dp - sum_j(dp * p)), the gradient of the biased scores
-        const ds = tf.mul(ps, tf.sub(dp, tf.sum(tf.mul(dp, ps), -1, true)));
-        const dq = tf.mul(tf.matMul(ds, ks), scale);
-        const dk = tf.matMul(ds, qs, true, false);
-        const dqkv = tf.concat([merge(dq), merge(dk), merge(dv)], 1) as tf.Tensor2D;
-        const [dx, ...projection] = projectionGradients(xs, ws, dqkv, hasBias);
-        // [W*H, N, N] -> [W/G, G*H, N, N] summed over images -> [G, H, N, N]
+        const { dqkv, ds } = attentionHeadGradients(dy, qs, ks, vs, ps, layout);
+        const [dx, dWeight, dBias] = projectionGradients(xs, ws, dqkv, hasBias);
+        // ds is the gradient of the biased scores: [W*H, N, N] -> [W/G, G*H, N, N] summed over images -> [G, H, N, N]
         const dScoreBias = tf.reshape(tf.sum(tf.reshape(ds, [groups, positions * headCount, tokens, tokens]), 0), scoreBias.shape);
-        const [dWeight, dBias] = projection;
-        return hasBias ? [tf.reshape(dx!, [windows, tokens, dim]), dWeight!, dScoreBias, dBias!] : [tf.reshape(dx!, [windows, tokens, dim]), dWeight!, dScoreBias];
+        const dxWindows = tf.reshape(dx!, [windows, tokens, dim]);
+        return hasBias ? [dxWindows, dWeight!, dScoreBias, dBias!] : [dxWindows, dWeight!, dScoreBias];
       },
     };
   });
