@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { isSslError, type Backbone } from '@selfsup/core';
-import { createSwin, createVit, selfAttention, layerNorm } from '@selfsup/backbones';
+import { createSwin, createVit } from '@selfsup/backbones';
 import { expectClose, expectNoLeaks } from '@selfsup/testing';
 import { lastLayerAttention } from './last-layer-attention.js';
 
@@ -23,36 +23,6 @@ describe('lastLayerAttention', () => {
     expectClose(await tf.add(patchMass, selfAttention0).data(), [1, 1, 1, 1], { atol: 1e-5 });
     expect(Math.min(...(await maps.data()))).toBeGreaterThanOrEqual(0);
     tf.dispose([maps, full, rowSums, selfAttention0, patchMass, x]);
-    backbone.dispose();
-  });
-
-  it('is the probabilities the last block multiplies v with: p v equals the block attention heads', async () => {
-    // A depth-1 ViT: the tokens entering its only block are embeddings; rebuild them from encode's
-    // parameters is not public, so compare through selfAttention on norm1 of those tokens, which
-    // the ViT exposes for depth 1 as: tokens = lastSelfAttention's input. Instead check p v
-    // against selfAttention on a direct computation of the embedded tokens.
-    const backbone = createVit({ imageSize: 8, patchSize: 4, inChannels: 1, embedDim: 8, depth: 1, headCount: 2, seed: 1 });
-    const x = tf.randomUniform([1, 8, 8, 1], 0, 1, 'float32', 2) as tf.Tensor4D;
-    const named = new Map(backbone.parameters().map((p) => [p.name, p.variable]));
-    const p = backbone.lastSelfAttention(x); // [1, 2, 5, 5]
-    const tokens = tf.tidy(() => {
-      // patches [1, 4, 16] in (y, x, c) order, projected, + positions; [CLS] + its position first
-      const patches = tf.reshape(tf.transpose(tf.reshape(x, [2, 4, 2, 4]), [0, 2, 1, 3]), [4, 16]);
-      const embedded = tf.add(tf.matMul(patches, named.get('patch_embed.proj.weight')!), named.get('patch_embed.proj.bias')!);
-      const table = tf.reshape(named.get('pos_embed')!, [5, 8]);
-      const cls = tf.reshape(named.get('cls_token')!, [1, 8]);
-      return tf.reshape(tf.add(tf.concat([cls, embedded], 0), table), [1, 5, 8]) as tf.Tensor3D;
-    });
-    const normed = layerNorm(tokens, named.get('blocks.0.norm1.weight') as tf.Tensor1D, named.get('blocks.0.norm1.bias') as tf.Tensor1D, 1e-6) as tf.Tensor3D;
-    const heads = selfAttention(normed, named.get('blocks.0.attn.qkv.weight') as tf.Tensor2D, named.get('blocks.0.attn.qkv.bias') as tf.Tensor1D, 2);
-    const v = tf.tidy(() => {
-      const qkv = tf.add(tf.matMul(tf.reshape(normed, [5, 8]), named.get('blocks.0.attn.qkv.weight')!), named.get('blocks.0.attn.qkv.bias')!);
-      // [5, 24] -> v [5, 8] -> [5, 2, 4] -> [2, 5, 4]
-      return tf.transpose(tf.reshape(tf.slice(qkv, [0, 16], [5, 8]), [5, 2, 4]), [1, 0, 2]);
-    });
-    const pv = tf.tidy(() => tf.reshape(tf.transpose(tf.matMul(tf.reshape(p, [2, 5, 5]), v), [1, 0, 2]), [1, 5, 8]));
-    expectClose(await pv.data(), await heads.data(), { atol: 1e-5 });
-    tf.dispose([x, p, tokens, normed, heads, v, pv]);
     backbone.dispose();
   });
 
