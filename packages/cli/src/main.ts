@@ -12,6 +12,7 @@ import { runPretrain } from './pretrain-command.js';
 import { RESUME_SAFE_KEYS } from './check-resume-config.js';
 import { runEvalKnn, runEvalLinear } from './eval-command.js';
 import { runExport } from './export-command.js';
+import { visualizeCommand } from './visualize-command.js';
 import { displayPath, processIo, type CliIo } from './cli-io.js';
 import { exitCodeOf, usageError } from './usage-error.js';
 import { describeFileSystemError, fileSystemErrorOf } from './file-system-error.js';
@@ -35,6 +36,8 @@ Usage:
   selfsup eval linear --checkpoint <file>      linear-probe accuracy (learning-rate sweep)
   selfsup export --checkpoint <file> --out <file.safetensors>
                                                the backbone as safetensors with timm/PyTorch names
+  selfsup visualize --checkpoint <file|folder> attention maps, PCA colours of patch features and
+                                               MAE reconstructions as PNG files
   selfsup schema [--method <name>] [--out <file>]
                                                the JSON Schema of config files, for editors
 
@@ -258,8 +261,10 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
         return await exportCommand(rest, io);
       case 'schema':
         return schemaCommand(rest, io);
+      case 'visualize':
+        return await visualizeCommand(rest, io);
       default:
-        throw usageError(`selfsup: unknown command ${JSON.stringify(command)}; expected pretrain, eval, export or schema. Run \`selfsup --help\`.`);
+        throw usageError(`selfsup: unknown command ${JSON.stringify(command)}; expected pretrain, eval, export, visualize or schema. Run \`selfsup --help\`.`);
     }
   } catch (error) {
     const fileSystemError = isSslError(error) ? undefined : fileSystemErrorOf(error);

@@ -1,0 +1,173 @@
+import { stat } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import { isSslError, type Backbone } from '@selfsup/core';
+import type { MaeParts } from '@selfsup/ibot';
+import type { RasterImage } from '@selfsup/eval';
+import { latestCheckpoint } from '@selfsup/train/node';
+import { checkFlags, describeFlags, parseFlags } from './cli-flags.js';
+import { displayPath, type CliIo } from './cli-io.js';
+import { inputOf } from './method-registry.js';
+import { openCheckpoint, pickBackbone, type OpenedCheckpoint } from './open-checkpoint.js';
+import { usageError } from './usage-error.js';
+import { VISUALIZE_FLAGS, visualizeHelp } from './visualize-flags.js';
+import { firstImages, loadVisualizeImages, visualizeTensor, type VisualizeImages } from './visualize-images.js';
+import { attentionPicture, pcaPicture, reconstructionPicture, type InputNormalization } from './visualize-pictures.js';
+import { writePng } from './visualize-png.js';
+
+/** Options of `selfsup visualize`. */
+export interface VisualizeOptions {
+  /** A checkpoint of `selfsup pretrain`, or a run folder (its latest checkpoint). */
+  readonly checkpoint: string;
+  /** `fashion-mnist`, an IDX images file or a folder. @defaultValue the run's held-out images (else its training images) */
+  readonly images?: string;
+  /** @defaultValue 8 */
+  readonly count?: number;
+  /** @defaultValue `visualize/` in the run folder */
+  readonly out?: string;
+  /** `teacher` (the default when there is one) or `student`. */
+  readonly which?: string;
+  /** The random masks of MAE's reconstructions. @defaultValue 0 */
+  readonly seed?: number;
+  readonly backend?: string;
+  readonly threads?: number;
+}
+
+/** What `selfsup visualize` wrote: the PNG files, and why a picture was left out. */
+export interface VisualizeResult {
+  readonly files: readonly string[];
+  readonly skipped: readonly { readonly file: string; readonly reason: string }[];
+}
+
+/**
+ * `selfsup visualize`: draws the last-layer attention maps per head, the PCA colours of the patch
+ * features and (for MAE-style checkpoints) reconstructions of a few images, as PNG files. A
+ * picture the backbone cannot give (attention maps of a Swin Transformer) is left out with the
+ * reason on stderr; the others are still written.
+ */
+export async function runVisualize(options: VisualizeOptions, io: CliIo): Promise<VisualizeResult> {
+  const cwd = io.cwd ?? process.cwd();
+  const checkpoint = await resolveCheckpoint(options.checkpoint, cwd);
+  const opened = await openCheckpoint(checkpoint, { ...(options.backend ? { backend: options.backend } : {}), ...(options.threads ? { threads: options.threads } : {}), cwd });
+  try {
+    const { which, backbone } = pickBackbone(opened, options.which);
+    const input = inputOf(opened.method, opened.config);
+    const source = options.images === undefined ? await runImages(opened, options.count ?? 8) : await loadVisualizeImages(options.images, options.count ?? 8, input.channels === 1 ? 1 : 3, cwd);
+    const out = resolve(cwd, options.out ?? join(dirname(dirname(checkpoint)), 'visualize'));
+    const pixels = visualizeTensor(source, input.imageSize, input.channels);
+    // [B, S, S, C] - [C], / [C]: the network's input, as in training
+    const normalised = tf.tidy(() => tf.div(tf.sub(pixels, tf.tensor1d([...input.mean])), tf.tensor1d([...input.std])) as tf.Tensor4D);
+    pixels.dispose();
+    try {
+      io.stderr.write(`drawing the ${which} of ${displayPath(checkpoint, cwd)} (step ${opened.metadata.step}) on ${source.images.length} image(s) of ${source.name}\n`);
+      return await drawPictures(opened, backbone, normalised, { out, seed: options.seed ?? 0, normalization: input }, io);
+    } finally {
+      normalised.dispose();
+    }
+  } finally {
+    opened.pretraining.dispose();
+  }
+}
+
+async function drawPictures(
+  opened: OpenedCheckpoint,
+  backbone: Backbone,
+  input: tf.Tensor4D,
+  options: { readonly out: string; readonly seed: number; readonly normalization: InputNormalization },
+  io: CliIo,
+): Promise<VisualizeResult> {
+  const cwd = io.cwd ?? process.cwd();
+  const files: string[] = [];
+  const skipped: { file: string; reason: string }[] = [];
+  const write = async (file: string, draw: () => Promise<RasterImage>): Promise<void> => {
+    const path = join(options.out, file);
+    let picture: RasterImage;
+    try {
+      picture = await draw();
+    } catch (error) {
+      if (!isSslError(error, 'NOT_SUPPORTED')) throw error;
+      skipped.push({ file, reason: error.message });
+      io.stderr.write(`${file} not written: ${error.message}\n`);
+      return;
+    }
+    await writePng(path, picture);
+    files.push(path);
+    io.stdout.write(`wrote ${displayPath(path, cwd)} (${picture.width}x${picture.height})\n`);
+  };
+  await write('attention.png', () => attentionPicture(backbone, input, options.normalization));
+  await write('pca.png', () => pcaPicture(backbone, input, options.normalization));
+  const mae = maePartsOf(opened);
+  if (mae) {
+    const config = opened.config as unknown as { masking?: { ratio?: number }; loss?: { normalizePixels?: boolean } };
+    await write('reconstructions.png', () =>
+      reconstructionPicture(mae, input, {
+        normalization: options.normalization,
+        maskRatio: config.masking?.ratio ?? 0.75,
+        normalizePixels: config.loss?.normalizePixels ?? true,
+        seed: options.seed,
+      }),
+    );
+  }
+  return { files, skipped };
+}
+
+/** The encoder and decoder of an MAE-style pretraining (a recipe whose student has a decoder), else undefined. */
+function maePartsOf(opened: OpenedCheckpoint): MaeParts | undefined {
+  const recipe = opened.pretraining.recipe as { student?: { parts?: Partial<MaeParts> } };
+  const parts = recipe.student?.parts;
+  return parts?.backbone && typeof parts.decoder?.decode === 'function' ? (parts as MaeParts) : undefined;
+}
+
+/** The run's held-out images, else its training images. */
+async function runImages(opened: OpenedCheckpoint, count: number): Promise<VisualizeImages> {
+  const data = await opened.datasets();
+  return data.heldOut ? firstImages(data.heldOut, count, `${data.name} (held out)`) : firstImages(data.train, count, `${data.name} (training)`);
+}
+
+/**
+ * The checkpoint file `path` names: the file itself, or the latest checkpoint of a run folder
+ * (its `checkpoints/` folder) or of a checkpoints folder.
+ * @throws SslError (usage) when there is none.
+ */
+export async function resolveCheckpoint(path: string, cwd: string): Promise<string> {
+  const full = resolve(cwd, path);
+  const info = await stat(full).catch(() => undefined);
+  if (!info) {
+    throw usageError(`--checkpoint: ${path} does not exist. Pass a checkpoint written by selfsup pretrain (runs/<name>/checkpoints/*.safetensors) or its run folder.`);
+  }
+  if (info.isFile()) return full;
+  const folder = basename(full) !== 'checkpoints' && (await stat(join(full, 'checkpoints')).catch(() => undefined))?.isDirectory() ? join(full, 'checkpoints') : full;
+  const latest = await latestCheckpoint(folder);
+  if (latest === undefined) {
+    throw usageError(`--checkpoint: ${path} holds no checkpoint (looked in ${displayPath(folder, cwd)}). Pass a run folder of selfsup pretrain that has saved one, or a checkpoint file.`);
+  }
+  return latest;
+}
+
+/** `selfsup visualize [flags]` from its arguments: help, or the pictures. */
+export async function visualizeCommand(args: string[], io: CliIo): Promise<number> {
+  const { values } = parseFlags(args, VISUALIZE_FLAGS, 'visualize');
+  if (values.help) {
+    io.stdout.write(visualizeHelp(describeFlags(VISUALIZE_FLAGS)));
+    return 0;
+  }
+  checkFlags(values, VISUALIZE_FLAGS, 'visualize');
+  const seed = values.seed;
+  if (seed !== undefined && !(Number.isInteger(seed) && (seed as number) >= 0)) {
+    throw usageError(`--seed: expected an integer >= 0, got ${JSON.stringify(seed)}.`);
+  }
+  await runVisualize(
+    {
+      checkpoint: values.checkpoint!,
+      ...(values.images !== undefined ? { images: values.images } : {}),
+      ...(values.count !== undefined ? { count: values.count } : {}),
+      ...(values.out !== undefined ? { out: values.out } : {}),
+      ...(values.which !== undefined ? { which: values.which } : {}),
+      ...(seed !== undefined ? { seed: seed as number } : {}),
+      ...(values.backend !== undefined ? { backend: values.backend } : {}),
+      ...(values.threads !== undefined ? { threads: values.threads } : {}),
+    },
+    io,
+  );
+  return 0;
+}
