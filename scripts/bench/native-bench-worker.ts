@@ -2,10 +2,12 @@
 // peak RSS is its own and a failing backend cannot stop the bench:
 //
 //   node --conditions=@selfsup/source --import tsx scripts/bench/native-bench-worker.ts \
-//     --mode vit|ibot|gemm|soak --backend native|wasm|cpu [--threads 1] [--gemm openblas|builtin] \
-//     [--batch 64] [--warmup 1] [--steps 3] [--shapes JSON] [--min-seconds 0.5] [--max-repeats 10]
+//     --mode vit|swin|ibot|gemm|soak --backend native|wasm|cpu [--threads 1] [--gemm openblas|builtin] \
+//     [--batch 64] [--warmup 1] [--steps 3] [--shapes JSON] [--min-seconds 0.5] [--max-repeats 10] \
+//     [--backbone '{"arch":"swin",...}']
 //
 //   vit   one ViT-Tiny training step (createVit, the mean square of every output token, AdamW);
+//   swin  the same step of the Swin Transformer --backbone configures (createBackbone);
 //   ibot  one iBOT iteration (createIbotPretraining through @selfsup/train's trainStep);
 //   gemm  GFLOP/s of tf.matMul on the given shapes (backend.bench.ts's GemmShape list);
 //   soak  many ViT-Tiny steps, sampling the tensor count and RSS.
@@ -65,18 +67,27 @@ async function timeSteps(step: () => Promise<void> | void, warmup: number, steps
   return { wall, cpu, tensorsAfterWarmup };
 }
 
-async function vitWorker(batch: number, warmup: number, steps: number): Promise<Record<string, unknown>> {
+/**
+ * Times training steps of `backbone` on random images: the mean square of every output token
+ * (pooled/[CLS] and patch tokens), backward, AdamW (lr 1e-4, weight decay 0.05), as the PyTorch
+ * references' vit-step and swin-step. Disposes the backbone.
+ */
+async function backboneStepWorker(
+  backbone: import('@selfsup/core').Backbone,
+  imageShape: readonly [number, number, number],
+  batch: number,
+  warmup: number,
+  steps: number,
+): Promise<Record<string, unknown>> {
   const tf = await import('@tensorflow/tfjs-core');
-  const { createVit } = await import('@selfsup/backbones');
   const { createAdamW } = await import('@selfsup/optim');
-  const vit = createVit({ preset: 'tiny', imageSize: VIT.image, patchSize: VIT.patch, inChannels: VIT.channels, seed: 0 });
-  const parameters = vit.parameters().filter((p) => p.trainable);
+  const parameters = backbone.parameters().filter((p) => p.trainable);
   const optimizer = createAdamW({ parameters, learningRate: 1e-4, weightDecay: 0.05 });
-  const images = tf.randomUniform([batch, VIT.image, VIT.image, VIT.channels], -1, 1, 'float32', 1) as import('@tensorflow/tfjs-core').Tensor4D;
+  const images = tf.randomUniform([batch, ...imageShape], -1, 1, 'float32', 1) as import('@tensorflow/tfjs-core').Tensor4D;
   let iteration = 0;
   const step = () => {
     const { value, grads } = tf.variableGrads(() => {
-      const { classToken, patchTokens } = vit.encode(images, { training: true });
+      const { classToken, patchTokens } = backbone.encode(images, { training: true });
       // mean(tokens ** 2) over every output token, as torch-reference.py's vit-step
       return tf.div(tf.add(tf.sum(tf.square(classToken)), tf.sum(tf.square(patchTokens))), classToken.size + patchTokens.size) as import('@tensorflow/tfjs-core').Scalar;
     }, parameters.map((p) => p.variable));
@@ -88,8 +99,23 @@ async function vitWorker(batch: number, warmup: number, steps: number): Promise<
   const result = { ...summarize(timing), numTensorsGrowth: warmup > 0 ? tf.memory().numTensors - timing.tensorsAfterWarmup : null };
   tf.dispose(images);
   optimizer.dispose();
-  vit.dispose();
+  backbone.dispose();
   return result;
+}
+
+async function vitWorker(batch: number, warmup: number, steps: number): Promise<Record<string, unknown>> {
+  const { createVit } = await import('@selfsup/backbones');
+  const vit = createVit({ preset: 'tiny', imageSize: VIT.image, patchSize: VIT.patch, inChannels: VIT.channels, seed: 0 });
+  return backboneStepWorker(vit, [VIT.image, VIT.image, VIT.channels], batch, warmup, steps);
+}
+
+/** The Swin step: `backboneJson` is a `{ arch: 'swin', ... }` backbone config (the example config's section). */
+async function swinWorker(backboneJson: string, batch: number, warmup: number, steps: number): Promise<Record<string, unknown>> {
+  const { createBackbone } = await import('@selfsup/backbones/config');
+  const config = JSON.parse(backboneJson) as Extract<import('@selfsup/backbones').BackboneConfigInput, { arch: 'swin' }>;
+  const swin = createBackbone({ ...config, seed: 0 });
+  const [height, width] = swin.config.imageSize;
+  return { ...(await backboneStepWorker(swin, [height, width, swin.inChannels], batch, warmup, steps)), parameters: swin.parameters().filter((p) => p.trainable).reduce((n, p) => n + p.variable.size, 0) };
 }
 
 function summarize(timing: { wall: number[]; cpu: number[] }): Record<string, unknown> {
@@ -203,6 +229,7 @@ async function workerMain(): Promise<void> {
       shapes: { type: 'string', default: '[]' },
       'min-seconds': { type: 'string', default: '0.5' },
       'max-repeats': { type: 'string', default: '10' },
+      backbone: { type: 'string', default: '{}' },
     },
   });
   const described = await selectBackend(values.backend!, Number(values.threads), values.gemm);
@@ -210,6 +237,7 @@ async function workerMain(): Promise<void> {
   let result: Record<string, unknown>;
   if (values.mode === 'vit') result = await vitWorker(Number(values.batch), Number(values.warmup), Number(values.steps));
   else if (values.mode === 'ibot') result = await ibotWorker(Number(values.batch), Number(values.warmup), Number(values.steps));
+  else if (values.mode === 'swin') result = await swinWorker(values.backbone!, Number(values.batch), Number(values.warmup), Number(values.steps));
   else if (values.mode === 'gemm') result = await gemmWorker(values.shapes!, Number(values['min-seconds']), Number(values['max-repeats']));
   else if (values.mode === 'soak') result = await soakWorker(Number(values.batch), Number(values.steps));
   else throw new Error(`unknown mode ${values.mode}`);

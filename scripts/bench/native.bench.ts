@@ -9,7 +9,10 @@
 //      crops with block masks + local crops, DINO [CLS] and iBOT patch losses, AdamW, EMA teacher),
 //      from @selfsup/ibot with @selfsup/train's trainStep: native and wasm (and cpu in a full run),
 //      and the same iteration in PyTorch (scripts/bench/torch-webgpu-reference.py ibot --device cpu);
-//   4. a soak run: many training steps of a small ViT on native, with the tensor count and RSS.
+//   4. one Swin training step (the backbone of examples/configs/ibot-swin-fashion-mnist.yaml, batch
+//      64): native and cpu (full run only) against PyTorch (scripts/bench/torch-swin-reference.py,
+//      the official iBOT Swin module), one thread each (native-swin-section.ts);
+//   5. a soak run: many training steps of a small ViT on native, with the tensor count and RSS.
 //
 // Every tfjs configuration runs in a child process (native-bench-worker.ts), so each peak RSS is
 // its own and a failing backend cannot stop the bench; children start through lib/child-process.ts.
@@ -17,10 +20,9 @@
 // (or GFLOP/s) of the row over PyTorch's measured in the same run; < 1x time means faster than PyTorch.
 //
 // Quick mode (SELFSUP_BENCH_QUICK=1 or CI): 3 GEMM shapes, batch 16, one timed step, no cpu rows,
-// a 100-step soak. SELFSUP_NATIVE_BENCH_GEMM=openblas|builtin picks the native GEMM engine.
-import { fileURLToPath } from 'node:url';
+// a 100-step soak. SELFSUP_NATIVE_BENCH_GEMM=openblas|builtin picks the native GEMM engine;
+// SELFSUP_NATIVE_BENCH_SECTIONS=vit,swin (any of gemm, vit, ibot, swin, soak) runs only those sections.
 import type { BenchContext } from './lib/bench-context.js';
-import { runJsonChild, tsxCommand } from './lib/child-process.js';
 import {
   TORCH_PROCESS_USAGE_SCRIPT,
   TORCH_REFERENCE_SCRIPT,
@@ -31,85 +33,8 @@ import {
 } from './lib/torch-python.js';
 import { IBOT, VIT } from './native-bench-worker.js';
 import type { GemmShape } from './backend.bench.js';
-
-const WORKER = fileURLToPath(new URL('./native-bench-worker.ts', import.meta.url));
-const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
-
-/** A worker's JSON, or a one-line reason why there is none. */
-interface WorkerOutcome {
-  readonly json?: Record<string, unknown>;
-  readonly note?: string;
-}
-
-/** Runs native-bench-worker.ts with `args`; returns its JSON, or a one-line reason. */
-async function worker(context: BenchContext, label: string, args: string[], verbose: boolean, timeoutMinutes = 60): Promise<WorkerOutcome> {
-  const [node, lead] = tsxCommand(WORKER);
-  const outcome = await runJsonChild(node, [...lead, ...args], {
-    cwd: REPO_ROOT,
-    timeoutSeconds: timeoutMinutes * 60,
-    onLine: (line) => verbose && context.log(`  [${label}] ${line}`),
-  });
-  if (outcome.ok) return { json: outcome.json };
-  return { note: outcome.result.timedOut ? `stopped after ${timeoutMinutes} min without finishing` : outcome.note };
-}
-
-function pad(text: string, width: number, right = false): string {
-  return right ? text.padStart(width) : text.padEnd(width);
-}
-
-const fmt = (value: unknown, digits: number, unit = ''): string => (typeof value === 'number' && Number.isFinite(value) ? `${value.toFixed(digits)}${unit}` : '-');
-
-const ratio = (a?: number, b?: number): string => (a && b ? `${(a / b).toFixed(2)}x` : '-');
-
-interface TimedRow {
-  label: string;
-  secondsPerStep?: number;
-  cpuSecondsPerStep?: number;
-  peakRssMb?: number;
-  note?: string;
-}
-
-function timedRow(label: string, outcome: WorkerOutcome): TimedRow {
-  if (!outcome.json) return { label, note: outcome.note };
-  const j = outcome.json;
-  const notes = [String(j.backend ?? '')];
-  if (typeof j.numTensorsGrowth === 'number' && j.numTensorsGrowth !== 0) notes.push(`tensor count grew by ${j.numTensorsGrowth}`);
-  return {
-    label,
-    secondsPerStep: j.secondsPerStep as number,
-    cpuSecondsPerStep: j.cpuSecondsPerStep as number | undefined,
-    peakRssMb: j.peakRssMb as number | undefined,
-    note: notes.filter(Boolean).join('; '),
-  };
-}
-
-function printTimed(context: BenchContext, rows: TimedRow[], reference: TimedRow | undefined, against: TimedRow | undefined): void {
-  const header = ['', 's/step', 'CPU s/step', 'peak RSS', 'vs PyTorch', 'vs wasm', '  notes'];
-  const widths = [16, 9, 12, 11, 12, 9, 0];
-  context.log(header.map((h, i) => pad(h, widths[i]!, i > 0 && i < 6)).join(''));
-  for (const row of rows) {
-    const vsTorch = reference?.secondsPerStep && row.secondsPerStep && row !== reference ? `${(row.secondsPerStep / reference.secondsPerStep).toFixed(2)}x` : '-';
-    const vsWasm = against?.secondsPerStep && row.secondsPerStep && row !== against ? `${(row.secondsPerStep / against.secondsPerStep).toFixed(2)}x` : '-';
-    context.log(
-      [
-        pad(row.label, widths[0]!),
-        pad(fmt(row.secondsPerStep, 2), widths[1]!, true),
-        pad(fmt(row.cpuSecondsPerStep, 2), widths[2]!, true),
-        pad(fmt(row.peakRssMb, 0, ' MB'), widths[3]!, true),
-        pad(vsTorch, widths[4]!, true),
-        pad(vsWasm, widths[5]!, true),
-        `  ${row.note ?? ''}`,
-      ].join(''),
-    );
-  }
-}
-
-/** Progress lines of a PyTorch child, without the usage lines torch-process-usage.py appends. */
-function torchProgress(context: BenchContext, label: string): (line: string) => void {
-  return (line) => {
-    if (!line.startsWith('peakRssKb=') && !line.startsWith('cpuMarks=')) context.log(`  [${label}] ${line}`);
-  };
-}
+import { REPO_ROOT, fmt, pad, printTimed, ratio, timedRow, torchProgress, worker, type NativeBenchRun, type TimedRow } from './native-bench-rows.js';
+import { swinSection } from './native-swin-section.js';
 
 /** PyTorch's ViT-Tiny step (torch-reference.py vit-step under torch-process-usage.py, for the peak RSS). */
 async function torchVitRow(context: BenchContext, threads: number, batch: number, steps: number): Promise<TimedRow> {
@@ -158,14 +83,6 @@ async function torchIbotRow(context: BenchContext, threads: number, batch: numbe
     ...(memory.peakRssBytes !== undefined ? { peakRssMb: memory.peakRssBytes / 2 ** 20 } : {}),
     note: `torch-webgpu-reference.py ibot --device cpu${threads === 1 ? ', 1 thread' : ''}`,
   };
-}
-
-/** The run's settings every section reads. */
-interface NativeBenchRun {
-  readonly context: BenchContext;
-  readonly threads: number;
-  /** `--gemm <engine>` for native workers, when SELFSUP_NATIVE_BENCH_GEMM picks one. */
-  readonly gemmArgs: readonly string[];
 }
 
 /** 1. GEMM GFLOP/s of native, wasm (and cpu) and PyTorch on the matmul shapes of a ViT-Tiny step. */
@@ -279,7 +196,7 @@ async function ibotSection(run: NativeBenchRun, batch: number, steps: number): P
   }
 }
 
-/** 4. Soak: the tensor count and RSS over many ViT-Tiny steps (batch 4) on native. */
+/** 5. Soak: the tensor count and RSS over many ViT-Tiny steps (batch 4) on native. */
 async function soakSection(run: NativeBenchRun, steps: number): Promise<void> {
   const { context, threads, gemmArgs } = run;
   const soak = await worker(context, 'soak native', ['--mode', 'soak', '--backend', 'native', '--threads', String(threads), '--batch', '4', '--steps', String(steps), ...gemmArgs], false);
@@ -294,6 +211,18 @@ async function soakSection(run: NativeBenchRun, steps: number): Promise<void> {
     `\nsoak: ${steps} ViT-Tiny steps (batch 4) on native, ${fmt(soak.json.secondsPerStep, 3)} s/step: tensors ${samples.map((s) => s.tensors).join(' ')}; ` +
       `RSS ${samples.map((s) => s.rssMb.toFixed(0)).join(' ')} MB (step ${first.step} -> ${last.step}: ${(last.rssMb - first.rssMb >= 0 ? '+' : '') + (last.rssMb - first.rssMb).toFixed(0)} MB)`,
   );
+}
+
+const SECTIONS = ['gemm', 'vit', 'ibot', 'swin', 'soak'] as const;
+
+/** The sections SELFSUP_NATIVE_BENCH_SECTIONS names (comma-separated), or all of them. */
+function selectedSections(): ReadonlySet<string> {
+  const value = process.env.SELFSUP_NATIVE_BENCH_SECTIONS;
+  if (value === undefined || value.trim() === '') return new Set(SECTIONS);
+  const names = value.split(',').map((s) => s.trim());
+  const unknown = names.filter((n) => !(SECTIONS as readonly string[]).includes(n));
+  if (unknown.length > 0) throw new Error(`SELFSUP_NATIVE_BENCH_SECTIONS: unknown section(s) ${unknown.join(', ')}; expected a comma-separated list of ${SECTIONS.join(', ')}`);
+  return new Set(names);
 }
 
 export default async function nativeBench(context: BenchContext): Promise<void> {
@@ -312,9 +241,11 @@ export default async function nativeBench(context: BenchContext): Promise<void> 
 
   const run: NativeBenchRun = { context, threads, gemmArgs: gemm ? ['--gemm', gemm] : [] };
   const steps = context.quick ? 1 : 3;
-  await gemmSection(run);
-  await vitSection(run, context.quick ? 16 : 64, steps);
-  await ibotSection(run, context.quick ? 8 : 32, steps);
-  await soakSection(run, context.quick ? 100 : 1000);
+  const sections = selectedSections();
+  if (sections.has('gemm')) await gemmSection(run);
+  if (sections.has('vit')) await vitSection(run, context.quick ? 16 : 64, steps);
+  if (sections.has('ibot')) await ibotSection(run, context.quick ? 8 : 32, steps);
+  if (sections.has('swin')) await swinSection(run, context.quick ? 16 : 64, steps);
+  if (sections.has('soak')) await soakSection(run, context.quick ? 100 : 1000);
   context.log(`'vs PyTorch' / 'vs wasm': wall time per step over theirs, measured in this run (< 1x: faster).`);
 }

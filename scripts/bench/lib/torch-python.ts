@@ -11,6 +11,9 @@ export const TORCH_REFERENCE_SCRIPT = fileURLToPath(new URL('../torch-reference.
 /** torch-webgpu-reference.py: the ViT step and the iBOT iteration, on CUDA or the CPU. */
 export const TORCH_WEBGPU_REFERENCE_SCRIPT = fileURLToPath(new URL('../torch-webgpu-reference.py', import.meta.url));
 
+/** torch-swin-reference.py: the official iBOT Swin Transformer's training step (and its parity with the swin.json fixture), on the CPU. */
+export const TORCH_SWIN_REFERENCE_SCRIPT = fileURLToPath(new URL('../torch-swin-reference.py', import.meta.url));
+
 /** torch-process-usage.py: runs a reference script and reports its peak RSS and CPU time on stderr. */
 export const TORCH_PROCESS_USAGE_SCRIPT = fileURLToPath(new URL('../torch-process-usage.py', import.meta.url));
 
