@@ -42,7 +42,7 @@ describe('reconstructMae', () => {
       return mae.decoder.decode(tf.concat([tf.expandDims(classToken, 1), patchTokens], 1) as tf.Tensor3D, views.restoreIndices);
     });
     expectClose(rec, await prediction.data(), { atol: 1e-5 });
-    tf.dispose([views, reconstruction, masked, pasted, prediction]);
+    tf.dispose([...Object.values(views), reconstruction, masked, pasted, prediction]);
     mae.dispose();
   });
 
@@ -61,7 +61,7 @@ describe('reconstructMae', () => {
       const std = Math.sqrt(values.reduce((a, v) => a + (v - mean) ** 2, 0) / 15 + 1e-6);
       for (let i = 0; i < 16; i++) expect(s[patch * 16 + i]!).toBeCloseTo(r[patch * 16 + i]! * std + mean, 4);
     }
-    tf.dispose([views, raw, scaled]);
+    tf.dispose([...Object.values(views), raw, scaled]);
     mae.dispose();
   });
 
@@ -70,7 +70,7 @@ describe('reconstructMae', () => {
     const images = tf.zeros([1, 16, 16, 1]) as tf.Tensor4D;
     const views = maeViewsFor(images, { rng: createRng(2) }, mae.backbone);
     await expectNoLeaks(() => reconstructMae(mae, views), 'reconstructMae');
-    tf.dispose(views);
+    tf.dispose(Object.values(views));
     mae.dispose();
   });
 
@@ -88,7 +88,7 @@ describe('reconstructMae', () => {
     expect(isSslError(error) && error.code).toBe('NOT_SUPPORTED');
     const wrong = createMaeDecoder({ embedDim: 8, decoderEmbedDim: 8, depth: 1, headCount: 2, imageSize: 16, patchSize: 4, inChannels: 3 });
     expect(() => reconstructMae({ backbone: mae.backbone, decoder: wrong }, views)).toThrowError(/1 channel\(s\)/);
-    tf.dispose(views);
+    tf.dispose(Object.values(views));
     wrong.dispose();
     swin.dispose();
     mae.dispose();

@@ -45,7 +45,7 @@ export interface MaeReconstruction {
  * ```ts
  * const views = maeViewsFor(images, { maskRatio: 0.75, rng: createRng(0) }, backbone);
  * const { pasted } = reconstructMae(recipe.student.parts, views, { normalizePixels: true });
- * tf.dispose(views);
+ * tf.dispose([views.keepIndices, views.restoreIndices, views.mask]);
  * ```
  */
 export function reconstructMae(parts: MaeParts, views: MaeViews, options: ReconstructMaeOptions = {}): MaeReconstruction {
@@ -107,8 +107,8 @@ export interface MaeViewsForOptions {
 /**
  * Samples MAE's random mask for `images` on the backbone's patch grid and returns the views
  * {@link reconstructMae} takes (the images are the same tensor, not a copy: dispose only
- * `keepIndices`, `restoreIndices` and `mask`, or all with `tf.dispose(views)` when the images are
- * not needed any more).
+ * `keepIndices`, `restoreIndices` and `mask`, or all with `tf.dispose(Object.values(views))` when
+ * the images are not needed any more).
  */
 export function maeViewsFor(images: tf.Tensor4D, options: MaeViewsForOptions, backbone: Backbone): MaeViews {
   const { maskRatio = 0.75, rng } = checkOptions('maeViewsFor(options)', options);
