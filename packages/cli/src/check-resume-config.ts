@@ -17,6 +17,8 @@ export const RESUME_SAFE_KEYS: Readonly<Record<string, string>> = {
   'run.knnK': 'the k-NN evaluation only',
   'run.knnTemperature': 'the k-NN evaluation only',
   'run.knnOf': 'the k-NN evaluation only',
+  'run.linearEveryEpochs': 'the linear-probe evaluation only',
+  'run.linearEpochs': 'the linear-probe evaluation only',
   'run.backend': 'where it computes (another backend may differ in the last bits)',
   'run.threads': 'how fast it computes',
   'run.progress': 'the progress display',

@@ -5,6 +5,16 @@ import type { MethodDefinition } from './method-registry.js';
 /** The datasets `data.dataset` names. */
 export const DATASET_NAMES = ['fashion-mnist-subset', 'fashion-mnist', 'mnist', 'image-folder'] as const;
 
+/**
+ * `data.heldOut: { from: train, last: 10000 }`: the last images of the training split are held out
+ * (file order): the run trains on the others, k-NN and the linear probe are fitted on them and score
+ * the held-out ones.
+ */
+export const heldOutFromTrainSchema = z.strictObject({
+  from: z.literal('train').describe('The split the held-out images are taken from'),
+  last: z.number().int().positive().describe('How many of its last images are held out (never trained on)'),
+});
+
 /** Where the images come from. */
 export const dataConfigSchema = z
   .strictObject({
@@ -18,9 +28,12 @@ export const dataConfigSchema = z
     folder: z.string().min(1).optional().describe('The dataset folder (required for mnist and image-folder)'),
     download: z.boolean().default(false).describe('fashion-mnist: download it once into the cache when no local copy is found'),
     heldOut: z
-      .enum(['test', 'val', 'none'])
+      .union([z.enum(['test', 'val', 'none']), heldOutFromTrainSchema])
       .default('test')
-      .describe('The split k-NN is evaluated on (image-folder: the sub-folder name); none turns k-NN off'),
+      .describe(
+        'The images k-NN (and the linear probe) classify: a split (image-folder: the sub-folder name), { from: train, last: n } ' +
+          '(the last n training images, never trained on: choose a recipe there, keep test for the final figure), or none (no k-NN)',
+      ),
   })
   .superRefine((data, context) => {
     if ((data.dataset === 'mnist' || data.dataset === 'image-folder') && data.folder === undefined) {
@@ -48,6 +61,16 @@ export const runConfigSchema = z.strictObject({
     .min(1)
     .default(['teacher', 'student'])
     .describe('Which backbones k-NN evaluates (the teacher when the method has one)'),
+  linearEveryEpochs: z
+    .number()
+    .int()
+    .min(0)
+    .optional()
+    .describe(
+      'Also a linear probe of the knnOf backbones (fitted on the training images, scored on the held-out ones) every this many ' +
+        'epochs (0: only at the end); off by default: each costs minutes (raw features of every image, a sweep of 5 probes)',
+    ),
+  linearEpochs: z.number().int().positive().default(100).describe('Epochs of each probe of the linear-probe sweep (DINO: 100)'),
   maxStepsPerEpoch: z.number().int().positive().optional().describe('Cap on the steps of an epoch, for smoke runs (default: the whole data set)'),
   backend: z.enum(['auto', ...BACKEND_NAMES]).default('auto').describe('TensorFlow.js backend: auto picks the fastest installed'),
   threads: z.number().int().positive().optional().describe('Threads of the backend (default SELFSUP_THREADS, else the cores)'),
@@ -55,6 +78,8 @@ export const runConfigSchema = z.strictObject({
   plot: z.boolean().default(true).describe('Write plot.png (loss curves and k-NN accuracy) at the end'),
 });
 
+/** `data.heldOut`, validated: a split name, images held out of the training split, or `none`. */
+export type HeldOutConfig = z.output<typeof dataConfigSchema>['heldOut'];
 /** The `data:` section, validated. */
 export type DataConfig = z.output<typeof dataConfigSchema>;
 /** The `run:` section, validated. */

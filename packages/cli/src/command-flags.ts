@@ -47,6 +47,14 @@ export const EVAL_FLAGS = [
   { name: 'backend', value: '<name>', choices: BACKEND_CHOICES, defaultText: "the run's", description: 'the TensorFlow.js backend' },
   { name: 'threads', value: '<n>', read: 'count', description: 'threads of the backend' },
   { name: 'json', description: 'print one JSON object instead of a sentence' },
+  {
+    name: 'split',
+    value: '<images>',
+    choices: ['held-out', 'test'],
+    defaultText: 'held-out',
+    description:
+      "held-out: fit on the run's training images, classify its data.heldOut images; test: fit on the whole training split, classify the test split (the final figure of a recipe chosen on images held out of the training set)",
+  },
   { name: 'k', value: '<n>', read: 'count', only: 'knn', defaultText: "the run's run.knnK, 20", description: 'neighbours that vote' },
   { name: 'temperature', value: '<t>', read: 'positive', only: 'knn', defaultText: "the run's run.knnTemperature, 0.07", description: 'temperature of the vote weights' },
   { name: 'epochs', value: '<n>', read: 'count', only: 'linear', defaultText: '100', description: 'epochs of each probe' },

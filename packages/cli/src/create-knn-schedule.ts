@@ -5,6 +5,8 @@ import type { PretrainRun } from './pretrain-run.js';
 import { createRunKnnMonitor } from './run-knn-monitor.js';
 import { appendRunFile } from './run-files.js';
 import type { KnnLine } from './run-metrics.js';
+import type { TrainingClock } from './train-seconds.js';
+import { heldOutLabel } from './held-out-label.js';
 
 /** The k-NN evaluations of a run, at the epochs `run.knnEveryEpochs` names, appended to its metrics. */
 export interface KnnSchedule {
@@ -49,9 +51,10 @@ function runKnnMonitor(run: PretrainRun, backbones: readonly [string, Backbone][
 /**
  * Creates the k-NN schedule of a run: the teacher and/or student (`run.knnOf`) are evaluated on the
  * held-out images after each due epoch (and before training when asked), each evaluation printed
- * in one line and appended to the metrics as `type: 'knn'` lines (by the writing rank only).
+ * in one line and appended to the metrics as `type: 'knn'` lines (by the writing rank only), each
+ * carrying the training seconds of `clock` at that point.
  */
-export function createKnnSchedule(run: PretrainRun): KnnSchedule {
+export function createKnnSchedule(run: PretrainRun, clock: TrainingClock): KnnSchedule {
   const { data, iterationsPerEpoch } = run.runData;
   const settings = run.plan.config.run;
   const backbones = knnBackbonesOf(run);
@@ -78,6 +81,8 @@ export function createKnnSchedule(run: PretrainRun): KnnSchedule {
         trainImages: data.train.count,
         testImages: data.heldOut.count,
         seconds: (performance.now() - start) / 1000,
+        trainSeconds: clock.seconds(),
+        heldOut: heldOutLabel(run.plan.config.data.heldOut),
         time: new Date().toISOString(),
       };
       lines.push(line);

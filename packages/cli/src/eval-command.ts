@@ -1,8 +1,12 @@
-import { createRng } from '@selfsup/core';
-import { linearProbeSweep } from '@selfsup/eval';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { inputOf } from './method-registry.js';
-import { datasetFeatures } from './dataset-features.js';
 import { createRunKnnMonitor } from './run-knn-monitor.js';
+import { runLinearProbe } from './run-linear-probe.js';
+import { loadDatasets } from './load-datasets.js';
+import { describeHeldOut, heldOutLabel } from './held-out-label.js';
+import { readRunMetrics } from './run-metrics.js';
+import { trainSecondsAt } from './train-seconds.js';
 import { openCheckpoint, pickBackbone } from './open-checkpoint.js';
 import { displayPath, type CliIo } from './cli-io.js';
 import { usageError } from './usage-error.js';
@@ -16,6 +20,13 @@ export interface EvalOptions {
   readonly threads?: number;
   /** Print one JSON object instead of a sentence. */
   readonly json?: boolean;
+  /**
+   * `held-out`: fit on the run's training images and classify its held-out ones (`data.heldOut`);
+   * `test`: fit on the whole training split and classify the test split, the final figure of a
+   * recipe chosen on images held out of the training set.
+   * @defaultValue 'held-out'
+   */
+  readonly split?: 'held-out' | 'test';
 }
 
 /** Options of `selfsup eval knn`. */
@@ -40,11 +51,25 @@ async function prepare(options: EvalOptions, io: CliIo) {
   try {
     const { which, backbone } = pickBackbone(opened, options.which);
     const input = inputOf(opened.method, opened.config);
-    const data = await opened.datasets();
+    const heldOutConfig = options.split === 'test' ? 'test' : opened.config.data.heldOut;
+    const data = options.split === 'test' ? await loadDatasets({ ...opened.config.data, heldOut: 'test' }, input.channels, cwd) : await opened.datasets();
     if (!data.heldOut) {
-      throw usageError(`${options.checkpoint}: its run has data.heldOut: none, so there are no held-out images to evaluate on.`);
+      throw usageError(
+        `${options.checkpoint}: its run has data.heldOut: none, so there are no held-out images to evaluate on. Add --split test to classify the test split.`,
+      );
     }
-    return { opened, which, backbone, input, data, heldOut: data.heldOut, shown: displayPath(opened.path, cwd) };
+    return {
+      opened,
+      which,
+      backbone,
+      input,
+      data,
+      heldOut: data.heldOut,
+      heldOutLabel: heldOutLabel(heldOutConfig),
+      heldOutWords: describeHeldOut(heldOutConfig),
+      shown: displayPath(opened.path, cwd),
+      trainSeconds: checkpointTrainSeconds(opened.path, opened.metadata.step),
+    };
   } catch (error) {
     opened.pretraining.dispose();
     throw error;
@@ -52,11 +77,22 @@ async function prepare(options: EvalOptions, io: CliIo) {
 }
 
 /**
+ * The training seconds of a run up to a checkpoint's step, from the `metrics.jsonl` of its run
+ * folder (the folder above `checkpoints/`); none when the file is not there or has no step lines.
+ */
+function checkpointTrainSeconds(checkpoint: string, step: number): number | undefined {
+  const metrics = join(dirname(dirname(checkpoint)), 'metrics.jsonl');
+  if (!existsSync(metrics)) return undefined;
+  const { steps } = readRunMetrics(metrics);
+  return steps.some((s) => s.iteration === step - 1) ? trainSecondsAt(steps, step - 1) : undefined;
+}
+
+/**
  * `selfsup eval knn`: the weighted k-NN accuracy (DINO's protocol) of a checkpoint's teacher or
  * student on the held-out images of its run's data set.
  */
 export async function runEvalKnn(options: EvalKnnOptions, io: CliIo): Promise<{ top1: number; top5: number }> {
-  const { opened, which, backbone, input, data, heldOut, shown } = await prepare(options, io);
+  const { opened, which, backbone, input, data, heldOut, heldOutLabel, heldOutWords, shown, trainSeconds } = await prepare(options, io);
   try {
     const k = options.k ?? opened.config.run.knnK;
     const temperature = options.temperature ?? opened.config.run.knnTemperature;
@@ -64,12 +100,25 @@ export async function runEvalKnn(options: EvalKnnOptions, io: CliIo): Promise<{ 
     const { top1, top5 } = await knn.evaluate(backbone, opened.metadata.epoch - 1);
     if (options.json) {
       io.stdout.write(
-        `${JSON.stringify({ checkpoint: opened.path, step: opened.metadata.step, which, dataset: data.name, k, temperature, top1, top5, trainImages: data.train.count, testImages: heldOut.count })}\n`,
+        `${JSON.stringify({
+          checkpoint: opened.path,
+          step: opened.metadata.step,
+          which,
+          dataset: data.name,
+          heldOut: heldOutLabel,
+          k,
+          temperature,
+          top1,
+          top5,
+          trainImages: data.train.count,
+          testImages: heldOut.count,
+          ...(trainSeconds !== undefined ? { trainSeconds } : {}),
+        })}\n`,
       );
     } else {
       io.stdout.write(
         `k-NN (k=${k}, T=${temperature}) of the ${which} of ${shown} (step ${opened.metadata.step}) on ${data.name} ` +
-          `(${data.train.count} memory, ${heldOut.count} held-out images): top-1 ${top1.toFixed(2)}%, top-5 ${top5.toFixed(2)}%\n`,
+          `(${data.train.count} memory, ${heldOut.count} images of ${heldOutWords}): top-1 ${top1.toFixed(2)}%, top-5 ${top5.toFixed(2)}%\n`,
       );
     }
     return { top1, top5 };
@@ -85,37 +134,48 @@ export async function runEvalKnn(options: EvalKnnOptions, io: CliIo): Promise<{ 
  * held-out images.
  */
 export async function runEvalLinear(options: EvalLinearOptions, io: CliIo): Promise<{ top1: number; top5: number; learningRate: number }> {
-  const { opened, which, backbone, input, data, heldOut, shown } = await prepare(options, io);
+  const { opened, which, backbone, input, data, heldOut, heldOutLabel, heldOutWords, shown, trainSeconds } = await prepare(options, io);
   try {
-    const token = opened.method.featureToken ?? 'class';
-    // raw features, as DINO's eval_linear.py (the backbone's final LayerNorm, no L2 normalisation)
-    const trainFeatures = await datasetFeatures(backbone, data.train, { input, token, normalize: false });
-    const testFeatures = await datasetFeatures(backbone, heldOut, { input, token, normalize: false });
     const seed = (opened.config as { seed?: unknown }).seed;
-    const result = await linearProbeSweep({
-      trainFeatures,
-      trainLabels: data.train.labels,
-      testFeatures,
-      testLabels: heldOut.labels,
-      classCount: Math.max(data.train.classNames.length, heldOut.classNames.length),
+    const started = performance.now();
+    const result = await runLinearProbe(backbone, data.train, heldOut, {
+      input,
+      token: opened.method.featureToken ?? 'class',
       ...(options.epochs !== undefined ? { epochs: options.epochs } : {}),
       ...(options.learningRates !== undefined ? { learningRates: options.learningRates } : {}),
-      rng: createRng(typeof seed === 'number' ? seed : 0),
+      seed: typeof seed === 'number' ? seed : 0,
       onResult: (entry) => {
         if (!options.json) {
           io.stderr.write(`  learning rate ${entry.learningRate}: validation top-1 ${entry.validation.top1.toFixed(2)}%\n`);
         }
       },
     });
-    const test = result.test!;
+    const seconds = (performance.now() - started) / 1000;
+    const { test } = result;
     if (options.json) {
       io.stdout.write(
-        `${JSON.stringify({ checkpoint: opened.path, step: opened.metadata.step, which, dataset: data.name, learningRate: result.learningRate, validation: result.validation, top1: test.top1, top5: test.top5, entries: result.entries })}\n`,
+        `${JSON.stringify({
+          checkpoint: opened.path,
+          step: opened.metadata.step,
+          which,
+          dataset: data.name,
+          heldOut: heldOutLabel,
+          learningRate: result.learningRate,
+          validation: result.validation,
+          top1: test.top1,
+          top5: test.top5,
+          trainImages: data.train.count,
+          testImages: heldOut.count,
+          seconds,
+          ...(trainSeconds !== undefined ? { trainSeconds } : {}),
+          entries: result.entries,
+        })}\n`,
       );
     } else {
       io.stdout.write(
         `linear probe of the ${which} of ${shown} (step ${opened.metadata.step}) on ${data.name}: learning rate ${result.learningRate} ` +
-          `(validation top-1 ${result.validation.top1.toFixed(2)}%); held-out top-1 ${test.top1.toFixed(2)}%, top-5 ${test.top5.toFixed(2)}%\n`,
+          `(validation top-1 ${result.validation.top1.toFixed(2)}%); top-1 ${test.top1.toFixed(2)}%, top-5 ${test.top5.toFixed(2)}% ` +
+          `on the ${heldOut.count} images of ${heldOutWords} (${seconds.toFixed(0)} s)\n`,
       );
     }
     return { top1: test.top1, top5: test.top5, learningRate: result.learningRate };

@@ -1,5 +1,6 @@
 import { join, resolve } from 'node:path';
 import { SslError, isSslError } from '@selfsup/core';
+import { holdOutLast } from '@selfsup/data';
 import { loadBundledFashionMnist, loadFashionMnist, loadIdxDataset, loadImageFolder, type ImageDataset, type SkippedEntry } from '@selfsup/data/node';
 import type { DataConfig } from './cli-config-schema.js';
 
@@ -8,7 +9,10 @@ export interface RunDatasets {
   /** A short name for messages (`fashion-mnist-subset`). */
   readonly name: string;
   readonly train: ImageDataset;
-  /** The held-out images k-NN is evaluated on (none with `heldOut: none`). */
+  /**
+   * The images k-NN is evaluated on (none with `heldOut: none`); with `heldOut: { from: train, last }`
+   * the last training images, and `train` holds the others.
+   */
   readonly heldOut?: ImageDataset;
   /** Entries of an image folder that were not read (other files, broken links, ...), and why. */
   readonly skipped: readonly SkippedEntry[];
@@ -31,11 +35,31 @@ async function loadSplit(data: DataConfig, split: string, channels: number, cwd:
   }
 }
 
+/** `data.heldOut: { from: train, last }`: the training split without its last images, and those images. */
+function holdOutOfTrain(
+  train: ImageDataset & { skipped?: readonly SkippedEntry[] },
+  last: number,
+  dataset: string,
+): { train: ImageDataset & { skipped?: readonly SkippedEntry[] }; heldOut: ImageDataset } {
+  if (last >= train.count) {
+    throw new SslError(
+      'INVALID_CONFIG',
+      `data.heldOut.last: expected fewer than the ${train.count} training images of ${dataset}, got ${last}. ` +
+        `Hold out part of them (e.g. last: ${Math.max(1, Math.floor(train.count / 6))}), so that some remain to train on.`,
+      { details: { key: 'data.heldOut.last', expected: `< ${train.count}`, actual: last } },
+    );
+  }
+  const { kept, heldOut } = holdOutLast(train, last);
+  return { train: { ...kept, ...(train.skipped ? { skipped: train.skipped } : {}) }, heldOut };
+}
+
 /**
  * Loads the data sets a config's `data:` section names, and checks them against the backbone:
  * the channels must match `backbone.inChannels`. A missing folder or file is reported as a
  * configuration error naming `data.folder`, and so are files the readers refuse (damaged, or over
- * a size limit). An image folder's entries that were not read are listed in `skipped`.
+ * a size limit). An image folder's entries that were not read are listed in `skipped`. With
+ * `heldOut: { from: train, last: n }` the training split's last n images are the held-out set and
+ * `train` is the rest (what the run trains on and k-NN fits on).
  *
  * @param channels - the image channels of the backbone.
  * @param cwd - the folder relative paths are read from.
@@ -49,7 +73,7 @@ export async function loadDatasets(data: DataConfig, channels: number, cwd = pro
   let heldOut: (ImageDataset & { skipped?: readonly SkippedEntry[] }) | undefined;
   try {
     train = await loadSplit(data, 'train', channels, cwd);
-    heldOut = data.heldOut === 'none' ? undefined : await loadSplit(data, data.heldOut, channels, cwd);
+    heldOut = data.heldOut === 'none' || typeof data.heldOut === 'object' ? undefined : await loadSplit(data, data.heldOut, channels, cwd);
   } catch (error) {
     if (!isSslError(error) || !(BAD_DATA_CODES as readonly string[]).includes(error.code)) throw error;
     throw new SslError('INVALID_CONFIG', `data: the ${data.dataset} images cannot be loaded: ${error.message}`, {
@@ -64,6 +88,7 @@ export async function loadDatasets(data: DataConfig, channels: number, cwd = pro
       { details: { key: 'backbone.inChannels', expected: train.channels, actual: channels } },
     );
   }
+  if (typeof data.heldOut === 'object') ({ train, heldOut } = holdOutOfTrain(train, data.heldOut.last, data.dataset));
   const skipped = [...(train.skipped ?? []), ...(heldOut?.skipped ?? [])];
   return { name: data.dataset, train, ...(heldOut ? { heldOut } : {}), skipped };
 }

@@ -78,7 +78,9 @@ function evalHelp(): string {
 
 Rebuilds the networks from the configuration stored in a checkpoint of selfsup pretrain, loads
 them, and evaluates the teacher (or the student) on the run's data set: the training images are
-the k-NN memory bank (or the linear probe's training set), the held-out images are classified.
+the k-NN memory bank (or the linear probe's training set), the held-out images (data.heldOut) are
+classified. With --split test, the whole training split is fitted on and the test split classified:
+the one final figure of a recipe chosen on images held out of the training set.
 The linear probe reads the [CLS] tokens (mean patch tokens for MAE and BEiT) as DINO's eval_linear
 does, without L2 normalisation; the rate is chosen on a fifth of the training features held out
 for validation.
@@ -173,6 +175,7 @@ async function evalCommand(args: string[], io: CliIo): Promise<number> {
     ...(values.backend !== undefined ? { backend: values.backend } : {}),
     ...(values.threads !== undefined ? { threads: values.threads } : {}),
     json: values.json === true,
+    ...(values.split !== undefined ? { split: values.split as 'held-out' | 'test' } : {}),
   };
   if (protocol === 'knn') {
     await runEvalKnn({ ...common, ...(values.k !== undefined ? { k: values.k } : {}), ...(values.temperature !== undefined ? { temperature: values.temperature } : {}) }, io);

@@ -10,7 +10,7 @@ import { planPretrainRun, type PretrainOptions } from './plan-pretrain-run.js';
 import { prepareRunData } from './prepare-run-data.js';
 import { claimRunFolder } from './claim-run-folder.js';
 import { logRunHeader } from './log-run-header.js';
-import { createKnnSchedule } from './create-knn-schedule.js';
+import { createRunEvaluations } from './run-evaluations.js';
 import { trainFromPlan } from './train-from-plan.js';
 import { reportRun, type PretrainResult } from './report-run.js';
 import type { PretrainRun } from './pretrain-run.js';
@@ -24,14 +24,15 @@ export type { PretrainResult } from './report-run.js';
  * backend, loads the data, builds the method's pretraining, locks the run folder and runs
  * `train()` with checkpoints, metrics (JSON lines), progress, Ctrl-C handling and `--resume`;
  * evaluates k-NN on the held-out images every `run.knnEveryEpochs` epochs and at the end (appended
- * to the metrics as `type: 'knn'` lines); writes `plot.svg` and `plot.png`; prints where everything is.
+ * to the metrics as `type: 'knn'` lines), and linear probes with `run.linearEveryEpochs` (`type:
+ * 'linear'`), each line with the training seconds so far; writes `plot.svg` and `plot.png`; prints where everything is.
  *
  * Nothing is written in the run folder before the configuration, the data, the method's rules and
  * the resume (the checkpoint verified, the configuration kept) are accepted and the folder's lock
  * (`.selfsup.lock`) is held; `config.yaml`, `plot.svg` and `plot.png` are written atomically.
  *
  * The steps, in order: {@link planPretrainRun}, `useBackend`, {@link prepareRunData}, the method's
- * pretraining, {@link claimRunFolder}, {@link logRunHeader}, {@link createKnnSchedule},
+ * pretraining, {@link claimRunFolder}, {@link logRunHeader}, {@link createRunEvaluations} (k-NN, linear probes),
  * {@link trainFromPlan}, {@link reportRun}.
  */
 export async function runPretrain(options: PretrainOptions, io: CliIo): Promise<PretrainResult> {
@@ -76,9 +77,9 @@ export async function runPretrain(options: PretrainOptions, io: CliIo): Promise<
       metricsPath: join(plan.outDir, 'metrics.jsonl'),
     };
     logRunHeader(run);
-    const knn = createKnnSchedule(run);
-    await knn.beforeTraining();
-    const trained = await trainFromPlan(run, knn.onStep);
+    const evaluations = createRunEvaluations(run);
+    await evaluations.beforeTraining();
+    const trained = await trainFromPlan(run, evaluations.onStep);
     const result = await reportRun(run, trained);
     await communicator?.dispose();
     return result;

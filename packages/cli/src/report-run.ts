@@ -5,7 +5,8 @@ import { shellWord } from './format-pretrain-command.js';
 import type { PretrainRun } from './pretrain-run.js';
 import { renderTrainingPlot } from './plot/training-plot.js';
 import { describeBackbone } from './run-parts.js';
-import { readRunMetrics, type KnnLine, type RunMetrics } from './run-metrics.js';
+import { readRunMetrics, type KnnLine, type LinearLine, type RunMetrics } from './run-metrics.js';
+import { heldOutLabel } from './held-out-label.js';
 import type { TrainedRun } from './train-from-plan.js';
 import { writeRunPlot } from './write-run-plot.js';
 
@@ -36,7 +37,7 @@ function knnSummary(run: PretrainRun, knn: readonly KnnLine[]): string | undefin
   const { knnK, knnTemperature } = run.plan.config.run;
   const before = (which: string) => knn.find((r) => r.epoch === -1 && r.which === which);
   return (
-    `k-NN (k=${knnK}, T=${knnTemperature}) on ${run.runData.data.name} ${run.plan.config.data.heldOut}, ${lastEpoch < 0 ? 'before training' : `after epoch ${lastEpoch + 1}`}: ` +
+    `k-NN (k=${knnK}, T=${knnTemperature}) on ${run.runData.data.name} ${heldOutLabel(run.plan.config.data.heldOut)}, ${lastEpoch < 0 ? 'before training' : `after epoch ${lastEpoch + 1}`}: ` +
     last
       .map((r) => {
         const start = lastEpoch >= 0 ? before(r.which) : undefined;
@@ -46,8 +47,20 @@ function knnSummary(run: PretrainRun, knn: readonly KnnLine[]): string | undefin
   );
 }
 
-/** Prints the run's outcome on stdout: steps and time, the last k-NN, where its files are, and what to run next. */
-function printRunSummary(run: PretrainRun, trained: TrainedRun, knn: readonly KnnLine[], plot: string | undefined): void {
+/** `linear probe on fashion-mnist train-last-10000, after epoch 3: teacher top-1 ...`, or none without linear lines. */
+function linearSummary(run: PretrainRun, linear: readonly LinearLine[]): string | undefined {
+  const lastEpoch = Math.max(-1, ...linear.map((r) => r.epoch));
+  const last = linear.filter((r) => r.epoch === lastEpoch);
+  if (last.length === 0) return undefined;
+  return (
+    `linear probe (${last[0]!.probeEpochs} epochs, learning rate chosen on a fifth of the training images) on ${run.runData.data.name} ` +
+    `${last[0]!.heldOut}, after epoch ${lastEpoch + 1}: ` +
+    last.map((r) => `${r.which} top-1 ${r.top1.toFixed(1)}%, top-5 ${r.top5.toFixed(1)}%`).join('; ')
+  );
+}
+
+/** Prints the run's outcome on stdout: steps and time, the last k-NN and linear probe, where its files are, and what to run next. */
+function printRunSummary(run: PretrainRun, trained: TrainedRun, metrics: ReturnType<typeof readRunMetrics>, plot: string | undefined): void {
   const { result, seconds } = trained;
   const { outDir } = run.plan;
   const show = (path: string) => displayPath(path, run.cwd);
@@ -57,8 +70,7 @@ function printRunSummary(run: PretrainRun, trained: TrainedRun, knn: readonly Kn
       `(epoch ${Math.min(result.epoch, run.epochs)}/${run.epochs}) in ${formatDuration(seconds)}` +
       (result.resumedFrom ? `, resumed from ${show(result.resumedFrom)}` : ''),
   );
-  const summary = knnSummary(run, knn);
-  if (summary) out(summary);
+  for (const summary of [knnSummary(run, metrics.knn), linearSummary(run, metrics.linear)]) if (summary) out(summary);
   if (result.checkpoint) out(`checkpoint: ${show(result.checkpoint)}`);
   out(`metrics:    ${show(run.metricsPath)}`);
   if (plot) out(`plot:       ${show(plot)}${plot.endsWith('.png') ? ` (and ${show(join(outDir, 'plot.svg'))})` : ''}`);
@@ -82,7 +94,7 @@ export async function reportRun(run: PretrainRun, trained: TrainedRun): Promise<
   if (!run.writes) return { status: result.status, outDir, metrics: run.metricsPath, knn: [] };
   const metrics = readRunMetrics(run.metricsPath);
   const plot = await plotRun(run, metrics, trained);
-  printRunSummary(run, trained, metrics.knn, plot);
+  printRunSummary(run, trained, metrics, plot);
   return {
     status: result.status,
     outDir,

@@ -9,6 +9,12 @@ export interface StepLine {
   /** The objectives' extra scalars (iBOT: `cls`, `patch`, `momentum`, `teacherTemperature`). */
   readonly metrics?: Readonly<Record<string, number>>;
   readonly learningRate?: number;
+  /** Milliseconds of the training step (`trainStep`). */
+  readonly stepMs?: number;
+  /** Milliseconds spent waiting for the step's batch. */
+  readonly dataMs?: number;
+  /** Images per second over the step and the wait for its batch. */
+  readonly imagesPerSecond?: number;
 }
 
 /** A k-NN evaluation line of `metrics.jsonl`, appended by `selfsup pretrain`. */
@@ -34,6 +40,48 @@ export interface KnnLine {
   readonly testImages: number;
   /** Seconds the evaluation took (features and vote). */
   readonly seconds: number;
+  /**
+   * Seconds of training so far: the steps' wall-clock (`stepMs + dataMs` of every step line up to
+   * `iteration`), without evaluations, checkpoint writes and start-up; a resumed run counts each
+   * step once. Absent in lines written before it was recorded (`trainSecondsAt` recomputes it).
+   */
+  readonly trainSeconds?: number;
+  /** What was classified: `test`, `val`, or `train-last-10000` (`data.heldOut`); absent in older lines. */
+  readonly heldOut?: string;
+  readonly time: string;
+}
+
+/** A linear-probe line of `metrics.jsonl`, appended by `selfsup pretrain` with `run.linearEveryEpochs`. */
+export interface LinearLine {
+  readonly type: 'linear';
+  /** The 0-based epoch just finished. */
+  readonly epoch: number;
+  /** The last iteration before the evaluation. */
+  readonly iteration: number;
+  /** Optimizer steps completed. */
+  readonly step: number;
+  /** Which backbone: `teacher` or `student`. */
+  readonly which: string;
+  /** Top-1 accuracy of the chosen probe on the held-out images, percent. */
+  readonly top1: number;
+  /** Top-5 accuracy, percent. */
+  readonly top5: number;
+  /** The learning rate the sweep chose (on a fifth of the training features). */
+  readonly learningRate: number;
+  /** Its top-1 on that validation fifth, percent. */
+  readonly validationTop1: number;
+  /** Epochs of each probe. */
+  readonly probeEpochs: number;
+  /** Training images (the probe is fitted on four fifths of them). */
+  readonly trainImages: number;
+  /** Held-out images classified. */
+  readonly testImages: number;
+  /** What was classified (`data.heldOut`): `test`, `val`, `train-last-10000`. */
+  readonly heldOut: string;
+  /** Seconds the probe took (features of both sets and the sweep). */
+  readonly seconds: number;
+  /** Seconds of training so far, as {@link KnnLine.trainSeconds}. */
+  readonly trainSeconds: number;
   readonly time: string;
 }
 
@@ -41,21 +89,25 @@ export interface KnnLine {
 export interface RunMetrics {
   readonly steps: StepLine[];
   readonly knn: KnnLine[];
+  /** Linear-probe lines (`readRunMetrics` always fills it; optional for metrics built by hand). */
+  readonly linear?: LinearLine[];
 }
 
 /**
- * Reads a run's `metrics.jsonl`: step records (no `type`) and k-NN records (`type: 'knn'`);
+ * Reads a run's `metrics.jsonl`: step records (no `type`), k-NN records (`type: 'knn'`) and
+ * linear-probe records (`type: 'linear'`);
  * unreadable lines (a partial last line of a killed run) are skipped. A missing file gives no lines.
  *
  * @example
  * ```ts
- * const { steps, knn } = readRunMetrics('runs/ibot/metrics.jsonl');
+ * const { steps, knn, linear } = readRunMetrics('runs/ibot/metrics.jsonl');
  * ```
  */
-export function readRunMetrics(path: string): RunMetrics {
+export function readRunMetrics(path: string): RunMetrics & { readonly linear: LinearLine[] } {
   const steps: StepLine[] = [];
   const knn: KnnLine[] = [];
-  if (!existsSync(path)) return { steps, knn };
+  const linear: LinearLine[] = [];
+  if (!existsSync(path)) return { steps, knn, linear };
   for (const line of readFileSync(path, 'utf8').split('\n')) {
     if (line.trim() === '') continue;
     let record: Record<string, unknown>;
@@ -65,9 +117,10 @@ export function readRunMetrics(path: string): RunMetrics {
       continue;
     }
     if (record.type === 'knn') knn.push(record as unknown as KnnLine);
+    else if (record.type === 'linear') linear.push(record as unknown as LinearLine);
     else if (record.type === undefined && typeof record.iteration === 'number' && typeof record.loss === 'number') {
       steps.push(record as unknown as StepLine);
     }
   }
-  return { steps, knn };
+  return { steps, knn, linear };
 }
