@@ -220,6 +220,54 @@ napi_value Softmax(napi_env env, napi_callback_info info) {
   });
 }
 
+// layerNorm(x, gamma, beta, y, mean, rstd, rows, dim, epsilon): SelfsupLayerNorm.
+napi_value LayerNorm(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Args args(env, info);
+    const int64_t rows = args.integer(6), dim = args.integer(7);
+    if (rows < 0 || dim < 1) throw ArgError{"layerNorm needs rows >= 0 and dim >= 1"};
+    const size_t n = size_t(rows * dim);
+    layer_norm_parallel(args.f32(0, n), args.f32(1, size_t(dim)), args.f32(2, size_t(dim)), rows, dim, float(args.number(8)), args.f32(3, n),
+                        args.f32(4, size_t(rows)), args.f32(5, size_t(rows)));
+    return undefined(env);
+  });
+}
+
+// layerNormGrad(dy, x, gamma, mean, rstd, dx, dgamma, dbeta, rows, dim): SelfsupLayerNormGrad.
+napi_value LayerNormGrad(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Args args(env, info);
+    const int64_t rows = args.integer(8), dim = args.integer(9);
+    if (rows < 0 || dim < 1) throw ArgError{"layerNormGrad needs rows >= 0 and dim >= 1"};
+    const size_t n = size_t(rows * dim);
+    layer_norm_grad_parallel(args.f32(0, n), args.f32(1, n), args.f32(2, size_t(dim)), args.f32(3, size_t(rows)), args.f32(4, size_t(rows)), rows, dim,
+                             args.f32(5, n), args.f32(6, size_t(dim)), args.f32(7, size_t(dim)));
+    return undefined(env);
+  });
+}
+
+// gelu(x, y): SelfsupGelu over every element of x.
+napi_value Gelu(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Args args(env, info);
+    size_t n;
+    const float* x = static_cast<const float*>(args.typed(0, &n));
+    gelu_parallel(x, args.f32(1, n), int64_t(n));
+    return undefined(env);
+  });
+}
+
+// geluGrad(dy, x, dx): SelfsupGeluGrad over every element of x.
+napi_value GeluGrad(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Args args(env, info);
+    size_t n;
+    const float* x = static_cast<const float*>(args.typed(1, &n));
+    gelu_grad_parallel(args.f32(0, n), x, args.f32(2, n), int64_t(n));
+    return undefined(env);
+  });
+}
+
 // transpose(x, out, shape, perm): 32-bit elements (float32 or int32).
 napi_value Transpose(napi_env env, napi_callback_info info) {
   return guarded(env, [&] {
@@ -428,6 +476,7 @@ napi_value Init(napi_env env, napi_value exports) {
   const std::pair<const char*, napi_callback> functions[] = {
       {"matmul", Matmul},   {"biasActivation", BiasActivation}, {"unary", Unary},         {"binary", Binary},
       {"reduce", Reduce},   {"softmax", Softmax},               {"transpose", Transpose}, {"addN", AddN}, {"copyBox", CopyBox}, {"fill", Fill}, {"gather", Gather},
+      {"layerNorm", LayerNorm}, {"layerNormGrad", LayerNormGrad}, {"gelu", Gelu},               {"geluGrad", GeluGrad},
       {"info", Info},       {"setThreads", SetThreads},         {"setIsa", SetIsa},       {"setGemm", SetGemm},
   };
   for (const auto& [name, fn] : functions) {

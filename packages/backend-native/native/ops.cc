@@ -10,12 +10,6 @@
 #include "pool.h"
 
 namespace selfsup {
-namespace {
-
-// Work per task for memory-bound loops (elements); smaller loops stay on the calling thread.
-constexpr int64_t kGrain = 16384;
-
-}  // namespace
 
 void unary_parallel(int op, const float* x, float* y, int64_t n, float p1, float p2) {
   const OpsTable& ops = ops_table();
@@ -357,6 +351,60 @@ void fill_parallel(uint32_t* dst, int64_t n, uint32_t value) {
   parallel_for(n, kGrain, [&](int64_t begin, int64_t end) {
     for (int64_t i = begin; i < end; i++) dst[i] = value;
   });
+}
+
+// The Mean kernel splits each row into parts when there are fewer than 8 long rows; the fused
+// LayerNorm kernels sum rows the same way.
+static bool segmented_rows(int64_t rows, int64_t dim) { return !(rows >= 8 || rows * dim < 4 * kGrain); }
+
+void layer_norm_parallel(const float* x, const float* gamma, const float* beta, int64_t rows, int64_t dim, float eps, float* y, float* mean,
+                         float* rstd) {
+  const OpsTable& ops = ops_table();
+  const bool segmented = segmented_rows(rows, dim);
+  parallel_for(rows, std::max<int64_t>(1, kGrain / std::max<int64_t>(1, dim)), [&](int64_t begin, int64_t end) {
+    std::vector<float> scratch(static_cast<size_t>(dim));
+    ops.layer_norm_rows(x + begin * dim, gamma, beta, end - begin, dim, eps, segmented, y + begin * dim, mean + begin, rstd + begin,
+                        scratch.data());
+  });
+}
+
+void layer_norm_grad_parallel(const float* dy, const float* x, const float* gamma, const float* mean, const float* rstd, int64_t rows, int64_t dim,
+                              float* dx, float* dgamma, float* dbeta) {
+  const OpsTable& ops = ops_table();
+  const bool segmented = segmented_rows(rows, dim);
+  // The column sums (dgamma, dbeta) in the Sum kernel's parts: reduce_parallel over axis 0 of
+  // [rows, dim] splits the rows into `parts` runs of `step`, sums each in double, then adds the
+  // parts in order. Every part also computes its rows' dx.
+  const int64_t parts = rows * dim >= 4 * kGrain ? std::min<int64_t>(8, std::max<int64_t>(1, rows / 8)) : 1;
+  const int64_t step = (rows + parts - 1) / parts;
+  std::vector<double> partial(size_t(parts * 2 * dim), 0.0);
+  parallel_tasks(parts, [&](int64_t t) {
+    const int64_t begin = t * step, end = std::min(rows, begin + step);
+    if (begin >= end) return;
+    std::vector<float> scratch(static_cast<size_t>(3 * dim));
+    double* acc = partial.data() + t * 2 * dim;
+    ops.layer_norm_grad_rows(dy + begin * dim, x + begin * dim, gamma, mean + begin, rstd + begin, end - begin, dim, segmented, dx + begin * dim,
+                             acc, acc + dim, scratch.data());
+  });
+  for (int64_t j = 0; j < dim; j++) {
+    double g = partial[size_t(j)], b = partial[size_t(dim + j)];
+    for (int64_t part = 1; part < parts; part++) {
+      g = g + partial[size_t(part * 2 * dim + j)];
+      b = b + partial[size_t(part * 2 * dim + dim + j)];
+    }
+    dgamma[j] = float(g);
+    dbeta[j] = float(b);
+  }
+}
+
+void gelu_parallel(const float* x, float* y, int64_t n) {
+  const OpsTable& ops = ops_table();
+  parallel_for(n, kGrain, [&](int64_t begin, int64_t end) { ops.gelu(x + begin, y + begin, end - begin); });
+}
+
+void gelu_grad_parallel(const float* dy, const float* x, float* dx, int64_t n) {
+  const OpsTable& ops = ops_table();
+  parallel_for(n, kGrain, [&](int64_t begin, int64_t end) { ops.gelu_grad(dy + begin, x + begin, dx + begin, end - begin); });
 }
 
 void add_n_parallel(const float* const* inputs, int count, float* out, int64_t n) {

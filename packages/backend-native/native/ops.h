@@ -21,6 +21,13 @@ enum ReduceOp : int { kSum = 0, kMean, kReduceMax, kReduceMin, kReduceOpCount };
 /** Activations of fused matmul, numbered as in src/addon.ts (Activation). */
 enum Activation : int { kLinear = 0, kActRelu, kActRelu6, kActElu, kActLeakyRelu, kActSigmoid, kActivationCount };
 
+/**
+ * Elements (or rows x columns) per task of memory-bound loops; smaller loops stay on the calling
+ * thread. Reductions split long rows into parts of this size (the fused kernels follow the same
+ * splits, so their sums are the separate kernels' sums).
+ */
+constexpr int64_t kGrain = 16384;
+
 struct OpsTable {
   /** y[i] = f(x[i]) for i < n; p1, p2 are the op's parameters (alpha, clip bounds). */
   void (*unary)(int op, const float* x, float* y, int64_t n, float p1, float p2);
@@ -42,6 +49,25 @@ struct OpsTable {
   void (*bias_activation)(float* c, int64_t rows, int64_t cols, const float* bias, int bias_kind, int activation, float alpha);
   /** out[j * out_stride + i] = in[i * in_stride + j] for i < rows, j < cols (32-bit elements). */
   void (*transpose_tile)(const uint32_t* in, int64_t in_stride, uint32_t* out, int64_t out_stride, int64_t rows, int64_t cols);
+  /**
+   * LayerNorm of `rows` rows of x [rows, dim] (SelfsupLayerNorm): y, and each row's mean and rstd.
+   * The Mean, Sub, Square, Add, Rsqrt, Multiply and Add kernels' steps, each rounded as theirs.
+   * `segmented`: sum each row in kGrain parts, as the Mean kernel does for fewer than 8 long rows.
+   * `scratch` holds dim floats.
+   */
+  void (*layer_norm_rows)(const float* x, const float* gamma, const float* beta, int64_t rows, int64_t dim, float eps, bool segmented,
+                          float* y, float* mean, float* rstd, float* scratch);
+  /**
+   * The gradient of LayerNorm for `rows` rows (SelfsupLayerNormGrad): dx, and dgamma / dbeta
+   * accumulated over these rows into `dgamma_acc` / `dbeta_acc` (double, row after row, as the Sum
+   * kernel accumulates a column). `scratch` holds 3 * dim floats.
+   */
+  void (*layer_norm_grad_rows)(const float* dy, const float* x, const float* gamma, const float* mean, const float* rstd, int64_t rows,
+                               int64_t dim, bool segmented, float* dx, double* dgamma_acc, double* dbeta_acc, float* scratch);
+  /** y = GELU(x) for n elements (SelfsupGelu): the composite's Multiply, Erf, Add, Multiply, Multiply. */
+  void (*gelu)(const float* x, float* y, int64_t n);
+  /** dx = dy * GELU'(x) for n elements (SelfsupGeluGrad), as the composite's backward pass. */
+  void (*gelu_grad)(const float* dy, const float* x, float* dx, int64_t n);
 };
 
 // Multi-threaded entry points (ops.cc). Shapes are row-major; ranks up to kMaxRank.
@@ -78,6 +104,18 @@ void gather_parallel(const uint32_t* x, int64_t batch, int64_t outer, int64_t di
 
 /** dst[0 .. n) = value (32-bit elements). */
 void fill_parallel(uint32_t* dst, int64_t n, uint32_t value);
+
+/** SelfsupLayerNorm: x [rows, dim] -> y [rows, dim], mean [rows], rstd [rows]. */
+void layer_norm_parallel(const float* x, const float* gamma, const float* beta, int64_t rows, int64_t dim, float eps, float* y, float* mean,
+                         float* rstd);
+
+/** SelfsupLayerNormGrad: -> dx [rows, dim], dgamma [dim], dbeta [dim]. */
+void layer_norm_grad_parallel(const float* dy, const float* x, const float* gamma, const float* mean, const float* rstd, int64_t rows, int64_t dim,
+                              float* dx, float* dgamma, float* dbeta);
+
+/** SelfsupGelu and SelfsupGeluGrad over n elements. */
+void gelu_parallel(const float* x, float* y, int64_t n);
+void gelu_grad_parallel(const float* dy, const float* x, float* dx, int64_t n);
 
 /** out = inputs[0] + inputs[1] + ... (left to right, in float). */
 void add_n_parallel(const float* const* inputs, int count, float* out, int64_t n);

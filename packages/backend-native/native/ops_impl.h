@@ -423,10 +423,168 @@ void transpose_tile(const uint32_t* in, int64_t in_stride, uint32_t* out, int64_
   }
 }
 
+// ---- Fused kernels: LayerNorm and GELU in one pass, computing exactly what the composite
+// formulas of @selfsup/backbones compute with the separate kernels above (each op rounded to float
+// as that op's kernel rounds it, sums in the same order), so the fused path changes no number.
+// Where the composite rounds a product before adding it (x * g + b as Multiply then Add), the loop
+// lives in a function compiled without floating-point contraction (no FMA); elsewhere the code is
+// that of the kernels it replaces (unary_op<kErf>, unary_op<kSigmoid>, reduce_range), contraction
+// included.
+#if defined(__clang__)
+#define SELFSUP_NO_CONTRACT
+#else
+#define SELFSUP_NO_CONTRACT __attribute__((optimize("fp-contract=off")))
+#endif
+
+inline int64_t min_i64(int64_t a, int64_t b) { return a < b ? a : b; }
+
+// The mean of a row as the Mean kernel computes it: one range, or (fewer than 8 long rows) parts
+// of at most 32 ranges of kGrain elements summed in order (reduce_parallel's split).
+inline float row_mean(const float* x, int64_t n, float count, bool segmented) {
+  if (!segmented) return float(reduce_range(kMean, x, n, count));
+  const int64_t parts = min_i64((n + kGrain - 1) / kGrain, 32);
+  const int64_t step = (n + parts - 1) / parts;
+  double acc = 0.0;
+  for (int64_t part = 0; part < parts; part++) {
+    const int64_t begin = part * step, end = min_i64(n, begin + step);
+    acc = acc + (begin < end ? reduce_range(kMean, x + begin, end - begin, count) : 0.0);
+  }
+  return float(acc);
+}
+
+// y = ((x - m) * rs) * gamma + beta, each product rounded (Sub, Multiply, Multiply, Add).
+SELFSUP_NO_CONTRACT void layer_norm_affine(const float* __restrict x, float m, float rs, const float* __restrict gamma,
+                                           const float* __restrict beta, float* __restrict y, int64_t dim) {
+#pragma omp simd
+  for (int64_t j = 0; j < dim; j++) {
+    const float xhat = (x[j] - m) * rs;
+    const float scaled = xhat * gamma[j];
+    y[j] = scaled + beta[j];
+  }
+}
+
+// The composite: mean = Mean(x); c = x - mean; var = Mean(Square(c)); rstd = Rsqrt(var + eps);
+// y = (c * rstd) * gamma + beta.
+void layer_norm_rows(const float* x, const float* gamma, const float* beta, int64_t rows, int64_t dim, float eps, bool segmented, float* y,
+                     float* mean, float* rstd, float* scratch) {
+  const float count = float(dim);
+  for (int64_t r = 0; r < rows; r++) {
+    const float* __restrict xr = x + r * dim;
+    float* __restrict squares = scratch;
+    const float m = row_mean(xr, dim, count, segmented);
+#pragma omp simd
+    for (int64_t j = 0; j < dim; j++) {
+      const float c = xr[j] - m;
+      squares[j] = c * c;
+    }
+    const float variance = row_mean(squares, dim, count, segmented);
+    const float rs = float(1.0 / std::sqrt(double(variance + eps)));
+    mean[r] = m;
+    rstd[r] = rs;
+    layer_norm_affine(xr, m, rs, gamma, beta, y + r * dim, dim);
+  }
+}
+
+// dx = rs * ((g - mean_g) - xhat * mean_gx), each step rounded (Sub, Multiply, Sub, Multiply).
+SELFSUP_NO_CONTRACT void layer_norm_grad_dx(const float* __restrict g, const float* __restrict xhat, float mean_g, float mean_gx, float rs,
+                                            float* __restrict dx, int64_t dim) {
+#pragma omp simd
+  for (int64_t j = 0; j < dim; j++) {
+    const float centered = g[j] - mean_g;
+    const float along = xhat[j] * mean_gx;
+    const float difference = centered - along;
+    dx[j] = rs * difference;
+  }
+}
+
+// The composite's backward pass: xhat = (x - mean) * rstd (the forward's xhat, bit for bit);
+// g = dy * gamma; dx = rstd * (g - Mean(g) - xhat * Mean(g * xhat)); dgamma += dy * xhat and
+// dbeta += dy, row after row in double (the Sum kernel over axis 0).
+void layer_norm_grad_rows(const float* dy, const float* x, const float* gamma, const float* mean, const float* rstd, int64_t rows, int64_t dim,
+                          bool segmented, float* dx, double* dgamma_acc, double* dbeta_acc, float* scratch) {
+  const float count = float(dim);
+  float* __restrict g = scratch;
+  float* __restrict xhat = scratch + dim;
+  float* __restrict gx = scratch + 2 * dim;
+  double* __restrict dgamma = dgamma_acc;
+  double* __restrict dbeta = dbeta_acc;
+  for (int64_t r = 0; r < rows; r++) {
+    const float* __restrict dyr = dy + r * dim;
+    const float* __restrict xr = x + r * dim;
+    const float m = mean[r], rs = rstd[r];
+#pragma omp simd
+    for (int64_t j = 0; j < dim; j++) {
+      const float xh = (xr[j] - m) * rs;
+      const float gj = dyr[j] * gamma[j];
+      xhat[j] = xh;
+      g[j] = gj;
+      gx[j] = gj * xh;
+      const float dyxh = dyr[j] * xh;
+      dgamma[j] += double(dyxh);
+      dbeta[j] += double(dyr[j]);
+    }
+    const float mean_g = row_mean(g, dim, count, segmented);
+    const float mean_gx = row_mean(gx, dim, count, segmented);
+    layer_norm_grad_dx(g, xhat, mean_g, mean_gx, rs, dx + r * dim, dim);
+  }
+}
+
+// The constants of @selfsup/backbones' gelu.ts as float32 scalars: Math.SQRT1_2, 1 / sqrt(2 pi).
+constexpr double kSqrtHalf = 0.7071067811865476;
+constexpr double kInvSqrt2Pi = 0.3989422804014327;
+
+// The composite: cdf = (Erf(x * SQRT1_2) + 1) * 0.5; y = x * cdf.
+void gelu(const float* __restrict x, float* __restrict y, int64_t n) {
+  const float k = float(kSqrtHalf);
+#pragma omp simd
+  for (int64_t i = 0; i < n; i++) {
+    const float e = unary_op<kErf>(x[i] * k, 0.0f, 0.0f);
+    const float cdf = (e + 1.0f) * 0.5f;
+    y[i] = x[i] * cdf;
+  }
+}
+
+// Phi(x) as the forward pass computes it, and the density as the composite's backward pass:
+// s = Sigmoid(Square(x) * -0.5); pdf = (s / (1 - s)) * (1 / sqrt(2 pi)).
+void gelu_cdf_pdf(const float* __restrict x, float* __restrict cdf, float* __restrict pdf, int64_t n) {
+  const float k = float(kSqrtHalf), c = float(kInvSqrt2Pi);
+#pragma omp simd
+  for (int64_t i = 0; i < n; i++) {
+    const float e = unary_op<kErf>(x[i] * k, 0.0f, 0.0f);
+    cdf[i] = (e + 1.0f) * 0.5f;
+    const float h = (x[i] * x[i]) * -0.5f;
+    const float s = unary_op<kSigmoid>(h, 0.0f, 0.0f);
+    const float odds = s / (1.0f - s);
+    pdf[i] = odds * c;
+  }
+}
+
+// dx = dy * (cdf + x * pdf), the product rounded before the sum (Multiply, Add, Multiply).
+SELFSUP_NO_CONTRACT void gelu_grad_combine(const float* __restrict dy, const float* __restrict x, const float* __restrict cdf,
+                                           const float* __restrict pdf, float* __restrict dx, int64_t n) {
+#pragma omp simd
+  for (int64_t i = 0; i < n; i++) {
+    const float slope = x[i] * pdf[i];
+    const float derivative = cdf[i] + slope;
+    dx[i] = dy[i] * derivative;
+  }
+}
+
+void gelu_grad(const float* dy, const float* x, float* dx, int64_t n) {
+  constexpr int64_t kChunk = 512;  // cdf and pdf of a chunk stay in L1
+  float cdf[kChunk], pdf[kChunk];
+  for (int64_t i = 0; i < n; i += kChunk) {
+    const int64_t len = min_i64(kChunk, n - i);
+    gelu_cdf_pdf(x + i, cdf, pdf, len);
+    gelu_grad_combine(dy + i, x + i, cdf, pdf, dx + i, len);
+  }
+}
+
 }  // namespace
 
 const OpsTable& SELFSUP_OPS_TABLE_NAME() {
-  static const OpsTable table = {unary, binary, reduce_range, reduce_columns, softmax_rows, bias_activation, transpose_tile};
+  static const OpsTable table = {unary,          binary,          reduce_range,         reduce_columns, softmax_rows, bias_activation,
+                                 transpose_tile, layer_norm_rows, layer_norm_grad_rows, gelu,           gelu_grad};
   return table;
 }
 

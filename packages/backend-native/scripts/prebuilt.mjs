@@ -22,7 +22,7 @@
 // selfsup_portable=1: libstdc++ linked in, so the binary needs only glibc 2.34+; the kernels pick
 // AVX-512, AVX2 or generic code by CPU detection at run time (no -march), so it runs on any x86-64.
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { rebuildAddon } from './node-gyp.mjs';
@@ -86,7 +86,11 @@ function build() {
   const built = rebuildAddon({ cwd: staging, log, variables: { selfsup_portable: 1 } });
   if (!built.ok) fail(`building the prebuilt binary of ${target.manifest.name} failed (${built.reason}); log: ${log}`);
   const binary = join(target.dir, ADDON);
-  copyFileSync(built.addon, binary);
+  // A new file renamed over the old one: processes that have the old binary loaded keep their
+  // mapping of it (copying over it in place would change the code under them).
+  const staged = `${binary}.${process.pid}.tmp`;
+  copyFileSync(built.addon, staged);
+  renameSync(staged, binary);
   const error = loadError(binary);
   if (error) fail(`the prebuilt binary ${binary} does not load (${error}); log: ${log}`);
   console.log(`${manifest.name}: built ${relative(root, binary)} (${target.manifest.name})`);

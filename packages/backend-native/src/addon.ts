@@ -80,6 +80,14 @@ export interface NativeAddon {
   copyBox(src: Float32Array | Int32Array, srcShape: readonly number[], srcBegin: readonly number[], dst: Float32Array | Int32Array, dstShape: readonly number[], dstBegin: readonly number[], box: readonly number[]): void;
   fill(dst: Float32Array | Int32Array, value: number): void;
   gather(x: Float32Array | Int32Array, out: Float32Array | Int32Array, batch: number, outer: number, dim: number, slice: number, indices: Int32Array): void;
+  /** SelfsupLayerNorm over rows of x [rows, dim] (dim >= 1). */
+  layerNorm(x: F32, gamma: F32, beta: F32, y: F32, mean: F32, rstd: F32, rows: number, dim: number, epsilon: number): void;
+  /** SelfsupLayerNormGrad (dim >= 1). */
+  layerNormGrad(dy: F32, x: F32, gamma: F32, mean: F32, rstd: F32, dx: F32, dgamma: F32, dbeta: F32, rows: number, dim: number): void;
+  /** SelfsupGelu over every element. */
+  gelu(x: F32, y: F32): void;
+  /** SelfsupGeluGrad over every element. */
+  geluGrad(dy: F32, x: F32, dx: F32): void;
   info(): AddonInfo;
   setThreads(threads: number): void;
   setIsa(isa: string): string;

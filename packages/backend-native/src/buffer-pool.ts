@@ -26,16 +26,31 @@ export class BufferPool {
   private readonly owners = new Map<ArrayBufferLike, number>();
   private readonly escaped = new WeakSet<ArrayBufferLike>();
   private freeBytes = 0;
+  private misses = 0;
+  private missBytes = 0;
+  /** Bytes of pooled buffers handed out and not yet free again, and their highest value so far. */
+  private liveBytes = 0;
+  private peakLiveBytes = 0;
 
   /**
    * @param capacityBytes the most bytes kept in free buffers.
    * @param staleAfter allocations after which an untaken free buffer may be evicted (8,192: a
    *   few training steps of a small ViT; a training step's buffers are taken again every step).
+   * @param growWithPeak let the pool keep as many free bytes as were ever in use at once, when that
+   *   is more than `capacityBytes`: a training step whose tensors outgrow the capacity then gets
+   *   every buffer back the next step instead of allocating (and page-faulting, and collecting)
+   *   the excess afresh, and the process holds no more memory than its own peak.
    */
   constructor(
     private readonly capacityBytes: number,
     private readonly staleAfter = 8192,
+    private readonly growWithPeak = false,
   ) {}
+
+  /** The most bytes kept in free buffers now. */
+  private get capacity(): number {
+    return this.growWithPeak ? Math.max(this.capacityBytes, this.peakLiveBytes) : this.capacityBytes;
+  }
 
   /** A Float32Array of `length` elements with unspecified contents (the caller overwrites all of them). */
   allocate(length: number): Float32Array {
@@ -45,11 +60,20 @@ export class BufferPool {
     if (reused) {
       this.freeOrder.delete(reused);
       this.freeBytes -= reused.byteLength;
+      this.handOut(reused.byteLength);
       return reused;
     }
+    this.misses++;
+    this.missBytes += length * 4;
     const array = new Float32Array(length);
     this.made.set(array.buffer, array);
+    this.handOut(array.byteLength);
     return array;
+  }
+
+  private handOut(bytes: number): void {
+    this.liveBytes += bytes;
+    if (this.liveBytes > this.peakLiveBytes) this.peakLiveBytes = this.liveBytes;
   }
 
   /** Counts one more data id whose values live in `values`' buffer (when it came from this pool). */
@@ -68,10 +92,12 @@ export class BufferPool {
       return;
     }
     this.owners.delete(buffer);
-    if (this.escaped.has(buffer)) return;
     const array = this.made.get(buffer)!;
-    if (array.byteLength > this.capacityBytes) return; // larger than the whole pool: let it be collected
-    while (this.freeBytes + array.byteLength > this.capacityBytes) {
+    this.liveBytes -= array.byteLength;
+    if (this.escaped.has(buffer)) return;
+    const capacity = this.capacity;
+    if (array.byteLength > capacity) return; // larger than the whole pool: let it be collected
+    while (this.freeBytes + array.byteLength > capacity) {
       if (!this.evictOldestIfIdle()) return; // nothing idle to make room: let it be collected
     }
     let list = this.free.get(array.length);
@@ -109,6 +135,22 @@ export class BufferPool {
   escape(values: unknown): void {
     const buffer = pooledBuffer(values, this.made);
     if (buffer) this.escaped.add(buffer);
+  }
+
+  /**
+   * Counters since the pool was made: calls of {@link allocate}, those it served with a new array
+   * (misses) and their bytes. A training step whose buffers all come back has no misses after its
+   * first steps.
+   */
+  get stats(): {
+    readonly allocations: number;
+    readonly misses: number;
+    readonly missBytes: number;
+    readonly freeBytes: number;
+    readonly peakLiveBytes: number;
+    readonly capacityBytes: number;
+  } {
+    return { allocations: this.allocations, misses: this.misses, missBytes: this.missBytes, freeBytes: this.freeBytes, peakLiveBytes: this.peakLiveBytes, capacityBytes: this.capacity };
   }
 
   /** Bytes held in free buffers. */

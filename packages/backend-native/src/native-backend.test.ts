@@ -51,11 +51,13 @@ describe('native addon availability', () => {
 });
 
 describe.skipIf(!nativeReady)('registerNativeBackend', () => {
-  it('registers every cpu kernel under the native backend, the hot ones as native code', () => {
+  it('registers every cpu kernel under the native backend, the hot ones as native code, and the fused kernels', () => {
     expect(tf.findBackendFactory(NATIVE_BACKEND_NAME)).not.toBeNull();
-    const cpu = tf.getKernelsForBackend('cpu').map((k) => k.kernelName).sort();
+    const fused = ['SelfsupGelu', 'SelfsupGeluGrad', 'SelfsupLayerNorm', 'SelfsupLayerNormGrad'];
+    const cpu = tf.getKernelsForBackend('cpu').map((k) => k.kernelName);
     const native = tf.getKernelsForBackend(NATIVE_BACKEND_NAME).map((k) => k.kernelName).sort();
-    expect(native).toEqual(cpu);
+    expect(native).toEqual([...cpu, ...fused].sort());
+    for (const name of fused) expect(NATIVE_KERNELS).toContain(name);
     for (const name of ['BatchMatMul', '_FusedMatMul', 'Softmax', 'Transpose', 'Add', 'Multiply', 'Sum', 'Mean', 'Max', 'Erf', 'Exp', 'Log', 'Concat', 'Slice']) {
       expect(NATIVE_KERNELS).toContain(name);
     }
@@ -70,6 +72,30 @@ describe.skipIf(!nativeReady)('registerNativeBackend', () => {
     expect(nativeBuildInfo().addon!.threads).toBe(3);
     await registerNativeBackend({ threads: 1 });
     expect(nativeBuildInfo().addon!.threads).toBe(1);
+  });
+
+  it('registers the fused kernels unless options.fusedKernels or SELFSUP_NATIVE_FUSED says no, and refuses other values', async () => {
+    const fusedRegistered = () => tf.getKernel('SelfsupLayerNorm', NATIVE_BACKEND_NAME) !== undefined;
+    try {
+      await registerNativeBackend({ fusedKernels: false });
+      expect(fusedRegistered()).toBe(false);
+      await registerNativeBackend();
+      expect(fusedRegistered()).toBe(true);
+      process.env.SELFSUP_NATIVE_FUSED = '0';
+      await registerNativeBackend();
+      expect(fusedRegistered()).toBe(false);
+      await registerNativeBackend({ fusedKernels: true });
+      expect(fusedRegistered()).toBe(true);
+      process.env.SELFSUP_NATIVE_FUSED = 'yes';
+      const fromEnv = await rejection(registerNativeBackend());
+      expect(isSslError(fromEnv, 'INVALID_CONFIG') && fromEnv.message).toMatch(/SELFSUP_NATIVE_FUSED: expected 0 or 1, got "yes"/);
+      delete process.env.SELFSUP_NATIVE_FUSED;
+      const option = await rejection(registerNativeBackend({ fusedKernels: 'no' as never }));
+      expect(isSslError(option, 'INVALID_ARGUMENT') && option.message).toContain('options.fusedKernels');
+    } finally {
+      delete process.env.SELFSUP_NATIVE_FUSED;
+      await registerNativeBackend();
+    }
   });
 
   it('computes bit-identical results on 1, 2 and 5 threads (work never splits by thread count)', async () => {

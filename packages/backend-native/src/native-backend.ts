@@ -3,7 +3,7 @@ import * as cpu from '@tensorflow/tfjs-backend-cpu';
 import { SslError, invalidArgument } from '@selfsup/core';
 import { loadAddon, type AddonInfo, type NativeAddon } from './addon.js';
 import type { NativeBinaryInfo } from './native-binary.js';
-import { NATIVE_KERNEL_LIST, NATIVE_KERNELS } from './native-kernels.js';
+import { FUSED_KERNEL_LIST, NATIVE_KERNEL_LIST, NATIVE_KERNELS } from './native-kernels.js';
 import { resolveThreads } from './threads.js';
 import { BufferPool } from './buffer-pool.js';
 import { totalmem } from 'node:os';
@@ -36,6 +36,13 @@ export interface NativeBackendOptions {
    * @defaultValue `SELFSUP_NATIVE_ISA` when set, else `auto` (the best the CPU supports)
    */
   isa?: NativeIsa;
+  /**
+   * Register the fused kernels (SelfsupLayerNorm, SelfsupGelu and their gradients; see
+   * docs/concepts/fused-kernels.md), which @selfsup/backbones then runs instead of the composite
+   * formulas. Both paths compute the same numbers; `false` is for comparing their speed.
+   * @defaultValue `SELFSUP_NATIVE_FUSED` when set (`0` or `1`), else true
+   */
+  fusedKernels?: boolean;
   /**
    * The backend's priority in TensorFlow.js's registry (the highest-priority backend becomes the
    * default when none was set). The default never takes over from an explicit choice.
@@ -87,9 +94,9 @@ const CpuBackend = MathBackendCPU as unknown as new () => tf.KernelBackend & Cpu
 class NativeBackend extends CpuBackend {
   readonly pool: BufferPool;
 
-  constructor(poolBytes: number) {
+  constructor(pool: { bytes: number; growWithPeak: boolean }) {
     super();
-    this.pool = new BufferPool(poolBytes);
+    this.pool = new BufferPool(pool.bytes, undefined, pool.growWithPeak);
     // tfjs-backend-cpu prints a banner recommending tfjs-node on first use; this is the fast path.
     (this as unknown as { firstUse: boolean }).firstUse = false;
   }
@@ -134,17 +141,21 @@ class NativeBackend extends CpuBackend {
   }
 }
 
-/** The pool size: `SELFSUP_NATIVE_POOL_MB`, else an eighth of the machine's memory, between 256 MB and 2 GB. */
-function poolBytes(): number {
+/**
+ * The pool's capacity: `SELFSUP_NATIVE_POOL_MB` when set (a hard cap); else an eighth of the
+ * machine's memory, between 256 MB and 2 GB, or the most bytes of buffers ever in use at once when
+ * that is more (so that a training step's buffers all come back the next step).
+ */
+function poolSettings(): { bytes: number; growWithPeak: boolean } {
   const raw = process.env.SELFSUP_NATIVE_POOL_MB?.trim();
   if (raw) {
     const megabytes = Number(raw);
     if (!Number.isFinite(megabytes) || megabytes < 0) {
-      throw invalidArgument({ argument: 'SELFSUP_NATIVE_POOL_MB', expected: 'a number of megabytes >= 0', actual: raw, code: 'INVALID_CONFIG', fix: 'Unset it for the default (an eighth of the memory, at most 2048).' });
+      throw invalidArgument({ argument: 'SELFSUP_NATIVE_POOL_MB', expected: 'a number of megabytes >= 0', actual: raw, code: 'INVALID_CONFIG', fix: 'Unset it for the default (an eighth of the memory, at most 2048, or the peak in use).' });
     }
-    return megabytes * 2 ** 20;
+    return { bytes: megabytes * 2 ** 20, growWithPeak: false };
   }
-  return Math.min(2 * 2 ** 30, Math.max(256 * 2 ** 20, totalmem() / 8));
+  return { bytes: Math.min(2 * 2 ** 30, Math.max(256 * 2 ** 20, totalmem() / 8)), growWithPeak: true };
 }
 
 let kernelsRegistered = false;
@@ -168,6 +179,35 @@ function registerKernels(addon: NativeAddon): void {
     tf.registerKernel({ kernelName: kernel.kernelName, backendName: NATIVE_BACKEND_NAME, kernelFunc: kernel.create({ addon, fallback }) });
   }
   kernelsRegistered = true;
+}
+
+/** Registers the fused kernels, or removes them (`enabled` false); a second call changes nothing. */
+function registerFusedKernels(addon: NativeAddon, enabled: boolean): void {
+  for (const kernel of FUSED_KERNEL_LIST) {
+    const registered = tf.getKernel(kernel.kernelName, NATIVE_BACKEND_NAME) !== undefined;
+    if (enabled && !registered) {
+      const fallback: tf.KernelFunc = () => {
+        throw new SslError('BACKEND_UNAVAILABLE', `${NATIVE_BACKEND_NAME}: kernel ${kernel.kernelName} has no cpu fallback.`);
+      };
+      tf.registerKernel({ kernelName: kernel.kernelName, backendName: NATIVE_BACKEND_NAME, kernelFunc: kernel.create({ addon, fallback }) });
+    } else if (!enabled && registered) {
+      tf.unregisterKernel(kernel.kernelName, NATIVE_BACKEND_NAME);
+    }
+  }
+}
+
+/** `options.fusedKernels`, else `SELFSUP_NATIVE_FUSED` (`0` / `1`), else true. */
+function fusedKernelsSetting(value: boolean | undefined): boolean {
+  if (value !== undefined) {
+    if (typeof value !== 'boolean') throw invalidArgument({ argument: 'registerNativeBackend(options.fusedKernels)', expected: 'a boolean', actual: value });
+    return value;
+  }
+  const raw = process.env.SELFSUP_NATIVE_FUSED?.trim();
+  if (raw === undefined || raw === '') return true;
+  if (raw !== '0' && raw !== '1') {
+    throw invalidArgument({ argument: 'SELFSUP_NATIVE_FUSED', expected: '0 or 1', actual: raw, code: 'INVALID_CONFIG', fix: 'Unset it to use the fused kernels.' });
+  }
+  return raw === '1';
 }
 
 function chooseGemm(addon: NativeAddon, requested: NativeGemm): void {
@@ -211,7 +251,7 @@ function option<T extends string>(name: string, value: T | undefined, environmen
  * Results match the cpu backend's to float rounding. Does not select the backend: call
  * `tf.setBackend(NATIVE_BACKEND_NAME)` (or `useBackend('native')` from `@selfsup/backend`).
  *
- * Calling it again updates the thread count, GEMM engine and instruction set.
+ * Calling it again updates the thread count, GEMM engine, instruction set and fused kernels.
  *
  * @param options - Threads, GEMM engine, instruction set; see {@link NativeBackendOptions}.
  * @returns True when the backend is registered; false when the compiled addon is unavailable
@@ -232,6 +272,7 @@ export async function registerNativeBackend(options: NativeBackendOptions = {}):
   const threads = resolveThreads(options.threads);
   const gemm = option('gemm', options.gemm, 'SELFSUP_NATIVE_GEMM', ['auto', 'builtin', 'openblas'] as const);
   const isa = option('isa', options.isa, 'SELFSUP_NATIVE_ISA', ['auto', 'avx512', 'avx2', 'generic'] as const);
+  const fused = fusedKernelsSetting(options.fusedKernels);
   const loaded = loadAddon();
   if (!loaded.ok) return false;
   const { addon } = loaded;
@@ -239,9 +280,10 @@ export async function registerNativeBackend(options: NativeBackendOptions = {}):
   addon.setThreads(threads);
   chooseGemm(addon, gemm);
   registerKernels(addon);
+  registerFusedKernels(addon, fused);
   if (tf.findBackendFactory(NATIVE_BACKEND_NAME) === null) {
-    const bytes = poolBytes();
-    tf.registerBackend(NATIVE_BACKEND_NAME, () => new NativeBackend(bytes), options.priority ?? 0);
+    const pool = poolSettings();
+    tf.registerBackend(NATIVE_BACKEND_NAME, () => new NativeBackend(pool), options.priority ?? 0);
   }
   return true;
 }

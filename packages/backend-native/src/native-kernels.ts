@@ -1,5 +1,7 @@
 import { copyKernels, fillKernels } from './kernels/copy.js';
 import { elementwiseKernels } from './kernels/elementwise.js';
+import { geluGradKernel, geluKernel } from './kernels/gelu.js';
+import { layerNormGradKernel, layerNormKernel } from './kernels/layer-norm.js';
 import { batchMatMulKernel, fusedMatMulKernel } from './kernels/matmul.js';
 import { reduceKernels } from './kernels/reduce.js';
 import type { NativeKernel } from './kernels/shared.js';
@@ -20,5 +22,14 @@ export const NATIVE_KERNEL_LIST: readonly NativeKernel[] = [
   unsortedSegmentSumKernel,
 ];
 
-/** The names of the kernels that run natively; every other kernel runs tfjs-backend-cpu's code. */
-export const NATIVE_KERNELS: readonly string[] = NATIVE_KERNEL_LIST.map((k) => k.kernelName);
+/**
+ * The fused kernels (docs/concepts/fused-kernels.md): whole layers in one call, which
+ * @selfsup/backbones runs when the backend registers them. They have no cpu kernel of their own.
+ */
+export const FUSED_KERNEL_LIST: readonly NativeKernel[] = [layerNormKernel, layerNormGradKernel, geluKernel, geluGradKernel];
+
+/**
+ * The names of the kernels that run natively, the fused ones included; every other kernel runs
+ * tfjs-backend-cpu's code.
+ */
+export const NATIVE_KERNELS: readonly string[] = [...NATIVE_KERNEL_LIST, ...FUSED_KERNEL_LIST].map((k) => k.kernelName);

@@ -4,8 +4,8 @@
 // (backbones -> testing -> backend -> backend-native).
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { createVit } from '@selfsup/backbones';
-import { NATIVE_BACKEND_NAME } from './index.js';
+import { createVit, gelu, layerNorm } from '@selfsup/backbones';
+import { NATIVE_BACKEND_NAME, registerNativeBackend } from './index.js';
 import { nativeReady, uniform } from '../test/parity.js';
 
 interface StepResult {
@@ -67,6 +67,52 @@ describe.skipIf(!nativeReady)('a ViT training step on the native backend', () =>
       expectCloseInMaxNorm(native.tokens, cpu.tokens, 'patch tokens after the update');
       expect(tf.memory().numTensors).toBe(before);
     } finally {
+      await tf.setBackend(previous);
+    }
+  });
+});
+
+/** Each value the same float, bit for bit (NaN equal to NaN). */
+function expectIdentical(actual: Float32Array, expected: Float32Array, label: string) {
+  const differing = actual.findIndex((v, i) => !Object.is(v, expected[i]));
+  expect(differing, `${label}: element ${differing} is ${actual[differing]}, expected ${expected[differing]}`).toBe(-1);
+}
+
+describe.skipIf(!nativeReady)('the fused kernels in a ViT training step on the native backend', () => {
+  it('run LayerNorm and GELU in one kernel call each way when registered', async () => {
+    const previous = tf.getBackend();
+    await tf.setBackend(NATIVE_BACKEND_NAME);
+    try {
+      const x = tf.randomNormal([6, 8]);
+      const gamma = tf.ones([8]) as tf.Tensor1D;
+      const f = (z: tf.Tensor) => tf.sum(gelu(layerNorm(z, gamma, gamma, 1e-6)));
+      const kernelsOf = async () => (await tf.profile(() => tf.grad(f)(x))).kernelNames;
+      const fused = await kernelsOf();
+      expect(fused).toEqual(expect.arrayContaining(['SelfsupLayerNorm', 'SelfsupLayerNormGrad', 'SelfsupGelu', 'SelfsupGeluGrad']));
+      expect(fused).not.toContain('Erf');
+      await registerNativeBackend({ fusedKernels: false });
+      const composite = await kernelsOf();
+      expect(composite.filter((name) => name.startsWith('Selfsup'))).toEqual([]);
+      tf.dispose([x, gamma]);
+    } finally {
+      await registerNativeBackend();
+      await tf.setBackend(previous);
+    }
+  });
+
+  it('change no number: loss, gradients, updated weights and outputs equal the composite path bit for bit', async () => {
+    const previous = tf.getBackend();
+    try {
+      await registerNativeBackend({ fusedKernels: false });
+      const composite = await trainingStep(NATIVE_BACKEND_NAME);
+      await registerNativeBackend({ fusedKernels: true });
+      const fused = await trainingStep(NATIVE_BACKEND_NAME);
+      expect(fused.loss).toBe(composite.loss);
+      for (const [name, g] of composite.gradients) expectIdentical(fused.gradients.get(name)!, g, `gradient of ${name}`);
+      for (const [name, w] of composite.updated) expectIdentical(fused.updated.get(name)!, w, `updated ${name}`);
+      expectIdentical(fused.tokens, composite.tokens, 'patch tokens after the update');
+    } finally {
+      await registerNativeBackend();
       await tf.setBackend(previous);
     }
   });
