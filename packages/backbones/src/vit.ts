@@ -385,6 +385,32 @@ function positionEmbedding(config: VitConfig, posEmbed: tf.Variable, grid: reado
   return tf.concat([clsPosition, resamplePositionEmbedding(patchPositions, gridHeight, h, w)], 0) as tf.Tensor2D;
 }
 
+/** `[B, 1+T, D]`: [CLS] and the (masked or kept) patch embeddings with positions, before the blocks. */
+function embedTokens(
+  config: VitConfig,
+  weights: VitWeights,
+  grid: readonly [number, number],
+  images: tf.Tensor4D,
+  h: number,
+  w: number,
+  tokenMask?: tf.Tensor2D,
+  keepIndices?: tf.Tensor2D,
+): tf.Tensor3D {
+  const { embedDim } = config;
+  const batch = images.shape[0];
+  const n = h * w;
+  let x = embedPatches(config, weights, images, h, w);
+  if (tokenMask && weights.maskedEmbed) x = replaceMasked(x, tokenMask, weights.maskedEmbed);
+  const positions = positionEmbedding(config, weights.posEmbed, grid, h, w);
+  // [1+N, D] -> cls row [1, 1, D] and patch rows [1, N, D]
+  const clsPosition = tf.reshape(tf.slice(positions, [0, 0], [1, embedDim]), [1, 1, embedDim]);
+  x = tf.add(x, tf.reshape(tf.slice(positions, [1, 0], [n, embedDim]), [1, n, embedDim]));
+  if (keepIndices) x = tf.gather(x, keepIndices, 1, 1) as tf.Tensor3D; // [B, N, D] -> [B, K, D]
+  // [1, 1, D] broadcast to [B, 1, D] by an add (its gradient is a sum, not one slice per sample)
+  const cls = tf.add(tf.zeros([batch, 1, embedDim]), tf.add(weights.clsToken, clsPosition));
+  return tf.concat([cls, x], 1) as tf.Tensor3D;
+}
+
 /** `[B, 1+T, D]` normalised tokens -> `classToken` `[B, D]` and `patchTokens` `[B, T, D]`. */
 function splitTokens(out: tf.Tensor3D): { classToken: tf.Tensor2D; patchTokens: tf.Tensor3D } {
   const [batch, tokens, embedDim] = out.shape;
@@ -426,22 +452,6 @@ export function createVit(options: VitOptions = {}): Vit {
   const parameters = vitParameters(config, weights);
   let disposed = false;
 
-  /** `[B, 1+T, D]`: [CLS] and the (masked or kept) patch embeddings with positions, before the blocks. */
-  function embedTokens(images: tf.Tensor4D, h: number, w: number, tokenMask?: tf.Tensor2D, keepIndices?: tf.Tensor2D): tf.Tensor3D {
-    const batch = images.shape[0];
-    const n = h * w;
-    let x = embedPatches(config, weights, images, h, w);
-    if (tokenMask && weights.maskedEmbed) x = replaceMasked(x, tokenMask, weights.maskedEmbed);
-    const positions = positionEmbedding(config, weights.posEmbed, grid, h, w);
-    // [1+N, D] -> cls row [1, 1, D] and patch rows [1, N, D]
-    const clsPosition = tf.reshape(tf.slice(positions, [0, 0], [1, embedDim]), [1, 1, embedDim]);
-    x = tf.add(x, tf.reshape(tf.slice(positions, [1, 0], [n, embedDim]), [1, n, embedDim]));
-    if (keepIndices) x = tf.gather(x, keepIndices, 1, 1) as tf.Tensor3D; // [B, N, D] -> [B, K, D]
-    // [1, 1, D] broadcast to [B, 1, D] by an add (its gradient is a sum, not one slice per sample)
-    const cls = tf.add(tf.zeros([batch, 1, embedDim]), tf.add(weights.clsToken, clsPosition));
-    return tf.concat([cls, x], 1) as tf.Tensor3D;
-  }
-
   function checkAlive(where: string): void {
     if (disposed) throw new SslError('DISPOSED', `vit.${where}: this ViT was disposed; create a new one.`);
   }
@@ -453,7 +463,7 @@ export function createVit(options: VitOptions = {}): Vit {
     checkVitEncodeOptions(checked, weights.maskedEmbed !== undefined, batch, h, w);
     const { tokenMask, keepIndices, training = false, rng: callRng } = checked;
     return tf.tidy('vit.encode', () => {
-      let x = embedTokens(images, h, w, tokenMask, keepIndices);
+      let x = embedTokens(config, weights, grid, images, h, w, tokenMask, keepIndices);
       for (const block of weights.blocks) x = block.apply(x, { training, ...(callRng ? { rng: callRng } : {}) });
       return splitTokens(weights.norm.apply(x) as tf.Tensor3D);
     });
@@ -466,7 +476,7 @@ export function createVit(options: VitOptions = {}): Vit {
     }
     const [, h, w] = checkVitImages(config, images);
     return tf.tidy('vit.lastSelfAttention', () => {
-      let x = embedTokens(images, h, w);
+      let x = embedTokens(config, weights, grid, images, h, w);
       for (const block of weights.blocks.slice(0, -1)) x = block.apply(x);
       return vitAttentionProbabilities(x, parameters, `blocks.${depth - 1}`, config.headCount, config.layerNormEps);
     });
