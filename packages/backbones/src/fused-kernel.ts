@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 /**
  * The names of the fused kernels a backend may register to run a backbone layer in one call
  * (docs/concepts/fused-kernels.md has each kernel's inputs, attributes and outputs). A backend that
- * registers none runs the composite formulas of layer-norm.ts and gelu.ts instead.
+ * registers none runs the composite formulas of layer-norm.ts, gelu.ts and linear.ts instead.
  */
 export const FUSED_KERNELS = {
   /** inputs `{ x: [rows, dim], gamma: [dim], beta: [dim] }`, attrs `{ epsilon }` -> `[y, mean [rows, 1], rstd [rows, 1]]` */
@@ -14,6 +14,8 @@ export const FUSED_KERNELS = {
   gelu: 'SelfsupGelu',
   /** inputs `{ dy, x }` -> `[dx]` */
   geluGrad: 'SelfsupGeluGrad',
+  /** inputs `{ dy [rows, out], x [rows, in], w [in, out] }`, attrs `{ bias }` -> `[dx, dw]` (and `db [out]` with a bias) */
+  linearGrad: 'SelfsupLinearGrad',
 } as const;
 
 /** One of {@link FUSED_KERNELS}. */

@@ -2,10 +2,18 @@ import * as tf from '@tensorflow/tfjs-core';
 import { MAX_TENSOR_ELEMENTS, checkInteger, checkOptions, invalidArgument, type Parameter, type Rng } from '@selfsup/core';
 import { makeVariable, truncatedNormal } from './init.js';
 import { customOp } from './custom-op.js';
+import { FUSED_KERNELS, hasFusedKernel, runFusedKernel } from './fused-kernel.js';
 
 // y = x W + b with a hand-written gradient: dx = dy W^T, dW = x^T dy, db = sum(dy). The transposes
 // are explicit rank-2 transposes feeding plain matmuls, because transposed matmuls (what
-// tf.matMul's own gradient emits) fall off the fast path of the wasm backend.
+// tf.matMul's own gradient emits) fall off the fast path of the wasm backend. A backend that
+// registers SelfsupLinearGrad (docs/concepts/fused-kernels.md) computes all of it in one call.
+function linearGradients(dy: tf.Tensor2D, x: tf.Tensor2D, w: tf.Tensor2D, bias: boolean): tf.Tensor[] {
+  if (hasFusedKernel(FUSED_KERNELS.linearGrad)) return runFusedKernel(FUSED_KERNELS.linearGrad, { dy, x, w }, { bias });
+  const grads = [tf.matMul(dy, tf.transpose(w)), tf.matMul(tf.transpose(x), dy)];
+  return bias ? [...grads, tf.sum(dy, 0)] : grads;
+}
+
 const linearWithBias = customOp<[tf.Tensor, tf.Tensor, tf.Tensor]>(([x, w, b], save) => {
   save([x, w]);
   const value = tf.fused.matMul({ a: x as tf.Tensor2D, b: w as tf.Tensor2D, bias: b });
@@ -13,8 +21,7 @@ const linearWithBias = customOp<[tf.Tensor, tf.Tensor, tf.Tensor]>(([x, w, b], s
     value,
     gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
       const [xs, ws] = saved as [tf.Tensor2D, tf.Tensor2D];
-      const dy2 = dy as tf.Tensor2D;
-      return [tf.matMul(dy2, tf.transpose(ws)), tf.matMul(tf.transpose(xs), dy2), tf.sum(dy2, 0)];
+      return linearGradients(dy as tf.Tensor2D, xs, ws, true);
     },
   };
 });
@@ -26,8 +33,7 @@ const linearNoBias = customOp<[tf.Tensor, tf.Tensor]>(([x, w], save) => {
     value,
     gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
       const [xs, ws] = saved as [tf.Tensor2D, tf.Tensor2D];
-      const dy2 = dy as tf.Tensor2D;
-      return [tf.matMul(dy2, tf.transpose(ws)), tf.matMul(tf.transpose(xs), dy2)];
+      return linearGradients(dy as tf.Tensor2D, xs, ws, false);
     },
   };
 });

@@ -2,6 +2,7 @@ import { copyKernels, fillKernels } from './kernels/copy.js';
 import { elementwiseKernels } from './kernels/elementwise.js';
 import { geluGradKernel, geluKernel } from './kernels/gelu.js';
 import { layerNormGradKernel, layerNormKernel } from './kernels/layer-norm.js';
+import { linearGradKernel } from './kernels/linear-grad.js';
 import { batchMatMulKernel, fusedMatMulKernel } from './kernels/matmul.js';
 import { reduceKernels } from './kernels/reduce.js';
 import type { NativeKernel } from './kernels/shared.js';
@@ -26,7 +27,7 @@ export const NATIVE_KERNEL_LIST: readonly NativeKernel[] = [
  * The fused kernels (docs/concepts/fused-kernels.md): whole layers in one call, which
  * @selfsup/backbones runs when the backend registers them. They have no cpu kernel of their own.
  */
-export const FUSED_KERNEL_LIST: readonly NativeKernel[] = [layerNormKernel, layerNormGradKernel, geluKernel, geluGradKernel];
+export const FUSED_KERNEL_LIST: readonly NativeKernel[] = [layerNormKernel, layerNormGradKernel, geluKernel, geluGradKernel, linearGradKernel];
 
 /**
  * The names of the kernels that run natively, the fused ones included; every other kernel runs

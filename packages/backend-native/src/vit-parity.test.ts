@@ -4,7 +4,7 @@
 // (backbones -> testing -> backend -> backend-native).
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { createVit, gelu, layerNorm } from '@selfsup/backbones';
+import { createVit, gelu, layerNorm, linear } from '@selfsup/backbones';
 import { NATIVE_BACKEND_NAME, registerNativeBackend } from './index.js';
 import { nativeReady, uniform } from '../test/parity.js';
 
@@ -79,21 +79,23 @@ function expectIdentical(actual: Float32Array, expected: Float32Array, label: st
 }
 
 describe.skipIf(!nativeReady)('the fused kernels in a ViT training step on the native backend', () => {
-  it('run LayerNorm and GELU in one kernel call each way when registered', async () => {
+  it('run LayerNorm and GELU in one kernel call each way, and the linear layer gradients in one, when registered', async () => {
     const previous = tf.getBackend();
     await tf.setBackend(NATIVE_BACKEND_NAME);
     try {
       const x = tf.randomNormal([6, 8]);
       const gamma = tf.ones([8]) as tf.Tensor1D;
-      const f = (z: tf.Tensor) => tf.sum(gelu(layerNorm(z, gamma, gamma, 1e-6)));
+      const w = tf.randomNormal([8, 5]) as tf.Tensor2D;
+      const f = (z: tf.Tensor) => tf.sum(gelu(linear(layerNorm(z, gamma, gamma, 1e-6) as tf.Tensor2D, w, gamma.slice(0, 5))));
       const kernelsOf = async () => (await tf.profile(() => tf.grad(f)(x))).kernelNames;
       const fused = await kernelsOf();
-      expect(fused).toEqual(expect.arrayContaining(['SelfsupLayerNorm', 'SelfsupLayerNormGrad', 'SelfsupGelu', 'SelfsupGeluGrad']));
+      expect(fused).toEqual(expect.arrayContaining(['SelfsupLayerNorm', 'SelfsupLayerNormGrad', 'SelfsupGelu', 'SelfsupGeluGrad', 'SelfsupLinearGrad']));
       expect(fused).not.toContain('Erf');
+      expect(fused).not.toContain('Transpose');
       await registerNativeBackend({ fusedKernels: false });
       const composite = await kernelsOf();
       expect(composite.filter((name) => name.startsWith('Selfsup'))).toEqual([]);
-      tf.dispose([x, gamma]);
+      tf.dispose([x, gamma, w]);
     } finally {
       await registerNativeBackend();
       await tf.setBackend(previous);
