@@ -57,7 +57,7 @@ export const FULL_SIZES: BenchSizes = {
     hiddenDim: 1024,
     bottleneckDim: 256,
   },
-  plan: { warmup: 1, steps: 5, maxSeconds: 30 },
+  plan: { warmup: 1, steps: 5, maxSeconds: 30, compareComposite: true },
   workloads: ['vit', 'ibot'],
   torchDevice: 'auto',
   timeoutSeconds: 240,
@@ -73,7 +73,7 @@ export const SMALL_SIZES: BenchSizes = {
   ...FULL_SIZES,
   vit: { kind: 'vit', preset: 'tiny', image: 28, patch: 4, batch: 8 },
   ibot: { ...FULL_SIZES.ibot, image: 16, patch: 4, batch: 2, globalSize: 16, localCrops: 2, localSize: 8, outDim: 256, hiddenDim: 256, bottleneckDim: 64 },
-  plan: { warmup: 1, steps: 1, maxSeconds: 10 },
+  plan: { warmup: 1, steps: 1, maxSeconds: 10, compareComposite: true },
 };
 
 /** The usage of the size flags, for --help and errors. */
@@ -90,6 +90,7 @@ export const SIZE_FLAGS_USAGE = [
   '  --warmup N               untimed steps first (default 1)',
   '  --steps N                timed steps, at most (default 5)',
   '  --max-seconds S          stop timing a workload after S seconds of timed steps (default 30)',
+  '  --no-composite           time only the default path: no A/B steps with the fused LayerNorm/GELU kernels off',
   '  --workloads LIST         vit,ibot (default both)',
   '  --torch-device D         auto | cuda | cpu for PyTorch (default auto: cuda when available)',
   '  --timeout-seconds S      kill a worker after S seconds (default 240)',
@@ -147,6 +148,7 @@ function parseFlags(args: readonly string[], otherFlags: OtherFlags) {
         warmup: { type: 'string' },
         steps: { type: 'string' },
         'max-seconds': { type: 'string' },
+        'no-composite': { type: 'boolean' },
         workloads: { type: 'string' },
         'torch-device': { type: 'string' },
         'timeout-seconds': { type: 'string' },
@@ -208,6 +210,7 @@ export function parseSizeFlags(args: readonly string[], otherFlags: OtherFlags =
       warmup: positiveInteger('warmup', text('warmup'), base.plan.warmup, 0),
       steps: positiveInteger('steps', text('steps'), base.plan.steps),
       maxSeconds,
+      compareComposite: values['no-composite'] === true ? false : base.plan.compareComposite === true,
     },
     workloads: workloads as ('vit' | 'ibot')[],
     torchDevice,
@@ -222,6 +225,7 @@ export function sizeFlags(sizes: BenchSizes): string[] {
     ...['--preset', sizes.vit.preset, '--image', String(sizes.vit.image), '--patch', String(sizes.vit.patch), '--batch', String(sizes.vit.batch)],
     ...['--ibot-preset', sizes.ibot.preset, '--ibot-image', String(sizes.ibot.image), '--ibot-patch', String(sizes.ibot.patch), '--ibot-batch', String(sizes.ibot.batch)],
     ...['--warmup', String(sizes.plan.warmup), '--steps', String(sizes.plan.steps), '--max-seconds', String(sizes.plan.maxSeconds)],
+    ...(sizes.plan.compareComposite === true ? [] : ['--no-composite']),
   ];
 }
 
@@ -300,9 +304,14 @@ export interface WorkloadReport {
   /** torch's FlopCounterMode count of the same step (torch >= 2.1), as a cross-check of flopsPerStep. */
   readonly torchCountedFlops: number | null;
   readonly webgpu: EngineRow;
+  /** The same webgpu steps with selfsup's fused LayerNorm/GELU kernels off, A/B alternating with `webgpu`. */
+  readonly webgpuComposite?: EngineRow;
   readonly torch: EngineRow | undefined;
-  /** webgpu over PyTorch: time per step, GFLOP/s and peak memory (undefined where a side failed). */
-  readonly ratios: { time?: number; gflops?: number; memory?: number };
+  /**
+   * webgpu over PyTorch: time per step, GFLOP/s and peak memory (undefined where a side failed);
+   * `fusedTime`: webgpu with the fused kernels over webgpu without them.
+   */
+  readonly ratios: { time?: number; gflops?: number; memory?: number; fusedTime?: number };
 }
 
 /** A failed child's note; one killed for its time names the flags that set that time. */
@@ -322,18 +331,34 @@ function workerSeconds(sizes: BenchSizes, started: number): number {
 
 const MIN_WORKER_SECONDS = 10;
 
-async function webgpuRow(launcher: Launcher, sizes: BenchSizes, kind: 'vit' | 'ibot', flops: number, log: (line: string) => void, started: number): Promise<EngineRow> {
+/** The webgpu row of an A/B run's composite steps (fused kernels off). */
+function compositeRow(timing: WorkloadTiming, flops: number): EngineRow | undefined {
+  const composite = timing.composite;
+  if (composite === undefined) return undefined;
+  return {
+    engine: 'tfjs webgpu, composite',
+    secondsPerStep: composite.secondsPerStep,
+    gflops: flops / composite.secondsPerStep / 1e9,
+    peakBytes: composite.peakBytesInUse,
+    memoryBasis: 'GPU buffers in use (tfjs-backend-webgpu buffer manager)',
+    note: `LayerNorm and GELU as composite formulas (${timing.fusedKernels.join(', ')} off), A/B alternating with the row above; ${composite.dispatchesPerStep ?? '?'} dispatches/step`,
+  };
+}
+
+async function webgpuRows(launcher: Launcher, sizes: BenchSizes, kind: 'vit' | 'ibot', flops: number, log: (line: string) => void, started: number): Promise<{ row: EngineRow; composite?: EngineRow }> {
   const seconds = workerSeconds(sizes, started);
-  if (seconds < MIN_WORKER_SECONDS) return { engine: 'tfjs webgpu', note: `skipped: --deadline-seconds ${sizes.deadlineSeconds} reached` };
+  if (seconds < MIN_WORKER_SECONDS) return { row: { engine: 'tfjs webgpu', note: `skipped: --deadline-seconds ${sizes.deadlineSeconds} reached` } };
   const [command, ...lead] = launcher.cli;
   const args = [...lead, 'worker', '--workload', kind, ...sizeFlags(sizes)];
   const outcome = await runJsonChild<WorkerOutput>(command, args, { cwd: launcher.cwd, timeoutSeconds: seconds, onLine: (line) => log(`  [webgpu ${kind}] ${line}`) });
-  if (!outcome.ok) return { engine: 'tfjs webgpu', note: failureNote(outcome, seconds) };
+  if (!outcome.ok) return { row: { engine: 'tfjs webgpu', note: failureNote(outcome, seconds) } };
   const json = outcome.json;
   const timing = json.timing;
   const notes = [json.adapter];
+  if (timing.dispatchesPerStep !== undefined) notes.push(`${timing.dispatchesPerStep} dispatches/step`);
+  if (timing.fusedKernels.length > 0) notes.push(`fused kernels: ${timing.fusedKernels.join(', ')}`);
   if (timing.numTensorsGrowth !== 0) notes.push(`tensor count grew by ${timing.numTensorsGrowth} after the first step`);
-  return {
+  const row: EngineRow = {
     engine: 'tfjs webgpu',
     secondsPerStep: timing.secondsPerStep,
     gflops: flops / timing.secondsPerStep / 1e9,
@@ -344,6 +369,7 @@ async function webgpuRow(launcher: Launcher, sizes: BenchSizes, kind: 'vit' | 'i
     note: notes.join('; '),
     raw: json,
   };
+  return { row, composite: compositeRow(timing, flops) };
 }
 
 function torchArgs(sizes: BenchSizes, kind: 'vit' | 'ibot'): string[] {
@@ -397,7 +423,7 @@ export async function runWebgpuBench(launcher: Launcher, sizes: BenchSizes, log:
     const workload = kind === 'vit' ? sizes.vit : sizes.ibot;
     const flops = workloadFlops(workload);
     log(`${describeWorkload(workload)}: ${(flops / 1e9).toFixed(1)} GFLOP per step (training-flops.ts)`);
-    const webgpu = await webgpuRow(launcher, sizes, kind, flops, log, started);
+    const { row: webgpu, composite } = await webgpuRows(launcher, sizes, kind, flops, log, started);
     const torch = launcher.python === undefined ? undefined : await torchRow(launcher, sizes, kind, flops, log, started);
     const t = torch?.row;
     const ratio = (a: number | undefined, b: number | undefined) => (a === undefined || b === undefined || b === 0 ? undefined : a / b);
@@ -407,8 +433,14 @@ export async function runWebgpuBench(launcher: Launcher, sizes: BenchSizes, log:
       flopsPerStep: flops,
       torchCountedFlops: torch?.counted ?? null,
       webgpu,
+      webgpuComposite: composite,
       torch: t,
-      ratios: { time: ratio(webgpu.secondsPerStep, t?.secondsPerStep), gflops: ratio(webgpu.gflops, t?.gflops), memory: ratio(webgpu.peakBytes, t?.peakBytes) },
+      ratios: {
+        time: ratio(webgpu.secondsPerStep, t?.secondsPerStep),
+        gflops: ratio(webgpu.gflops, t?.gflops),
+        memory: ratio(webgpu.peakBytes, t?.peakBytes),
+        fusedTime: ratio(webgpu.secondsPerStep, composite?.secondsPerStep),
+      },
     });
   }
   return reports;
@@ -426,14 +458,16 @@ function bytes(value: number | undefined): string {
 /** The table of `reports`, one line per engine, then what the columns mean. */
 export function formatReports(reports: readonly WorkloadReport[]): string[] {
   const lines: string[] = [];
-  const widths = [16, 10, 10, 12, 12, 11, 11, 0];
+  const widths = [24, 10, 10, 12, 12, 11, 11, 0];
   const header = ['engine', 's/step', 'GFLOP/s', 'peak memory', 'pool', 'time ratio', 'mem ratio', '  notes'];
   for (const report of reports) {
     lines.push('', `${report.description}: ${(report.flopsPerStep / 1e9).toFixed(1)} GFLOP per step` + (report.torchCountedFlops ? ` (torch's FlopCounterMode: ${(report.torchCountedFlops / 1e9).toFixed(1)})` : ''));
     lines.push(header.map((h, i) => pad(h, widths[i]!, i > 0 && i < 7)).join(''));
-    for (const row of [report.webgpu, report.torch]) {
+    for (const row of [report.webgpu, report.webgpuComposite, report.torch]) {
       if (row === undefined) continue;
       const isWebgpu = row === report.webgpu;
+      const isComposite = row === report.webgpuComposite;
+      const fusedNote = isComposite ? `; fused / composite time ${report.ratios.fusedTime === undefined ? '-' : `${report.ratios.fusedTime.toFixed(2)}x`}` : '';
       lines.push(
         [
           pad(row.engine, widths[0]!),
@@ -441,9 +475,9 @@ export function formatReports(reports: readonly WorkloadReport[]): string[] {
           pad(row.gflops === undefined ? '-' : row.gflops.toFixed(1), widths[2]!, true),
           pad(bytes(row.peakBytes), widths[3]!, true),
           pad(bytes(row.poolBytes), widths[4]!, true),
-          pad(isWebgpu && report.ratios.time !== undefined ? `${report.ratios.time.toFixed(2)}x` : isWebgpu ? '-' : '1.00x', widths[5]!, true),
-          pad(isWebgpu && report.ratios.memory !== undefined ? `${report.ratios.memory.toFixed(2)}x` : isWebgpu ? '-' : '1.00x', widths[6]!, true),
-          `  ${row.note ?? ''}`,
+          pad(isWebgpu && report.ratios.time !== undefined ? `${report.ratios.time.toFixed(2)}x` : isWebgpu || isComposite ? '-' : '1.00x', widths[5]!, true),
+          pad(isWebgpu && report.ratios.memory !== undefined ? `${report.ratios.memory.toFixed(2)}x` : isWebgpu || isComposite ? '-' : '1.00x', widths[6]!, true),
+          `  ${row.note ?? ''}${fusedNote}`,
         ].join(''),
       );
     }
@@ -454,7 +488,9 @@ export function formatReports(reports: readonly WorkloadReport[]): string[] {
       'convolutions, scripts/bench/training-flops.ts) over s/step. peak memory: tfjs webgpu, the most bytes of GPU buffers in use at once ' +
       "(tfjs-backend-webgpu's buffer manager), pool = the buffers it holds; PyTorch on CUDA, torch.cuda.max_memory_allocated, pool = " +
       'max_memory_reserved; PyTorch on the CPU, the peak RSS of the process (not comparable with GPU buffers). time ratio: webgpu over ' +
-      'PyTorch (>1x: slower than PyTorch); mem ratio: the same for peak memory.',
+      'PyTorch (>1x: slower than PyTorch); mem ratio: the same for peak memory. tfjs webgpu, composite: the same steps with selfsup\'s ' +
+      'fused LayerNorm/GELU WGSL kernels switched off, alternating step by step with the fused ones in the same worker (--no-composite ' +
+      'skips them); dispatches/step: GPU programs a step runs (countWebgpuDispatches).',
   );
   return lines;
 }

@@ -101,7 +101,7 @@ async function bench(sizes: BenchSizes): Promise<WorkloadReport[]> {
 /** The figures of a report that a reader compares, without the workers' raw output. */
 function compact(report: WorkloadReport): Record<string, unknown> {
   const row = (r: WorkloadReport['webgpu'] | undefined) => (r === undefined ? undefined : { ...r, raw: undefined });
-  return { ...report, webgpu: row(report.webgpu), torch: row(report.torch) };
+  return { ...report, webgpu: row(report.webgpu), webgpuComposite: row(report.webgpuComposite), torch: row(report.torch) };
 }
 
 /** gpu-check's time budget on a GPU (scripts/gpu-check.sh must end within 8 minutes, unpacking included). */

@@ -18,6 +18,8 @@ import { createRng } from '@selfsup/core';
 import { createIbotPretraining } from '@selfsup/ibot';
 import { createAdamW } from '@selfsup/optim';
 import { stepRng, trainStep } from '@selfsup/train';
+import { countWebgpuDispatches } from '@selfsup/backend';
+import { fusedKernelSwitch } from './webgpu-fused-switch.js';
 
 /** One ViT training step on `batch` square RGB images. */
 export interface VitWorkload {
@@ -58,6 +60,20 @@ export interface StepPlan {
   readonly steps: number;
   /** Stop timing once this many seconds of timed steps have passed (at least one step runs). */
   readonly maxSeconds: number;
+  /**
+   * After each step, one more with selfsup's fused kernels switched off (the composite LayerNorm
+   * and GELU formulas), A/B alternating, when the backend has fused kernels.
+   */
+  readonly compareComposite?: boolean;
+}
+
+/** The composite-formula steps of an A/B run ({@link StepPlan.compareComposite}). */
+export interface CompositeTiming {
+  readonly stepSeconds: number[];
+  readonly secondsPerStep: number;
+  readonly dispatchesPerStep: number | undefined;
+  /** The most bytes of GPU buffers in use at once during these steps (0 off webgpu). */
+  readonly peakBytesInUse: number;
 }
 
 /** GPU memory of a webgpu run, from tfjs-backend-webgpu's buffer manager. */
@@ -76,6 +92,12 @@ export interface WorkloadTiming {
   readonly stepSeconds: number[];
   /** Median of `stepSeconds`. */
   readonly secondsPerStep: number;
+  /** Median webgpu dispatches (GPU programs) of a timed step; undefined on other backends. */
+  readonly dispatchesPerStep: number | undefined;
+  /** The fused kernels the backend had registered (selfsup's WGSL LayerNorm and GELU on webgpu). */
+  readonly fusedKernels: readonly string[];
+  /** The same steps on the composite formulas, alternating with these, when the plan asked for it. */
+  readonly composite: CompositeTiming | undefined;
   /** The last step's loss. */
   readonly loss: number;
   /** Live tensors after the last step minus after the first (0 when nothing leaks). */
@@ -120,7 +142,7 @@ export async function waitForDevice(): Promise<void> {
 }
 
 /** Tracks the buffer manager's bytes in use; `stop` restores its method and returns the figures. */
-function trackGpuMemory(): { reset(): void; stop(): GpuMemory } | undefined {
+function trackGpuMemory(): { reset(): void; peak(): number; stop(): GpuMemory } | undefined {
   const backend = webgpuInternals();
   if (backend === undefined) return undefined;
   const manager = backend.bufferManager;
@@ -135,6 +157,7 @@ function trackGpuMemory(): { reset(): void; stop(): GpuMemory } | undefined {
     reset: () => {
       peak = manager.numBytesUsed;
     },
+    peak: () => peak,
     stop: () => {
       manager.acquireBuffer = original;
       return { peakBytesInUse: peak, bytesAllocated: manager.numBytesAllocated };
@@ -149,7 +172,7 @@ function median(values: readonly number[]): number {
 }
 
 /** A step that returns its loss, and what to dispose afterwards. */
-interface PreparedWorkload {
+export interface PreparedWorkload {
   step(): Promise<number>;
   dispose(): void;
 }
@@ -225,54 +248,114 @@ function prepareIbot(workload: IbotWorkload): PreparedWorkload {
   };
 }
 
+/** The model, optimizer and data of `workload`, ready to step on the active backend. */
+export function prepareWorkload(workload: Workload): PreparedWorkload {
+  return workload.kind === 'vit' ? prepareVit(workload) : prepareIbot(workload);
+}
+
+/** One mode's timed steps. */
+interface ModeRecord {
+  readonly seconds: number[];
+  readonly dispatches: number[];
+  peakBytesInUse: number;
+}
+
+/** The dispatches of one step on webgpu (undefined on other backends), from countWebgpuDispatches. */
+async function countedStep(run: () => Promise<void>): Promise<number | undefined> {
+  if (tf.getBackend() !== 'webgpu') {
+    await run();
+    return undefined;
+  }
+  const counter = countWebgpuDispatches();
+  try {
+    await run();
+  } finally {
+    counter.stop();
+  }
+  return counter.read().total;
+}
+
 /**
  * Runs `plan.warmup` untimed steps of `workload` on the active backend, then up to `plan.steps`
- * timed ones (stopping once `plan.maxSeconds` have passed), each until the device is idle.
- * `onStep` hears about every step as it ends.
+ * timed ones (stopping once `plan.maxSeconds` have passed), each until the device is idle, counting
+ * each step's webgpu dispatches. With `plan.compareComposite` and fused kernels registered
+ * (selfsup's WGSL LayerNorm and GELU on webgpu), every step is followed by one with those kernels
+ * switched off (the composite formulas), A/B alternating in the same process; warm-up steps run in
+ * both modes. `onStep` hears about every step as it ends.
  */
 export async function timeWorkload(workload: Workload, plan: StepPlan, onStep: (line: string) => void = () => {}): Promise<WorkloadTiming> {
-  const prepared = workload.kind === 'vit' ? prepareVit(workload) : prepareIbot(workload);
+  const prepared = prepareWorkload(workload);
+  const toggle = fusedKernelSwitch();
+  const modes = plan.compareComposite === true && toggle.names.length > 0 ? ([true, false] as const) : ([true] as const);
   try {
     const warmupSeconds: number[] = [];
-    const stepSeconds: number[] = [];
     let loss = Number.NaN;
     let tensorsAfterFirst: number | undefined;
-    const runOne = async (): Promise<number> => {
-      const start = performance.now();
-      loss = await prepared.step();
-      await waitForDevice();
-      tensorsAfterFirst ??= tf.memory().numTensors;
-      return (performance.now() - start) / 1000;
-    };
-    for (let i = 0; i < plan.warmup; i++) {
-      warmupSeconds.push(await runOne());
-      onStep(`warm-up step ${i + 1}/${plan.warmup}: ${warmupSeconds.at(-1)!.toFixed(3)} s, loss ${loss.toFixed(4)}`);
-    }
     const memory = trackGpuMemory();
+    const runOne = async (fused: boolean, record?: ModeRecord): Promise<number> => {
+      toggle.set(fused);
+      memory?.reset();
+      const start = performance.now();
+      const dispatches = await countedStep(async () => {
+        loss = await prepared.step();
+        await waitForDevice();
+      });
+      const seconds = (performance.now() - start) / 1000;
+      tensorsAfterFirst ??= tf.memory().numTensors;
+      if (record !== undefined) {
+        record.seconds.push(seconds);
+        if (dispatches !== undefined) record.dispatches.push(dispatches);
+        record.peakBytesInUse = Math.max(record.peakBytesInUse, memory?.peak() ?? 0);
+      }
+      return seconds;
+    };
+    const label = (fused: boolean) => (modes.length === 1 ? '' : fused ? ' (fused kernels)' : ' (composite)');
+    for (let i = 0; i < plan.warmup; i++) {
+      for (const fused of modes) {
+        const seconds = await runOne(fused);
+        if (fused) warmupSeconds.push(seconds);
+        onStep(`warm-up step ${i + 1}/${plan.warmup}${label(fused)}: ${seconds.toFixed(3)} s, loss ${loss.toFixed(4)}`);
+      }
+    }
+    const records = new Map<boolean, ModeRecord>(modes.map((fused) => [fused, { seconds: [], dispatches: [], peakBytesInUse: 0 }]));
     let gpuMemory: GpuMemory | undefined;
     const timedStart = performance.now();
     try {
       for (let i = 0; i < plan.steps; i++) {
-        stepSeconds.push(await runOne());
-        onStep(`step ${i + 1}/${plan.steps}: ${stepSeconds.at(-1)!.toFixed(3)} s, loss ${loss.toFixed(4)}`);
+        for (const fused of modes) {
+          const seconds = await runOne(fused, records.get(fused));
+          const dispatches = records.get(fused)!.dispatches.at(-1);
+          onStep(`step ${i + 1}/${plan.steps}${label(fused)}: ${seconds.toFixed(3)} s, loss ${loss.toFixed(4)}${dispatches === undefined ? '' : `, ${dispatches} dispatches`}`);
+        }
         if ((performance.now() - timedStart) / 1000 >= plan.maxSeconds && i + 1 < plan.steps) {
-          onStep(`stopping after ${i + 1} timed step(s): --max-seconds ${plan.maxSeconds} reached`);
+          onStep(`stopping after ${i + 1} timed step(s)${modes.length === 1 ? '' : ' of each mode'}: --max-seconds ${plan.maxSeconds} reached`);
           break;
         }
       }
     } finally {
-      gpuMemory = memory?.stop();
+      const stopped = memory?.stop();
+      gpuMemory = stopped === undefined ? undefined : { ...stopped, peakBytesInUse: records.get(true)!.peakBytesInUse };
+      toggle.restore();
     }
+    const main = records.get(true)!;
+    const composite = records.get(false);
     return {
       warmupSeconds,
-      stepSeconds,
-      secondsPerStep: median(stepSeconds),
+      stepSeconds: main.seconds,
+      secondsPerStep: median(main.seconds),
+      dispatchesPerStep: main.dispatches.length === 0 ? undefined : median(main.dispatches),
+      fusedKernels: toggle.names,
+      composite:
+        composite === undefined
+          ? undefined
+          : { stepSeconds: composite.seconds, secondsPerStep: median(composite.seconds), dispatchesPerStep: composite.dispatches.length === 0 ? undefined : median(composite.dispatches), peakBytesInUse: composite.peakBytesInUse },
       loss,
       numTensorsGrowth: tf.memory().numTensors - (tensorsAfterFirst ?? 0),
       gpuMemory,
       peakRssMb: process.resourceUsage().maxRSS / 1024,
     };
   } finally {
+    toggle.restore();
     prepared.dispose();
   }
 }

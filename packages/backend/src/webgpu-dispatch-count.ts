@@ -9,6 +9,11 @@ export interface WebgpuDispatchCount {
   readonly byKernel: ReadonlyMap<string, number>;
   /** Dispatches per WebGPU program class of tfjs-backend-webgpu or selfsup (`ReduceProgram`, ...). */
   readonly byProgram: ReadonlyMap<string, number>;
+  /**
+   * Dispatches per outermost named `tf.tidy` scope: a training step's phases (`forward` and
+   * `backward` of tf.variableGrads, `adamwStep`, `emaTeacher.update`, ...); `(no named scope)` else.
+   */
+  readonly byScope: ReadonlyMap<string, number>;
 }
 
 /** A running count of webgpu dispatches; {@link countWebgpuDispatches} starts one. */
@@ -26,9 +31,17 @@ interface RecordingBackend {
   recordAndSubmit(program: { constructor: { name: string } }, ...rest: unknown[]): void;
 }
 
-/** The part of tfjs-core 4.22's engine that runs every kernel called through it (internal API). */
+/** The parts of tfjs-core 4.22's engine that run every kernel and keep the tidy scopes (internal API). */
 interface KernelRunningEngine {
   runKernelFunc(params: { kernelName?: string }): unknown;
+  state: { scopeStack: { name: string }[] };
+}
+
+/** tfjs-core's name of a scope opened without one. */
+const UNNAMED_SCOPE = 'unnamed scope';
+
+function outermostNamedScope(engine: KernelRunningEngine): string {
+  return engine.state.scopeStack.find((scope) => scope.name !== UNNAMED_SCOPE)?.name ?? '(no named scope)';
 }
 
 function recordingBackend(): RecordingBackend {
@@ -44,8 +57,8 @@ function increment(map: Map<string, number>, key: string): void {
 }
 
 /**
- * Counts the compute dispatches the webgpu backend records from now on, in all and per kernel and
- * program, by wrapping tfjs-backend-webgpu's `recordAndSubmit` (one call per dispatch) and the
+ * Counts the compute dispatches the webgpu backend records from now on, in all and per kernel,
+ * program and named tidy scope, by wrapping tfjs-backend-webgpu's `recordAndSubmit` (one call per dispatch) and the
  * engine's `runKernelFunc` (to know which kernel asked for it: the innermost kernel called through
  * the engine). A diagnostic for finding ops that explode into many small GPU programs; it changes
  * nothing that runs. Kernels that tfjs-backend-webgpu runs on the CPU (small inputs already on the
@@ -64,11 +77,13 @@ export function countWebgpuDispatches(): WebgpuDispatchCounter {
   let total = 0;
   let byKernel = new Map<string, number>();
   let byProgram = new Map<string, number>();
+  let byScope = new Map<string, number>();
 
   backend.recordAndSubmit = function countedRecordAndSubmit(this: RecordingBackend, program, ...rest) {
     total++;
     increment(byKernel, kernels.at(-1) ?? '(outside a kernel)');
     increment(byProgram, program.constructor.name);
+    increment(byScope, outermostNamedScope(engine));
     return record.call(this, program, ...rest);
   };
   engine.runKernelFunc = function countedRunKernelFunc(this: KernelRunningEngine, params) {
@@ -82,13 +97,14 @@ export function countWebgpuDispatches(): WebgpuDispatchCounter {
     }
   };
 
-  const read = (): WebgpuDispatchCount => ({ total, byKernel: new Map(byKernel), byProgram: new Map(byProgram) });
+  const read = (): WebgpuDispatchCount => ({ total, byKernel: new Map(byKernel), byProgram: new Map(byProgram), byScope: new Map(byScope) });
   return {
     read,
     reset() {
       total = 0;
       byKernel = new Map();
       byProgram = new Map();
+      byScope = new Map();
     },
     stop() {
       if (ownRecord === undefined) delete (backend as Partial<RecordingBackend>).recordAndSubmit;
