@@ -16,6 +16,7 @@
 //     the model's JavaScript, host work (masks, crops) and reading the loss;
 //   - the engine's cost of one kernel call, measured on a one-element Add, times the calls.
 //
+// 'new' counts the output buffers per step the pool had to make afresh (none of that length was free).
 // Kernel times include the kernel's JavaScript (looking up its inputs, taking an output buffer from
 // the pool) besides the native call. SELFSUP_NATIVE_FUSED=0 profiles the step without the fused
 // kernels. Timing every call adds about a microsecond per call (two clock reads), so the step is a
@@ -28,6 +29,8 @@ import { loadAddon } from '../packages/backend-native/src/addon.js';
 
 interface KernelStats {
   calls: number;
+  /** Output buffers the pool made afresh (it had none of that length free). */
+  newBuffers: number;
   /** Wall time. */
   ms: number;
   /** Process CPU time (user + system), robust to other processes on the machine. */
@@ -58,7 +61,8 @@ function median(values: readonly number[]): number {
 }
 
 /** Replaces every kernel of `backendName` by a timed copy; `record(name, ms, cpuMs)` gets each call. */
-function instrumentKernels(backendName: string, record: (name: string, ms: number, cpuMs: number) => void, byShape: boolean): () => void {
+function instrumentKernels(backendName: string, record: (name: string, ms: number, cpuMs: number, newBuffers: number) => void, byShape: boolean): () => void {
+  const pool = () => (tf.findBackend(backendName) as unknown as { pool?: { stats: { misses: number } } } | null)?.pool;
   const originals = tf.getKernelsForBackend(backendName);
   for (const config of originals) {
     const inner = config.kernelFunc;
@@ -67,11 +71,12 @@ function instrumentKernels(backendName: string, record: (name: string, ms: numbe
     tf.registerKernel({
       ...config,
       kernelFunc: (args) => {
+        const misses = pool()?.stats.misses ?? 0;
         const c0 = cpuNow();
         const t0 = performance.now();
         const out = inner(args);
         const key = byShape ? `${name} ${Object.values(args.inputs).filter(Boolean).map((t) => `[${(t as tf.TensorInfo).shape.join(',')}]`).join(' ')}` : name;
-        record(key, performance.now() - t0, cpuNow() - c0);
+        record(key, performance.now() - t0, cpuNow() - c0, (pool()?.stats.misses ?? 0) - misses);
         return out;
       },
     });
@@ -191,10 +196,11 @@ async function main(): Promise<void> {
     for (const entry of list.getEntries()) if (current) current.gcMs += entry.duration;
   });
   gc.observe({ entryTypes: ['gc'] });
-  const restoreKernels = instrumentKernels(NATIVE_BACKEND_NAME, (name, ms, cpuMs) => {
+  const restoreKernels = instrumentKernels(NATIVE_BACKEND_NAME, (name, ms, cpuMs, newBuffers) => {
     if (!current) return;
-    const stats = current.kernels.get(name) ?? { calls: 0, ms: 0, cpuMs: 0 };
+    const stats = current.kernels.get(name) ?? { calls: 0, ms: 0, cpuMs: 0, newBuffers: 0 };
     stats.calls++;
+    stats.newBuffers += newBuffers;
     stats.ms += ms;
     stats.cpuMs += cpuMs;
     current.kernels.set(name, stats);
@@ -233,6 +239,7 @@ async function main(): Promise<void> {
       calls: mean((p) => p.kernels.get(name)?.calls ?? 0),
       ms: mean((p) => p.kernels.get(name)?.ms ?? 0),
       cpuMs: mean((p) => p.kernels.get(name)?.cpuMs ?? 0),
+      newBuffers: mean((p) => p.kernels.get(name)?.newBuffers ?? 0),
     };
   });
   rows.sort((a, b) => b.cpuMs - a.cpuMs);
@@ -250,9 +257,9 @@ async function main(): Promise<void> {
 
   const top = Number(values.top);
   const width = Math.max(24, ...rows.slice(0, top).map((r) => r.name.length + 2));
-  console.log(`\n${'kernel'.padEnd(width)}${'calls'.padStart(7)}${'CPU ms'.padStart(9)}${'share'.padStart(8)}${'wall ms'.padStart(9)}${'us/call'.padStart(9)}  kind`);
+  console.log(`\n${'kernel'.padEnd(width)}${'calls'.padStart(7)}${'CPU ms'.padStart(9)}${'share'.padStart(8)}${'wall ms'.padStart(9)}${'us/call'.padStart(9)}${'new'.padStart(5)}  kind`);
   for (const r of rows.slice(0, top)) {
-    console.log(`${r.name.padEnd(width)}${num(r.calls, 7)}${num(r.cpuMs, 9, 1)}${pct(r.cpuMs, stepCpuMs).padStart(8)}${num(r.ms, 9, 1)}${num((1000 * r.cpuMs) / Math.max(1, r.calls), 9, 1)}  ${r.kind}`);
+    console.log(`${r.name.padEnd(width)}${num(r.calls, 7)}${num(r.cpuMs, 9, 1)}${pct(r.cpuMs, stepCpuMs).padStart(8)}${num(r.ms, 9, 1)}${num((1000 * r.cpuMs) / Math.max(1, r.calls), 9, 1)}${num(r.newBuffers, 5)}  ${r.kind}`);
   }
   if (rows.length > top) {
     const rest = rows.slice(top);

@@ -48,20 +48,25 @@ describe('BufferPool', () => {
     expect(pool.freeByteCount).toBe(0);
   });
 
-  it('with growWithPeak, keeps as many free bytes as were ever in use at once, so a step outgrowing the capacity gets all its buffers back', () => {
-    const step = (pool: BufferPool) => {
-      // a step holding 5 buffers of 100 floats (2000 bytes) at once, then freeing them
-      const buffers = [0, 1, 2, 3, 4].map(() => pool.allocate(100));
+  it('uncapped, gives a step outgrowing any fixed capacity all its buffers back, and drops buffers idle for staleAfter allocations', () => {
+    const step = (pool: BufferPool, length: number) => {
+      // a step holding 5 buffers at once, then freeing them
+      const buffers = [0, 1, 2, 3, 4].map(() => pool.allocate(length));
       for (const x of buffers) pool.retain(x);
       for (const x of buffers) pool.release(x);
     };
     const capped = new BufferPool(1200, 8192);
-    const growing = new BufferPool(1200, 8192, true);
-    for (const pool of [capped, growing]) for (let i = 0; i < 3; i++) step(pool);
+    const uncapped = new BufferPool(Infinity, 12);
+    for (const pool of [capped, uncapped]) for (let i = 0; i < 3; i++) step(pool, 100);
     expect(capped.stats.misses).toBe(5 + 2 + 2); // 3 of 5 fit: every later step allocates 2 afresh
     expect(capped.freeByteCount).toBe(1200);
-    expect(growing.stats.misses).toBe(5); // only the first step allocates
-    expect(growing.stats).toMatchObject({ peakLiveBytes: 2000, capacityBytes: 2000, freeBytes: 2000 });
+    expect(uncapped.stats.misses).toBe(5); // only the first step allocates
+    expect(uncapped.stats).toMatchObject({ freeBytes: 2000, peakLiveBytes: 2000 });
+    // a new phase with another length: after 12 allocations without them, the old buffers go
+    step(uncapped, 30);
+    expect(uncapped.freeByteCount).toBe(2000 + 600);
+    for (let i = 0; i < 2; i++) step(uncapped, 30);
+    expect(uncapped.freeByteCount).toBe(600);
   });
 
   it('evicts the buffers freed longest ago when a new phase of work frees other lengths', () => {

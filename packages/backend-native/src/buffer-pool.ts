@@ -33,24 +33,18 @@ export class BufferPool {
   private peakLiveBytes = 0;
 
   /**
-   * @param capacityBytes the most bytes kept in free buffers.
+   * @param capacityBytes the most bytes kept in free buffers. `Infinity`: no cap; instead every
+   *   free buffer that no allocation took during the last `staleAfter` allocations is dropped as
+   *   soon as another buffer is freed. A training step then gets every buffer of the last step back
+   *   (with a cap below the step's needs it allocates, page-faults and collects the excess afresh
+   *   every step), and a new phase of work (an evaluation) lets the old phase's buffers go.
    * @param staleAfter allocations after which an untaken free buffer may be evicted (8,192: a
    *   few training steps of a small ViT; a training step's buffers are taken again every step).
-   * @param growWithPeak let the pool keep as many free bytes as were ever in use at once, when that
-   *   is more than `capacityBytes`: a training step whose tensors outgrow the capacity then gets
-   *   every buffer back the next step instead of allocating (and page-faulting, and collecting)
-   *   the excess afresh, and the process holds no more memory than its own peak.
    */
   constructor(
     private readonly capacityBytes: number,
     private readonly staleAfter = 8192,
-    private readonly growWithPeak = false,
   ) {}
-
-  /** The most bytes kept in free buffers now. */
-  private get capacity(): number {
-    return this.growWithPeak ? Math.max(this.capacityBytes, this.peakLiveBytes) : this.capacityBytes;
-  }
 
   /** A Float32Array of `length` elements with unspecified contents (the caller overwrites all of them). */
   allocate(length: number): Float32Array {
@@ -95,9 +89,9 @@ export class BufferPool {
     const array = this.made.get(buffer)!;
     this.liveBytes -= array.byteLength;
     if (this.escaped.has(buffer)) return;
-    const capacity = this.capacity;
-    if (array.byteLength > capacity) return; // larger than the whole pool: let it be collected
-    while (this.freeBytes + array.byteLength > capacity) {
+    if (this.capacityBytes === Infinity) while (this.evictOldestIfIdle());
+    if (array.byteLength > this.capacityBytes) return; // larger than the whole pool: let it be collected
+    while (this.freeBytes + array.byteLength > this.capacityBytes) {
       if (!this.evictOldestIfIdle()) return; // nothing idle to make room: let it be collected
     }
     let list = this.free.get(array.length);
@@ -142,15 +136,8 @@ export class BufferPool {
    * (misses) and their bytes. A training step whose buffers all come back has no misses after its
    * first steps.
    */
-  get stats(): {
-    readonly allocations: number;
-    readonly misses: number;
-    readonly missBytes: number;
-    readonly freeBytes: number;
-    readonly peakLiveBytes: number;
-    readonly capacityBytes: number;
-  } {
-    return { allocations: this.allocations, misses: this.misses, missBytes: this.missBytes, freeBytes: this.freeBytes, peakLiveBytes: this.peakLiveBytes, capacityBytes: this.capacity };
+  get stats(): { readonly allocations: number; readonly misses: number; readonly missBytes: number; readonly freeBytes: number; readonly peakLiveBytes: number } {
+    return { allocations: this.allocations, misses: this.misses, missBytes: this.missBytes, freeBytes: this.freeBytes, peakLiveBytes: this.peakLiveBytes };
   }
 
   /** Bytes held in free buffers. */
