@@ -22,7 +22,8 @@ const TOKENS = (IMAGE / PATCH) ** 2;
 const backend = await useBackend(backendName as BackendName, { threads });
 const inner = mode === 'mpi' ? createMpiCommunicator() : createLocalCommunicator();
 let allReduceMs = 0;
-/** The communicator, with the time spent in allReduce added up (it delegates every call). */
+let allGatherMs = 0;
+/** The communicator, with the time spent in allReduce (gradients, centres) and allGather (the logged scalars) added up; it delegates every call. */
 const communicator: Communicator = {
   rank: inner.rank,
   worldSize: inner.worldSize,
@@ -33,7 +34,12 @@ const communicator: Communicator = {
     allReduceMs += performance.now() - start;
   },
   broadcast: (buffer, root) => inner.broadcast(buffer, root),
-  allGather: (buffer) => inner.allGather(buffer),
+  async allGather(buffer) {
+    const start = performance.now();
+    const gathered = await inner.allGather(buffer);
+    allGatherMs += performance.now() - start;
+    return gathered;
+  },
   barrier: () => inner.barrier(),
   dispose: () => inner.dispose(),
 };
@@ -76,6 +82,7 @@ const optimizer = createAdamW({ groups: createParameterGroups(recipe.trainablePa
 
 let measuredFrom = 0;
 let reduceAtWarmup = 0;
+let gatherAtWarmup = 0;
 await train({
   recipe,
   optimizer,
@@ -90,6 +97,7 @@ await train({
     if (record.iteration + 1 === WARMUP) {
       measuredFrom = performance.now();
       reduceAtWarmup = allReduceMs;
+      gatherAtWarmup = allGatherMs;
     }
   },
 });
@@ -103,6 +111,7 @@ if (rank === 0) {
       backend: backend.name,
       imagesPerSecond: (measured * globalBatch) / seconds,
       allReduceMsPerStep: (allReduceMs - reduceAtWarmup) / measured,
+      allGatherMsPerStep: (allGatherMs - gatherAtWarmup) / measured,
       stepMs: (seconds * 1000) / measured,
     })}`,
   );
