@@ -1,7 +1,7 @@
 import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { mpirun, mpirunMissing, rankResults } from '../../distributed/test/mpirun.js';
+import { mpirun, mpirunMissing } from '../../distributed/test/mpirun.js';
 import { removeTempDirs, tempDir } from './testing/helpers.js';
 import type { RanksChildOptions, RanksChildResult } from './testing/ranks-child.js';
 
@@ -11,12 +11,13 @@ const script = join(import.meta.dirname, 'testing', 'ranks-child.ts');
 /** Steps of the run (16 images in global batches of 4). */
 const STEPS = 4;
 
-/** The masked-pixel run on `ranks` MPI ranks; each rank's result. */
-async function runOnRanks(ranks: number, options: RanksChildOptions): Promise<RanksChildResult[]> {
-  const run = await mpirun(ranks, script, { args: [JSON.stringify(options)], timeoutMs: 120_000 });
+/** The masked-pixel run on `ranks` MPI ranks; each rank's result, by rank. */
+async function runOnRanks(ranks: number, options: Omit<RanksChildOptions, 'resultsDir'>): Promise<RanksChildResult[]> {
+  const resultsDir = tempDir('ranks-results');
+  const run = await mpirun(ranks, script, { args: [JSON.stringify({ ...options, resultsDir })], timeoutMs: 120_000 });
   expect(run.code, run.output).toBe(0);
-  const results = rankResults<RanksChildResult>(run.output);
-  expect(results.map((result) => result.rank)).toEqual([...Array(ranks).keys()]);
+  const results = [...Array(ranks).keys()].map((rank) => JSON.parse(readFileSync(join(resultsDir, `rank-${rank}.json`), 'utf8')) as RanksChildResult);
+  expect(results.map((result) => [result.rank, result.worldSize])).toEqual([...Array(ranks).keys()].map((rank) => [rank, ranks]));
   return results;
 }
 

@@ -2,7 +2,10 @@
 //   mpirun -np N node --conditions=@selfsup/source --import tsx ranks-child.ts '<json RanksChildOptions>'
 // Each rank trains on its part of every global batch (positions rank, rank + N, ... as
 // DistributedSampler), records the masks its makeViews drew and its own (local) loss terms, and
-// prints `RESULT <json RanksChildResult>`. Rank 0 writes the checkpoints and the metrics file.
+// writes them as `<resultsDir>/rank-<rank>.json` (a RanksChildResult; a file, since mpirun
+// interleaves long output lines of the ranks). Rank 0 writes the checkpoints and the metrics file.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { useBackend, type BackendName } from '@selfsup/backend';
 import type { Objective } from '@selfsup/core';
@@ -17,6 +20,8 @@ export interface RanksChildOptions {
   readonly metricsFile: string;
   /** Resume from this checkpoint. */
   readonly resumeFrom?: string;
+  /** Where each rank writes `rank-<rank>.json`. */
+  readonly resultsDir: string;
 }
 
 export interface RanksChildResult {
@@ -93,7 +98,7 @@ const result = await train({
 });
 const weights = Object.fromEntries([...(await snapshotModules(recipe))].map(([name, values]) => [name, Array.from(values)]));
 const out: RanksChildResult = { rank, worldSize, masks, localTerms, loggedLoss, weights };
-process.stdout.write(`RESULT ${JSON.stringify(out)}\n`);
+writeFileSync(join(options.resultsDir, `rank-${rank}.json`), JSON.stringify(out));
 if (result.status !== 'completed') throw new Error(`train ended ${result.status}`);
 optimizer.dispose();
 recipe.dispose();
