@@ -74,15 +74,27 @@ describe('isProcessGone', () => {
     const ended = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
     expect(isProcessGone(Number(ended.stdout))).toBe(true);
     if (!existsSync('/proc/self/stat')) context.skip('no /proc here: a zombie cannot be told from a live process');
-    // a shell that starts a short child, prints its pid and becomes a sleep: the child exits and nobody reaps it
-    const parent = spawn('sh', ['-c', 'true & echo $!; exec sleep 5'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    // a shell that starts a short child, prints its pid and becomes a sleep: the child exits after the
+    // exec (so the shell cannot have reaped it) and nobody reaps it
+    const parent = spawn('sh', ['-c', 'sleep 0.3 & echo $!; exec sleep 20'], { stdio: ['ignore', 'pipe', 'ignore'] });
     try {
       const zombie = await new Promise<number>((resolve) => parent.stdout!.once('data', (chunk: Buffer) => resolve(Number(chunk.toString().trim()))));
-      await new Promise((resolve) => setTimeout(resolve, 1000));
-      expect(readFileSync(`/proc/${zombie}/stat`, 'utf8')).toMatch(/\) Z /); // still listed, as a zombie
+      const stat = await waitForZombie(zombie, 15_000);
+      expect(stat).toMatch(/\) Z /); // still listed, as a zombie
       expect(isProcessGone(zombie)).toBe(true);
     } finally {
       parent.kill('SIGKILL');
     }
   });
 });
+
+/** Reads /proc/<pid>/stat until the process is a zombie (a loaded machine may take a while), or the time is up. */
+async function waitForZombie(pid: number, timeoutMs: number): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  let stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  while (!/\) Z /.test(stat) && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  }
+  return stat;
+}
