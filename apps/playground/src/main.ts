@@ -4,6 +4,7 @@ import './style.css';
 import { PLAYGROUND_BACKENDS, PLAYGROUND_METHODS, PLAYGROUND_SIZES, checkChoice, checkEvery, type PlaygroundMethod, type PlaygroundSize } from './options.js';
 import type { PageMessage, SessionSpec, WorkerMessage } from './protocol.js';
 import { createPageRecord, type PageRecord } from './page-record.js';
+import { parseOverride } from './overrides.js';
 import { collapseVerdict } from './ui/collapse-verdict.js';
 import { createControlsPanel } from './ui/controls-panel.js';
 import { createLineChart, type LineChart } from './ui/line-chart.js';
@@ -15,14 +16,20 @@ function byId<T extends HTMLElement = HTMLElement>(id: string): T {
   return node as T;
 }
 
-/** The session the address asks for: `?method=dino&size=tiny&backend=wasm&knnEvery=20&picturesEvery=5&autorun=0`. */
+/**
+ * The session the address asks for, for example
+ * `?method=dino&size=tiny&backend=wasm&set=batchSize=16&knnEvery=20&knnTrain=200&knnTest=100&picturesEvery=5&autorun=0`.
+ */
 function specFromAddress(): { spec: SessionSpec; autorun: boolean } {
   const query = new URLSearchParams(location.search);
   const spec: SessionSpec = {
     method: checkChoice('method', query.get('method'), PLAYGROUND_METHODS, 'ibot'),
     size: checkChoice('size', query.get('size'), PLAYGROUND_SIZES, 'readme'),
     backend: checkChoice('backend', query.get('backend'), PLAYGROUND_BACKENDS, 'auto'),
+    overrides: query.getAll('set').map(parseOverride),
     knnEverySteps: checkEvery('knnEvery', query.get('knnEvery'), 50),
+    knnTrainImages: checkEvery('knnTrain', query.get('knnTrain'), 1000),
+    knnTestImages: checkEvery('knnTest', query.get('knnTest'), 500),
     picturesEverySteps: checkEvery('picturesEvery', query.get('picturesEvery'), 10),
   };
   return { spec, autorun: query.get('autorun') !== '0' };
@@ -142,6 +149,8 @@ function main(): void {
     return;
   }
   const { spec, autorun } = address;
+  byId('knn-caption').textContent =
+    `k-NN accuracy (%) of ${Math.min(spec.knnTestImages, 500)} held-out images against ${Math.min(spec.knnTrainImages, 1000)} training images (weighted, k=20, T=0.07)`;
   const worker = new Worker(new URL('./trainer.worker.ts', import.meta.url), { type: 'module' });
   const send = (message: PageMessage, transfer: Transferable[] = []) => worker.postMessage(message, transfer);
   const record = createPageRecord(send);

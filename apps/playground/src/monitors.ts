@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Backbone } from '@selfsup/core';
-import type { ImageDataset } from '@selfsup/data';
+import { selectImages, type ImageDataset } from '@selfsup/data';
 import { collapseIndicators, createKnnMonitor, type KnnMonitor } from '@selfsup/eval';
 import { imagesFromBatch, inputOf, type MethodInput } from '@selfsup/ibot';
 import type { CollapseReport } from './protocol.js';
@@ -26,12 +26,19 @@ export function evaluatedBackbone(session: Session): { which: 'teacher' | 'stude
   return teacher ? { which: 'teacher', backbone: teacher } : { which: 'student', backbone: student };
 }
 
+/** The first `count` images of a data set (all of them when it has fewer). */
+export function firstImages(dataset: ImageDataset, count: number): ImageDataset {
+  return count >= dataset.count ? dataset : selectImages(dataset, Array.from({ length: count }, (_, i) => i));
+}
+
 /**
- * DINO's weighted k-NN (k=20, T=0.07) with `createKnnMonitor` of `@selfsup/eval`: the 1,000
- * training images are the memory, the 500 held-out ones are classified, as `selfsup pretrain`
- * evaluates the README main job.
+ * DINO's weighted k-NN (k=20, T=0.07) with `createKnnMonitor` of `@selfsup/eval`: the training
+ * images are the memory, the held-out ones are classified, as `selfsup pretrain` evaluates the
+ * README main job (with all 1,000 and 500 of the subset; a slow backend can use fewer).
  */
-export function createPlaygroundKnn(session: Session, train: ImageDataset, test: ImageDataset): KnnMonitor {
+export function createPlaygroundKnn(session: Session, allTrain: ImageDataset, allTest: ImageDataset, counts: { train: number; test: number }): KnnMonitor {
+  const train = firstImages(allTrain, counts.train);
+  const test = firstImages(allTest, counts.test);
   return createKnnMonitor({
     trainImages: train,
     trainLabels: train.labels,
@@ -39,7 +46,7 @@ export function createPlaygroundKnn(session: Session, train: ImageDataset, test:
     testLabels: test.labels,
     classCount: Math.max(train.classNames.length, test.classNames.length),
     token: session.method.featureToken ?? 'class',
-    k: 20,
+    k: Math.min(20, train.count),
     temperature: 0.07,
     batchSize: 250,
     preprocess: evaluationPreprocess(inputOf(session.method, session.methodConfig)),

@@ -65,15 +65,16 @@ export function methodDefinition(name: string): MethodDefinition {
 
 /**
  * A complete configuration file, as `selfsup pretrain --config` reads one: the example of the
- * method, on the bundled subset, at `size`. It is stored in every checkpoint the playground saves,
+ * method, on the bundled subset, at `size`, with `overrides` set last. It is stored in every checkpoint the playground saves,
  * so `selfsup eval knn --checkpoint` and `selfsup pretrain --resume-from` rebuild the same model.
  */
-export function playgroundConfig(method: PlaygroundMethod, size: PlaygroundSize): Section {
+export function playgroundConfig(method: PlaygroundMethod, size: PlaygroundSize, overrides: readonly (readonly [string, unknown])[] = []): Section {
   const config = parseYaml(EXAMPLE_CONFIGS[method]) as Section;
-  const overrides = { ...(size === 'readme' ? README_SIZE : TINY_SIZE), ...(method === 'mae' ? DECODER_SIZES[size] : HEAD_SIZES[size]) };
-  for (const [path, value] of Object.entries(overrides)) setPath(config, path, value);
+  const sizes = { ...(size === 'readme' ? README_SIZE : TINY_SIZE), ...(method === 'mae' ? DECODER_SIZES[size] : HEAD_SIZES[size]) };
+  for (const [path, value] of Object.entries(sizes)) setPath(config, path, value);
   config.data = { dataset: 'fashion-mnist-subset', heldOut: 'test' };
   config.run = { knnEveryEpochs: 1, backend: 'auto' };
+  for (const [path, value] of overrides) setPath(config, path, value);
   return config;
 }
 

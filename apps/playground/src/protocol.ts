@@ -19,8 +19,17 @@ export interface SessionSpec {
   readonly method: PlaygroundMethod;
   readonly size: PlaygroundSize;
   readonly backend: PlaygroundBackend;
+  /**
+   * Configuration keys set on top of the method's example and size, as `selfsup pretrain --set`
+   * does: `[['batchSize', 8], ['optimizer.warmupEpochs', 0]]` (stored in saved checkpoints).
+   */
+  readonly overrides: readonly (readonly [string, unknown])[];
   /** Steps between k-NN evaluations. */
   readonly knnEverySteps: number;
+  /** k-NN memory: the first this many training images (all 1,000 by default, as `selfsup pretrain`). */
+  readonly knnTrainImages: number;
+  /** k-NN queries: the first this many held-out images (all 500 by default). */
+  readonly knnTestImages: number;
   /** Steps between pictures (attention, PCA, masks, reconstructions, collapse indicators). */
   readonly picturesEverySteps: number;
 }

@@ -86,6 +86,19 @@ export async function createSession(config: Section, train: ImageDataset, start:
 }
 
 /**
+ * The batch of `iteration`, as `selfsup pretrain` draws it: batch `iteration % iterationsPerEpoch`
+ * of epoch `iteration / iterationsPerEpoch` of the seeded loader (a run capped by
+ * `run.maxStepsPerEpoch` uses the first batches of each epoch). A checkpoint of a run on a larger
+ * data set has longer epochs than the subset: its iterations then wrap around the subset's epochs.
+ */
+function batchOf(loader: DataLoader, iteration: number, iterationsPerEpoch: number) {
+  if (iterationsPerEpoch <= loader.batchesPerEpoch) {
+    return loader.batch(Math.floor(iteration / iterationsPerEpoch), iteration % iterationsPerEpoch);
+  }
+  return loader.batch(Math.floor(iteration / loader.batchesPerEpoch), iteration % loader.batchesPerEpoch);
+}
+
+/**
  * Runs the session's next iteration with `trainStep` of `@selfsup/train`, on the batch and with
  * the randomness `selfsup pretrain` would use at this iteration (the same seeded loader order,
  * `stepRng(seed, iteration)`).
@@ -93,7 +106,7 @@ export async function createSession(config: Section, train: ImageDataset, start:
 export async function runStep(session: Session): Promise<StepResult> {
   const { loader, iterationsPerEpoch, seed, pretraining } = session;
   const iteration = session.iteration;
-  const batch = loader.batch(Math.floor(iteration / loader.batchesPerEpoch), iteration % loader.batchesPerEpoch);
+  const batch = batchOf(loader, iteration, iterationsPerEpoch);
   const result = await trainStep(session.tap.recipe, batch, {
     optimizer: pretraining.optimizer,
     gradients: pretraining.gradients,
@@ -159,7 +172,7 @@ export async function reconfigure(session: Session, config: Section, train: Imag
  * session is not touched (the caller disposes it only after this returns).
  */
 export async function sessionFromCheckpoint(bytes: Uint8Array, name: string, train: ImageDataset): Promise<Session> {
-  const checkpoint = decodeCheckpoint(bytes, name);
+  const checkpoint: Checkpoint = { ...decodeCheckpoint(bytes, name), path: name };
   const config = checkpoint.metadata.config;
   if (config === null || typeof config !== 'object' || Array.isArray(config) || typeof (config as Section).method !== 'string') {
     throw new SslError(

@@ -28,6 +28,10 @@ import {
 const PICTURE_IMAGES = 4;
 const COLLAPSE_IMAGES = 256;
 
+function knnCounts(spec: SessionSpec): { train: number; test: number } {
+  return { train: spec.knnTrainImages, test: spec.knnTestImages };
+}
+
 interface WorkerState {
   spec: SessionSpec;
   backend: SessionReport['backend'];
@@ -85,9 +89,9 @@ async function start(spec: SessionSpec): Promise<void> {
   const info = state?.backend ?? (await backendReport(spec));
   post({ type: 'status', text: 'loading the Fashion-MNIST subset' });
   const [train, test] = state ? [state.train, state.test] : await Promise.all([loadFashionMnistSubset('train'), loadFashionMnistSubset('test')]);
-  const config = playgroundConfig(spec.method, spec.size);
+  const config = playgroundConfig(spec.method, spec.size, spec.overrides);
   const session = await createSession(config, train, { iteration: 0, origin: 'random initialisation' });
-  state = { spec, backend: info, train, test, session, knn: createPlaygroundKnn(session, train, test), controls: controlsOf(config), running: false };
+  state = { spec, backend: info, train, test, session, knn: createPlaygroundKnn(session, train, test, knnCounts(spec)), controls: controlsOf(config), running: false };
   post({ type: 'session', session: sessionReport(state) });
   await evaluate(state, true);
 }
@@ -123,12 +127,14 @@ async function stepOnce(s: WorkerState): Promise<void> {
 /** k-NN accuracy, collapse indicators and pictures (each when asked for). */
 async function evaluate(s: WorkerState, all: boolean, knnDue = all, picturesDue = all): Promise<void> {
   if (knnDue) {
+    post({ type: 'status', text: `k-NN of the ${evaluatedBackbone(s.session).which} at step ${s.session.iteration}` });
     const started = performance.now();
     const { top1, top5 } = await s.knn.evaluate(evaluatedBackbone(s.session).backbone, Math.floor(s.session.iteration / s.session.iterationsPerEpoch));
     post({ type: 'knn', iteration: s.session.iteration, top1, top5, milliseconds: performance.now() - started });
   }
   if (picturesDue) {
-    const collapseImages = heldOutImages(s.session, s.test, COLLAPSE_IMAGES);
+    post({ type: 'status', text: `pictures at step ${s.session.iteration}` });
+    const collapseImages = heldOutImages(s.session, s.test, Math.min(COLLAPSE_IMAGES, s.spec.knnTestImages));
     try {
       const collapse = await collapseReport(s.session, collapseImages, s.controls.teacherTemperature);
       if (collapse) post({ type: 'collapse', collapse });
@@ -179,7 +185,7 @@ async function loadCheckpoint(s: WorkerState, name: string, bytes: ArrayBuffer):
   disposeSession(s.session);
   s.session = next;
   s.controls = controlsOf(next.config);
-  s.knn = createPlaygroundKnn(next, s.train, s.test);
+  s.knn = createPlaygroundKnn(next, s.train, s.test, knnCounts(s.spec));
   post({ type: 'session', session: sessionReport(s) });
   await evaluate(s, true);
 }

@@ -9,10 +9,16 @@ export function chromiumPath(): string {
   return process.env.SELFSUP_CHROMIUM ?? '/usr/bin/chromium';
 }
 
-/** Why the browser tests cannot run here, or undefined when they can. */
+/**
+ * Why the browser tests cannot run here, or undefined when they can. With `SELFSUP_REQUIRE_BROWSER=1`
+ * (CI's browser step sets it) a missing Chromium is an error instead of a reason to skip.
+ */
 export function whyNoChromium(): string | undefined {
   const path = chromiumPath();
-  return existsSync(path) ? undefined : `no Chromium at ${path} (install Debian's chromium, or set SELFSUP_CHROMIUM to a Chromium executable)`;
+  if (existsSync(path)) return undefined;
+  const reason = `no Chromium at ${path} (apt-get install chromium, or set SELFSUP_CHROMIUM to a Chromium executable)`;
+  if (process.env.SELFSUP_REQUIRE_BROWSER === '1') throw new Error(`SELFSUP_REQUIRE_BROWSER=1, but ${reason}`);
+  return reason;
 }
 
 /** A headless Chromium with a fresh profile, driven by playwright-core. */

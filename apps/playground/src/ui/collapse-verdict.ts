@@ -11,7 +11,10 @@ export function collapseVerdict(report: CollapseReport): { level: 'healthy' | 'u
   const { meanEntropy, entropyOfMean, klToUniform, maxEntropy } = report;
   const numbers = `per-image entropy ${meanEntropy.toFixed(2)}, entropy of the mean ${entropyOfMean.toFixed(2)}, KL to uniform ${klToUniform.toFixed(2)} (log K = ${maxEntropy.toFixed(2)})`;
   if (meanEntropy > 0.9 * maxEntropy) {
-    return { level: 'uniform', text: `Uniform collapse: the teacher's outputs are almost flat (${numbers}). Sharpen them: lower the teacher temperature.` };
+    return {
+      level: 'uniform',
+      text: `Near-uniform outputs: the teacher's distributions are almost flat (${numbers}). Early in training that is normal; if it stays, it is uniform collapse: sharpen them, lower the teacher temperature.`,
+    };
   }
   if (klToUniform > 0.5 * maxEntropy) {
     return { level: 'one-dimension', text: `Collapse onto few prototypes: every image gets the same output (${numbers}). Raise the teacher temperature or the momentum.` };
