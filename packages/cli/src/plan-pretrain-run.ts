@@ -6,7 +6,7 @@ import { parseCliConfig } from './parse-cli-config.js';
 import { loadConfigFile } from './load-config-file.js';
 import { setKeyPath } from './apply-overrides.js';
 import { checkResumeConfig, type ConfigDifference } from './check-resume-config.js';
-import { findResumeCheckpoint, type VerifiedCheckpoint } from './find-resume-checkpoint.js';
+import { findResumeCheckpoint, type FindResumeCheckpointOptions, type VerifiedCheckpoint } from './find-resume-checkpoint.js';
 import { formatPretrainCommand } from './format-pretrain-command.js';
 import { displayPath } from './cli-io.js';
 import { usageError } from './usage-error.js';
@@ -59,6 +59,124 @@ function overrideOf(overrides: readonly (readonly [string, unknown])[], key: str
   return overrides.findLast(([k]) => k === key)?.[1];
 }
 
+type Overrides = readonly (readonly [string, unknown])[];
+
+/** What the flags say about the run folder and the resume, before any file is read. */
+interface PlanRequest {
+  /** The overrides as given on the command line. */
+  readonly given: Overrides;
+  /** The overrides to apply: `run.outDir` of `--resume-from`'s run folder first, when the flags name none. */
+  readonly overrides: Overrides;
+  /** `--resume-from`, resolved. */
+  readonly explicit: string | undefined;
+  /** `--resume` or `--resume-from`. */
+  readonly resuming: boolean;
+  /** The command line, for the run lock and messages. */
+  readonly command: string;
+  readonly show: (path: string) => string;
+  /** How {@link findResumeCheckpoint} looks for the checkpoint to continue from in a checkpoints folder. */
+  readonly finder: (checkpointDir: string) => FindResumeCheckpointOptions;
+}
+
+/** Reads the flags: `--resume-from` names the run folder too (unless `--out` does), and the commands messages suggest. */
+function readPlanRequest(options: PretrainOptions, cwd: string): PlanRequest {
+  const given = options.overrides ?? [];
+  const explicit = options.resumeFrom === undefined ? undefined : resolve(cwd, options.resumeFrom);
+  const outFlag = overrideOf(given, 'run.outDir');
+  const derivedOut = explicit !== undefined && typeof outFlag !== 'string' ? runFolderOf(explicit) : undefined;
+  if (explicit !== undefined && typeof outFlag !== 'string' && derivedOut === undefined && options.config === undefined) {
+    throw usageError(
+      `--resume-from ${options.resumeFrom}: the checkpoint is not in a run's checkpoints/ folder, so the run folder is unknown. Pass --out <run folder> too.`,
+    );
+  }
+  const show = (path: string) => displayPath(path, cwd);
+  const derived = derivedOut === undefined ? [] : [['run.outDir', show(derivedOut)] as const];
+  return {
+    given,
+    overrides: [...derived, ...given],
+    explicit,
+    resuming: options.resume === true || explicit !== undefined,
+    command: formatPretrainCommand({ config: options.config, resume: options.resume, resumeFrom: options.resumeFrom, overrides: given }),
+    show,
+    finder: (checkpointDir) => ({
+      checkpointDir,
+      explicit,
+      show,
+      continueFrom: (checkpoint: string) => formatPretrainCommand({ config: options.config, resumeFrom: checkpoint, overrides: given }),
+      resumeLatest: formatPretrainCommand({ config: options.config, resume: true, overrides: [...derived, ...given] }),
+    }),
+  };
+}
+
+/** The run's raw configuration, overrides applied: the config file, or the one stored in the checkpoint to resume from. */
+async function readRawConfig(
+  options: PretrainOptions,
+  request: PlanRequest,
+  cwd: string,
+): Promise<{ readonly raw: unknown; readonly source: string; readonly resumeFrom?: VerifiedCheckpoint }> {
+  let raw: unknown;
+  let source: string;
+  let resumeFrom: VerifiedCheckpoint | undefined;
+  if (options.config !== undefined) {
+    raw = loadConfigFile(resolve(cwd, options.config));
+    source = options.config;
+  } else {
+    const out = overrideOf(request.overrides, 'run.outDir');
+    if (!request.resuming || typeof out !== 'string') {
+      throw usageError(
+        'selfsup pretrain: expected --config <file> (or, to continue a run with its own configuration, --resume --out <run folder> or --resume-from <checkpoint>).',
+      );
+    }
+    resumeFrom = await findResumeCheckpoint(request.finder(join(resolve(cwd, out), 'checkpoints')));
+    if (!resumeFrom) throw usageError(`selfsup pretrain --resume: ${out} holds no checkpoint to continue; pass --config <file> to start a run.`);
+    raw = storedConfigOf(resumeFrom, request.show);
+    source = `the configuration stored in ${request.show(resumeFrom.path)}`;
+  }
+  if (raw !== null && typeof raw === 'object' && !Array.isArray(raw)) {
+    raw = structuredClone(raw);
+    for (const [key, value] of request.overrides) setKeyPath(raw as Record<string, unknown>, key, value);
+  }
+  return { raw, source, ...(resumeFrom ? { resumeFrom } : {}) };
+}
+
+/**
+ * Refuses a run folder the command may not use: `--resume-from` into a folder that holds a run of
+ * its own, or a new run into a folder that holds one.
+ */
+async function checkRunFolder(options: PretrainOptions, request: PlanRequest, outDir: string, checkpointDir: string): Promise<void> {
+  const { explicit, show } = request;
+  if (explicit !== undefined && dirname(explicit) !== checkpointDir) {
+    const own = await latestCheckpoint(checkpointDir);
+    if (own) {
+      throw usageError(
+        `--resume-from ${options.resumeFrom}: the run folder ${show(outDir)} holds a run of its own (${show(own)}); ` +
+          `continue it from one of its checkpoints, or pass an empty folder (--out <folder>) to continue ${options.resumeFrom} there.`,
+      );
+    }
+  }
+  if (!request.resuming) {
+    const existing = await latestCheckpoint(checkpointDir);
+    if (existing) {
+      throw usageError(
+        `selfsup pretrain: ${show(outDir)} already holds a run (${show(existing)}). ` + 'Pass --resume to continue it, or --out <folder> (run.outDir) to start a new one.',
+        { outDir },
+      );
+    }
+  }
+}
+
+/** The keys a resume changes; refuses another method, or a change outside `RESUME_SAFE_KEYS`. */
+function checkResumeChanges(resumeFrom: VerifiedCheckpoint, method: MethodDefinition, config: CliConfig, show: (path: string) => string): ConfigDifference[] {
+  const stored = parseCliConfig(storedConfigOf(resumeFrom, show), `the configuration stored in ${show(resumeFrom.path)}`);
+  if (stored.method.name !== method.name) {
+    throw usageError(
+      `selfsup pretrain --resume: ${show(resumeFrom.path)} is a checkpoint of ${stored.method.title}, not ${method.title}. ` +
+        'Resume with its configuration, or start a new run in another folder (--out <folder>).',
+    );
+  }
+  return checkResumeConfig(stored.config, config, show(resumeFrom.path));
+}
+
 /**
  * Plans `selfsup pretrain` without creating or computing anything: reads the configuration (the
  * file, or the one stored in the checkpoint to resume from), applies the flags, validates every key
@@ -70,86 +188,17 @@ function overrideOf(overrides: readonly (readonly [string, unknown])[], key: str
  *   can fix in the command; `CHECKPOINT_CORRUPT` for a damaged checkpoint, with the way past it.
  */
 export async function planPretrainRun(options: PretrainOptions, cwd: string): Promise<PretrainPlan> {
-  const given = options.overrides ?? [];
-  const explicit = options.resumeFrom === undefined ? undefined : resolve(cwd, options.resumeFrom);
-  const resuming = options.resume === true || explicit !== undefined;
-  const outFlag = overrideOf(given, 'run.outDir');
-  // --resume-from names the run folder too, unless --out does
-  const derivedOut = explicit !== undefined && typeof outFlag !== 'string' ? runFolderOf(explicit) : undefined;
-  if (explicit !== undefined && typeof outFlag !== 'string' && derivedOut === undefined && options.config === undefined) {
-    throw usageError(
-      `--resume-from ${options.resumeFrom}: the checkpoint is not in a run's checkpoints/ folder, so the run folder is unknown. Pass --out <run folder> too.`,
-    );
-  }
-  const overrides = derivedOut === undefined ? given : [['run.outDir', displayPath(derivedOut, cwd)] as const, ...given];
-  const command = formatPretrainCommand({ config: options.config, resume: options.resume, resumeFrom: options.resumeFrom, overrides: given });
-  const show = (path: string) => displayPath(path, cwd);
-  const finder = (checkpointDir: string) => ({
-    checkpointDir,
-    explicit,
-    show,
-    continueFrom: (checkpoint: string) => formatPretrainCommand({ config: options.config, resumeFrom: checkpoint, overrides: given }),
-    resumeLatest: formatPretrainCommand({ config: options.config, resume: true, overrides: [...(derivedOut === undefined ? [] : [['run.outDir', show(derivedOut)] as const]), ...given] }),
-  });
-
-  let raw: unknown;
-  let source: string;
-  let resumeFrom: VerifiedCheckpoint | undefined;
-  if (options.config !== undefined) {
-    raw = loadConfigFile(resolve(cwd, options.config));
-    source = options.config;
-  } else {
-    const out = overrideOf(overrides, 'run.outDir');
-    if (!resuming || typeof out !== 'string') {
-      throw usageError(
-        'selfsup pretrain: expected --config <file> (or, to continue a run with its own configuration, --resume --out <run folder> or --resume-from <checkpoint>).',
-      );
-    }
-    resumeFrom = await findResumeCheckpoint(finder(join(resolve(cwd, out), 'checkpoints')));
-    if (!resumeFrom) throw usageError(`selfsup pretrain --resume: ${out} holds no checkpoint to continue; pass --config <file> to start a run.`);
-    raw = storedConfigOf(resumeFrom, show);
-    source = `the configuration stored in ${show(resumeFrom.path)}`;
-  }
-  if (raw !== null && typeof raw === 'object' && !Array.isArray(raw)) {
-    raw = structuredClone(raw);
-    for (const [key, value] of overrides) setKeyPath(raw as Record<string, unknown>, key, value);
-  }
-  const { method, config } = parseCliConfig(raw, source);
+  const request = readPlanRequest(options, cwd);
+  const read = await readRawConfig(options, request, cwd);
+  const { method, config } = parseCliConfig(read.raw, read.source);
   const outDir = resolve(cwd, config.run.outDir ?? join('runs', method.name));
   const checkpointDir = join(outDir, 'checkpoints');
-  if (resuming && !resumeFrom) resumeFrom = await findResumeCheckpoint(finder(checkpointDir));
-  if (explicit !== undefined && dirname(explicit) !== checkpointDir) {
-    const own = await latestCheckpoint(checkpointDir);
-    if (own) {
-      throw usageError(
-        `--resume-from ${options.resumeFrom}: the run folder ${show(outDir)} holds a run of its own (${show(own)}); ` +
-          `continue it from one of its checkpoints, or pass an empty folder (--out <folder>) to continue ${options.resumeFrom} there.`,
-      );
-    }
-  }
-  if (!resuming) {
-    const existing = await latestCheckpoint(checkpointDir);
-    if (existing) {
-      throw usageError(
-        `selfsup pretrain: ${show(outDir)} already holds a run (${show(existing)}). ` +
-          'Pass --resume to continue it, or --out <folder> (run.outDir) to start a new one.',
-        { outDir },
-      );
-    }
-  }
-  let changes: ConfigDifference[] = [];
-  if (resumeFrom) {
-    const stored = parseCliConfig(storedConfigOf(resumeFrom, show), `the configuration stored in ${show(resumeFrom.path)}`);
-    if (stored.method.name !== method.name) {
-      throw usageError(
-        `selfsup pretrain --resume: ${show(resumeFrom.path)} is a checkpoint of ${stored.method.title}, not ${method.title}. ` +
-          'Resume with its configuration, or start a new run in another folder (--out <folder>).',
-      );
-    }
-    changes = checkResumeConfig(stored.config, config, show(resumeFrom.path));
-  }
+  let resumeFrom = read.resumeFrom;
+  if (request.resuming && !resumeFrom) resumeFrom = await findResumeCheckpoint(request.finder(checkpointDir));
+  await checkRunFolder(options, request, outDir, checkpointDir);
+  const changes = resumeFrom ? checkResumeChanges(resumeFrom, method, config, request.show) : [];
   const latest = await latestCheckpoint(checkpointDir);
-  return { method, config, outDir, checkpointDir, ...(resumeFrom ? { resumeFrom } : {}), ...(latest ? { latest } : {}), changes, command };
+  return { method, config, outDir, checkpointDir, ...(resumeFrom ? { resumeFrom } : {}), ...(latest ? { latest } : {}), changes, command: request.command };
 }
 
 /** The configuration a checkpoint of `selfsup pretrain` stores. */
