@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { build } from 'vite';
 import { whyNoChromium } from './chromium.js';
@@ -25,7 +25,7 @@ export default async function setup(project: TestProject): Promise<void> {
     project.provide('playgroundDist', undefined);
     return;
   }
-  const given = process.env.SELFSUP_PLAYGROUND_DIST;
+  const given = process.env.SELFSUP_PLAYGROUND_DIST === undefined ? undefined : resolve(process.env.SELFSUP_PLAYGROUND_DIST);
   if (given !== undefined) {
     if (!existsSync(join(given, 'index.html'))) throw new Error(`SELFSUP_PLAYGROUND_DIST=${given} holds no index.html: build it with npm run build -w apps/playground`);
     project.provide('playgroundDist', given);
