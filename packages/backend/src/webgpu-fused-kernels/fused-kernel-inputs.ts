@@ -20,7 +20,7 @@ export function checkFloat32(kernel: string, name: string, info: tf.TensorInfo |
 export function checkShape(kernel: string, name: string, info: tf.TensorInfo | undefined, shape: readonly number[], meaning: string): tf.TensorInfo {
   const checked = checkFloat32(kernel, name, info);
   if (checked.shape.length !== shape.length || checked.shape.some((d, i) => d !== shape[i])) {
-    throw invalidArgument({ argument: `${kernel} input ${name}`, expected: `float32 [${shape.join(', ')}] (${meaning})`, actual: describeInput(checked), fix: 'Reshape the input to the fused kernel contract (docs/concepts/fused-kernels.md).' });
+    throw invalidArgument({ argument: `${kernel} input ${name}`, expected: `float32 [${shape.join(', ')}] (${meaning})`, actual: describeInput(checked), fix: 'Pass the shapes of the fused-kernel contract (FUSED_KERNELS in @selfsup/backbones lists the kernels and their inputs).' });
   }
   return checked;
 }
