@@ -1,7 +1,7 @@
 // Counts webgpu dispatches (GPU programs run) of the transformer's custom-gradient ops and losses,
 // and of whole training steps, with selfsup's fused kernels (webgpu-fused-kernels/) and without:
 //
-//   SELFSUP_WEBGPU_BACKEND=opengles npm run example -- scripts/bench/webgpu-dispatches.ts [--json]
+//   SELFSUP_WEBGPU_BACKEND=opengles npm run example -- scripts/bench/webgpu-dispatches.ts [--json] [--time N]
 //
 // (any adapter works: the counts are the same on a GPU, only the time differs). Prints two markdown
 // tables, the ones in docs/concepts/backends.md#gpu:
@@ -11,6 +11,8 @@
 //      `npm run bench webgpu` (ViT-Tiny/4, depth 12, 2 global crops of 32 and 4 local of 16, head
 //      1024/256/2048) at batch 2, and the ViT-S/16 step at 64x64, batch 2; with the kernels that
 //      dispatch most.
+// With --time N, each op's forward and backward pass is also timed N times each way, alternating
+// composite and fused (until the device is idle; medians), as a third table.
 // The fused kernels are switched off and on in the same process (webgpu-fused-switch.ts). Counts do
 // not depend on the batch, except that tfjs-backend-webgpu runs some kernels on the CPU when all
 // their inputs are there and small (under 1000 values), which then dispatch nothing.
@@ -108,6 +110,38 @@ function countOp(op: OpCase): { forward: number; backward: number } {
   }
 }
 
+/** The float inputs' gradients of sum(op(x) * w), or of the loss itself: one forward and backward pass. */
+function forwardBackward(op: OpCase, inputs: Inputs, w: tf.Tensor | undefined): tf.Tensor[] {
+  return gradients((...xs) => (w === undefined ? (op.op(...xs) as tf.Scalar) : tf.sum(tf.mul(op.op(...xs), w))), inputs);
+}
+
+/** Median milliseconds of `repeats` forward+backward passes of `op` each way, alternating composite and fused. */
+async function timeOp(op: OpCase, repeats: number, toggle: ReturnType<typeof fusedKernelSwitch>): Promise<{ composite: number; fused: number }> {
+  const inputs = op.inputs();
+  const w = op.isLoss ? undefined : tf.tidy(() => tf.randomNormal(op.op(...inputs).shape, 0, 1, 'float32', 4));
+  const times = new Map<boolean, number[]>([
+    [false, []],
+    [true, []],
+  ]);
+  try {
+    for (let i = -1; i < repeats; i++) {
+      for (const fused of [false, true]) {
+        toggle.set(fused);
+        await waitForDevice();
+        const start = performance.now();
+        tf.dispose(tf.tidy(() => forwardBackward(op, inputs, w)));
+        await waitForDevice();
+        if (i >= 0) times.get(fused)!.push(performance.now() - start); // i = -1: warm-up
+      }
+    }
+  } finally {
+    toggle.restore();
+    tf.dispose([...inputs, ...(w === undefined ? [] : [w])]);
+  }
+  const median = (values: number[]) => [...values].sort((a, b) => a - b)[values.length >> 1]!;
+  return { composite: median(times.get(false)!), fused: median(times.get(true)!) };
+}
+
 /** What one step dispatches. */
 interface StepCount {
   readonly total: number;
@@ -155,6 +189,10 @@ async function main(): Promise<void> {
     return { name: op.name, shape: op.shape, composite, fused };
   });
   toggle.restore();
+  const timeFlag = process.argv.indexOf('--time');
+  const repeats = timeFlag < 0 ? 0 : Number(process.argv[timeFlag + 1] ?? 10);
+  const timings = [];
+  for (const op of repeats > 0 ? OPS : []) timings.push({ name: op.name, ...(await timeOp(op, repeats, toggle)) });
 
   const workloads: Workload[] = [
     { ...FULL_SIZES.ibot, batch: 2 },
@@ -168,12 +206,18 @@ async function main(): Promise<void> {
   }
 
   if (process.argv.includes('--json')) {
-    console.log(JSON.stringify({ adapter: info.adapter, ops, steps }));
+    console.log(JSON.stringify({ adapter: info.adapter, ops, timings, steps }));
     return;
   }
   console.log(row(['op', 'shape', 'forward (composite -> fused)', 'backward (composite -> fused)']));
   console.log(row(['---', '---', '---', '---']));
   for (const op of ops) console.log(row([op.name, op.shape, `${op.composite.forward} -> ${op.fused.forward}`, `${op.composite.backward} -> ${op.fused.backward}`]));
+  if (timings.length > 0) {
+    console.log('');
+    console.log(row(['op', `forward + backward, ms (median of ${repeats}, alternating): composite`, 'fused', 'fused / composite']));
+    console.log(row(['---', '---', '---', '---']));
+    for (const t of timings) console.log(row([t.name, t.composite.toFixed(1), t.fused.toFixed(1), `${(t.fused / t.composite).toFixed(2)}x`]));
+  }
   console.log('');
   console.log(row(['step', 'dispatches (composite -> fused)', 'LayerNorm calls', 'GELU calls', 'by phase (outermost named tidy scope), composite -> fused', 'most dispatches, composite (kernel: count)']));
   console.log(row(['---', '---', '---', '---', '---', '---']));
