@@ -5,13 +5,15 @@
 // the k-NN and linear-probe lines (steps only: no evaluation, checkpoint or start-up time; each
 // step once across resumes).
 //
-//   npm run time-to-accuracy -- runs/ibot-fast runs/mae-fast --out docs/results/time-to-accuracy.png \
-//     --baseline 85.7 --baseline-label "raw pixels (test)"
+//   npm run time-to-accuracy -- runs/ibot-fast runs/mae-fast --out docs/results/time-to-accuracy.png --baseline pixels
+// (--baseline pixels: the raw-pixel k-NN on the first run's data and held-out images, computed here)
 //   a run's label is its folder's name; give another with label=folder: "MAE-style=runs/mae-fast"
 import { parseArgs } from 'node:util';
 import { writeFileSync } from 'node:fs';
 import { isSslError } from '@selfsup/core';
+import { useBackend } from '@selfsup/backend';
 import { writeTimeToAccuracy } from '../packages/cli/src/time-to-accuracy/write-time-to-accuracy.js';
+import { pixelKnnBaseline } from '../packages/cli/src/time-to-accuracy/pixel-knn-baseline.js';
 
 const USAGE = `Usage: npm run time-to-accuracy -- <run folder | label=run folder>... [flags]
 
@@ -19,8 +21,10 @@ const USAGE = `Usage: npm run time-to-accuracy -- <run folder | label=run folder
   --table <file.md>          write the markdown table there (default: print it)
   --which <backbone>         only teacher or student (default: every backbone evaluated)
   --budgets <h,h,...>        the hours of the "k-NN top-1 at" columns (default 1,2,3)
-  --baseline <percent>       a dashed line at this accuracy (e.g. raw pixels' k-NN on the same images)
-  --baseline-label <text>    its label (default "baseline")
+  --baseline <percent|pixels>  a dashed line at this accuracy; pixels: the raw-pixel k-NN on the
+                             first run's training and held-out images (computed, about a minute)
+  --baseline-label <text>    its label (default "baseline", or the raw-pixel figure)
+  --threads <n>              threads of the backend that computes the raw-pixel k-NN (default: the cores)
   --title <text>             the chart's title
 `;
 
@@ -47,6 +51,7 @@ try {
       baseline: { type: 'string' },
       'baseline-label': { type: 'string' },
       title: { type: 'string' },
+      threads: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -70,17 +75,30 @@ const out = values.out ?? 'time-to-accuracy.png';
 if (!/\.(png|svg)$/.test(out)) fail(`--out: expected a .png or .svg file, got ${JSON.stringify(out)}`);
 
 try {
+  let baseline = values.baseline === undefined || values.baseline === 'pixels' ? undefined : positiveNumber('--baseline', values.baseline);
+  let baselineLabel = values['baseline-label'];
+  let pixelLine: string | undefined;
+  if (values.baseline === 'pixels') {
+    await useBackend('auto', values.threads === undefined ? {} : { threads: positiveNumber('--threads', values.threads) });
+    const pixels = await pixelKnnBaseline(runs[0]!.folder);
+    baseline = pixels.top1;
+    baselineLabel ??= `raw pixels: ${pixels.top1.toFixed(1)}%`;
+    pixelLine =
+      `raw-pixel k-NN (k=${pixels.k}, T=${pixels.temperature}) on ${pixels.heldOut} (${pixels.trainImages} memory, ` +
+      `${pixels.testImages} classified): top-1 ${pixels.top1.toFixed(2)}%, top-5 ${pixels.top5.toFixed(2)}%\n`;
+  }
   const result = await writeTimeToAccuracy({
     runs,
     out,
     ...(values.which !== undefined ? { which: values.which } : {}),
     ...(values.budgets !== undefined ? { budgets: values.budgets.split(',').map((text) => positiveNumber('--budgets', text)) } : {}),
-    ...(values.baseline !== undefined ? { baseline: positiveNumber('--baseline', values.baseline) } : {}),
-    ...(values['baseline-label'] !== undefined ? { baselineLabel: values['baseline-label'] } : {}),
+    ...(baseline !== undefined ? { baseline } : {}),
+    ...(baselineLabel !== undefined ? { baselineLabel } : {}),
     ...(values.title !== undefined ? { title: values.title } : {}),
   });
   if (values.table !== undefined) writeFileSync(values.table, result.table);
   else process.stdout.write(result.table);
+  if (pixelLine) process.stdout.write(`\n${pixelLine}`);
   for (const file of [...result.files, ...(values.table !== undefined ? [values.table] : [])]) process.stderr.write(`wrote ${file}\n`);
   if (result.note) process.stderr.write(`note: no PNG: ${result.note}\n`);
 } catch (error) {

@@ -65,10 +65,12 @@ export const runConfigSchema = z.strictObject({
     .number()
     .int()
     .min(0)
+    .nullable()
     .optional()
     .describe(
       'Also a linear probe of the knnOf backbones (fitted on the training images, scored on the held-out ones) every this many ' +
-        'epochs (0: only at the end); off by default: each costs minutes (raw features of every image, a sweep of 5 probes)',
+        'epochs (0: only at the end); off when absent or null (--set run.linearEveryEpochs=null): each costs minutes ' +
+        '(raw features of every image, a sweep of 5 probes)',
     ),
   linearEpochs: z.number().int().positive().default(100).describe('Epochs of each probe of the linear-probe sweep (DINO: 100)'),
   maxStepsPerEpoch: z.number().int().positive().optional().describe('Cap on the steps of an epoch, for smoke runs (default: the whole data set)'),

@@ -26,6 +26,14 @@ describe('data.heldOut: { from: train, last }', () => {
     }
   });
 
+  it('takes run.linearEveryEpochs as a number of epochs, or null (as --set writes it) or nothing for off', () => {
+    const parsed = (linear: unknown) => parseCliConfig({ method: 'ibot', run: { linearEveryEpochs: linear } }, 'test').config.run.linearEveryEpochs;
+    expect(parsed(0)).toBe(0);
+    expect(parsed(null)).toBeNull();
+    expect(parseCliConfig({ method: 'ibot' }, 'test').config.run.linearEveryEpochs).toBeUndefined();
+    expect(() => parsed(-1)).toThrow(/run\.linearEveryEpochs/);
+  });
+
   it('refuses to hold out every training image (INVALID_CONFIG naming data.heldOut.last and a fix)', async () => {
     const error = await loadDatasets({ dataset: 'fashion-mnist-subset', download: false, heldOut: { from: 'train', last: 1000 } }, 1).then(
       () => undefined,

@@ -22,7 +22,7 @@ function secondsBeforeResume(run: PretrainRun): number {
 function runLinearSchedule(run: PretrainRun, clock: TrainingClock): LinearSchedule | undefined {
   const settings = run.plan.config.run;
   const { data, seed } = run.runData;
-  if (settings.linearEveryEpochs === undefined || !data.heldOut || !run.writes) return undefined;
+  if (settings.linearEveryEpochs === undefined || settings.linearEveryEpochs === null || !data.heldOut || !run.writes) return undefined;
   const backbones = run.pretraining.backbones();
   const probed = settings.knnOf.flatMap((which): [string, Backbone][] => {
     const backbone = which === 'teacher' ? backbones.teacher : backbones.student;

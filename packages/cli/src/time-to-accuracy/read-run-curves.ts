@@ -1,8 +1,8 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
-import { parse } from 'yaml';
 import { SslError } from '@selfsup/core';
 import { readRunMetrics, type StepLine } from '../run-metrics.js';
+import { loadConfigFile } from '../load-config-file.js';
 import { stepSeconds, trainSecondsAt } from '../train-seconds.js';
 import { heldOutLabel } from '../held-out-label.js';
 import type { HeldOutConfig } from '../cli-config-schema.js';
@@ -58,7 +58,7 @@ function median(values: readonly number[]): number | undefined {
 function readRunConfig(folder: string): { method?: string; seed?: number; heldOut?: unknown } {
   const path = join(folder, 'config.yaml');
   if (!existsSync(path)) return {};
-  const config = parse(readFileSync(path, 'utf8')) as { method?: unknown; seed?: unknown; data?: { heldOut?: unknown } } | null;
+  const config = loadConfigFile(path) as { method?: unknown; seed?: unknown; data?: { heldOut?: unknown } } | null;
   return {
     ...(typeof config?.method === 'string' ? { method: config.method } : {}),
     ...(typeof config?.seed === 'number' ? { seed: config.seed } : {}),

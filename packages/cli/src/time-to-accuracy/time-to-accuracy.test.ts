@@ -8,6 +8,8 @@ import { run, temporaryFolder, tinyConfig, writeConfig } from '../testing/cli-ha
 import { readRunCurves } from './read-run-curves.js';
 import { accuracyAt, timeToAccuracyTable } from './time-to-accuracy-table.js';
 import { writeTimeToAccuracy } from './write-time-to-accuracy.js';
+import { pixelFeatures, pixelKnnBaseline } from './pixel-knn-baseline.js';
+import { loadBundledFashionMnist } from '@selfsup/data/node';
 
 // Real tiny runs on the bundled subset: iBOT choosing on the last 200 training images (with an
 // interruption: its last checkpoint deleted and the run resumed, so two steps run twice), and MAE.
@@ -156,6 +158,26 @@ describe('npm run time-to-accuracy', () => {
     expect(accuracyAt(shaped, 3)?.top1).toBe(60);
     expect(accuracyAt({ ...shaped, trainHours: 2.6 }, 3)).toBeUndefined();
     expect(timeToAccuracyTable([shaped], { budgets: [1, 3] })).toMatch(/\| 50\.0% \| 60\.0% \| 60\.0% \(2\.50 h\) \| 60\.0% \(2\.50 h\) \|/);
+  });
+
+  it('computes the raw-pixel k-NN on the run\'s own training and held-out images (checked against a brute-force vote)', async () => {
+    const baseline = await pixelKnnBaseline(ibotDir);
+    expect(baseline).toMatchObject({ heldOut: 'train-last-200', k: 20, temperature: 0.07, trainImages: 800, testImages: 200 });
+    const all = await loadBundledFashionMnist('train');
+    const features = pixelFeatures(all, { mean: [0.286], std: [0.353] }); // the tiny config's normalisation (the defaults)
+    const dim = 28 * 28;
+    const row = (i: number) => features.data.subarray(i * dim, (i + 1) * dim);
+    const standardised = Array.from(all.images.subarray(0, dim), (v) => (v / 255 - 0.286) / 0.353);
+    const norm = Math.hypot(...standardised);
+    standardised.forEach((v, i) => expect(row(0)[i]).toBeCloseTo(v / norm, 6));
+    let correct = 0;
+    for (let query = 800; query < 1000; query++) {
+      const similarities = Array.from({ length: 800 }, (_, i) => ({ i, s: row(query).reduce((sum, v, j) => sum + v * row(i)[j]!, 0) }));
+      const votes = new Float64Array(10);
+      for (const { i, s } of similarities.sort((a, b) => b.s - a.s).slice(0, 20)) votes[all.labels[i]!]! += Math.exp(s / 0.07);
+      if (votes.indexOf(Math.max(...votes)) === all.labels[query]) correct++;
+    }
+    expect(baseline.top1).toBeCloseTo(correct / 2, 6);
   });
 
   it('refuses a folder that is not a run, naming it', () => {
