@@ -56,8 +56,10 @@ function rankPart(batch: PixelBatch): PixelBatch {
 const data = pixelBatches({ seed: 8, imageCount: 16, batchSize: GLOBAL_BATCH });
 const recipe = createMaskedPixelRecipe({ seed: 41 });
 const optimizer = createTestOptimizer(recipe, 1, data.batchesPerEpoch);
-const masks: Record<number, number[]> = {};
-const localTerms: Record<number, Record<string, number>> = {};
+// Values are kept as tensors during training and read once it ends, with await data(): a synchronous
+// read (dataSync) throws on webgpu in Node, and this child runs on SELFSUP_TEST_BACKEND.
+const keptMasks: Record<number, tf.Tensor> = {};
+const keptTerms: Record<number, Record<string, tf.Tensor>> = {};
 const loggedLoss: Record<number, number> = {};
 
 /** The objective, with the value it computes on this rank recorded by iteration. */
@@ -66,7 +68,7 @@ function recorded(objective: Objective<PixelViews, PixelOutputs, PixelTargets>):
     ...objective,
     compute(outputs, targets, views, context) {
       const out = objective.compute(outputs, targets, views, context);
-      (localTerms[context.iteration] ??= {})[objective.name] = out.loss.dataSync()[0]!;
+      (keptTerms[context.iteration] ??= {})[objective.name] = tf.keep(out.loss.clone());
       return out;
     },
   };
@@ -77,7 +79,7 @@ const result = await train({
     ...recipe,
     makeViews(batch: PixelBatch, context) {
       const views = recipe.makeViews(batch, context);
-      masks[context.iteration] = Array.from(views.mask.dataSync());
+      keptMasks[context.iteration] = tf.keep(views.mask.clone());
       return views;
     },
     objectives: recipe.objectives.map(recorded),
@@ -97,6 +99,8 @@ const result = await train({
   onStep: (record) => void (loggedLoss[record.iteration] = record.loss),
 });
 const weights = Object.fromEntries([...(await snapshotModules(recipe))].map(([name, values]) => [name, Array.from(values)]));
+const masks = await readKept(keptMasks, async (mask) => Array.from(await mask.data()));
+const localTerms = await readKept(keptTerms, async (terms) => readKept(terms, async (loss) => (await loss.data())[0]!));
 const out: RanksChildResult = { rank, worldSize, masks, localTerms, loggedLoss, weights };
 writeFileSync(join(options.resultsDir, `rank-${rank}.json`), JSON.stringify(out));
 if (result.status !== 'completed') throw new Error(`train ended ${result.status}`);
@@ -104,3 +108,10 @@ optimizer.dispose();
 recipe.dispose();
 tf.disposeVariables();
 await communicator.dispose();
+
+/** Reads every kept value of a record (and disposes the tensors), keeping its keys. */
+async function readKept<T, R>(kept: Record<string | number, T>, read: (value: T) => Promise<R>): Promise<Record<string, R>> {
+  const entries = await Promise.all(Object.entries(kept).map(async ([key, value]) => [key, await read(value)] as const));
+  tf.dispose(Object.values(kept).filter((value): value is T & tf.Tensor => value instanceof tf.Tensor));
+  return Object.fromEntries(entries);
+}
