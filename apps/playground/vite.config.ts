@@ -14,10 +14,6 @@ export default defineConfig({
     // tfjs-core alone is ~1 MB minified; the bundle is one training app, not a landing page
     chunkSizeWarningLimit: 4096,
   },
-  optimizeDeps: {
-    // the wasm backend locates its .wasm files itself (setWasmPaths in src/backend-choice.ts)
-    exclude: ['@tensorflow/tfjs-backend-wasm'],
-  },
   server: { port: 5173 },
   preview: { port: 4173 },
 });

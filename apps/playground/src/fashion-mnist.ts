@@ -11,13 +11,19 @@ const FILES = {
   test: { images: testImagesUrl, labels: testLabelsUrl },
 } as const;
 
-/** Fetches a gzipped file and inflates it with the browser's own `DecompressionStream`. */
+/**
+ * Fetches a gzipped file and inflates it with the browser's own `DecompressionStream`. Some servers
+ * (Vite's dev server among them) send `.gz` files with `Content-Encoding: gzip`, and the browser
+ * has then inflated them already: only bytes that still start with the gzip magic number are inflated.
+ */
 async function fetchGunzipped(url: string): Promise<Uint8Array> {
   const response = await fetch(url);
-  if (!response.ok || response.body === null) {
+  if (!response.ok) {
     throw new SslError('DATA_CORRUPT', `${url}: the server answered ${response.status} ${response.statusText}. Serve the playground's build folder whole (npm run build -w apps/playground).`);
   }
-  const inflated = new Response(response.body.pipeThrough(new DecompressionStream('gzip')));
+  const bytes = new Uint8Array(await response.arrayBuffer());
+  if (!(bytes[0] === 0x1f && bytes[1] === 0x8b)) return bytes;
+  const inflated = new Response(new Blob([bytes]).stream().pipeThrough(new DecompressionStream('gzip')));
   return new Uint8Array(await inflated.arrayBuffer());
 }
 

@@ -213,7 +213,7 @@ async function classFeatures(s: WorkerState, requestId: number, count: number, w
 
 /** The worker's state, once `start` has run. */
 function started(type: string): WorkerState {
-  if (!state) throw new Error(`the page sent "${type}" before "start"`);
+  if (!state) throw new Error(`"${type}" needs a session, and none started (the message above says why).`);
   return state;
 }
 
@@ -224,8 +224,9 @@ function handle(message: PageMessage): Promise<void> {
       return exclusive(() => start(message.spec));
     case 'run':
       return exclusive(async () => {
-        const s = started(message.type);
-        if (s.running === message.running) return;
+        const s = state;
+        // no session: its start failed and said why; nothing to run
+        if (!s || s.running === message.running) return;
         s.running = message.running;
         post({ type: 'session', session: sessionReport(s) });
         if (s.running) void trainLoop();
