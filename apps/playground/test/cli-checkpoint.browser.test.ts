@@ -106,7 +106,7 @@ describe.skipIf(dist === undefined)('checkpoints between selfsup pretrain and th
     if (folder) rmSync(folder, { recursive: true, force: true });
   });
 
-  it('opens a CLI checkpoint with the same [CLS] features as Node, refuses bad files untouched, trains on, and saves one the CLI evaluates and resumes', async () => {
+  it('opens a CLI checkpoint with the same [CLS] features as Node, refuses bad files untouched, trains on, keeps the weights when a control moves, and saves one the CLI evaluates and resumes', async () => {
     const page = await browser.context.newPage();
     const log = collectConsole(page);
     try {
@@ -170,6 +170,21 @@ describe.skipIf(dist === undefined)('checkpoints between selfsup pretrain and th
       expect(collapse.meanEntropy).toBeLessThanOrEqual(collapse.maxEntropy + 1e-6);
       expect(await page.locator('#collapse-verdict').textContent()).toMatch(/collapse/i);
       for (const canvas of ['attention-canvas', 'pca-canvas', 'masks-canvas']) expect((await canvasColours(page, canvas)).colours, canvas).toBeGreaterThan(4);
+
+      // a control rebuilds the method with the same weights and step: raise the teacher temperature
+      // (flatter teacher outputs, the way to uniform collapse), and the indicators say so
+      const before = await browserClassFeatures(page);
+      const entropyBefore = collapse.meanEntropy;
+      await page.locator('#control-teacherTemperature').fill('0.3');
+      const warmer = await waitFor(page, 'the new temperature', (x) => x.session?.controls.teacherTemperature === 0.3, { timeoutMs: 120_000, allowProblems: true });
+      expect(warmer.session!.iteration).toBe(trained.session!.iteration);
+      expect(await browserClassFeatures(page)).toEqual(before);
+      await page.click('#run');
+      const next = Math.ceil((trained.session!.iteration + 1) / 5) * 5;
+      await waitFor(page, `the indicators at step ${next}`, (x) => x.collapse.some((c) => c.iteration >= next), { timeoutMs: 300_000, allowProblems: true });
+      const hotter = await pause(page, { allowProblems: true });
+      expect(hotter.collapse.at(-1)!.meanEntropy).toBeGreaterThan(entropyBefore);
+
       const screenshot = join(artifactDir(), 'playground-checkpoint.png');
       await page.screenshot({ path: screenshot, fullPage: true });
       if (process.env.SELFSUP_PLAYGROUND_SCREENSHOT) copyFileSync(screenshot, process.env.SELFSUP_PLAYGROUND_SCREENSHOT);
@@ -178,8 +193,11 @@ describe.skipIf(dist === undefined)('checkpoints between selfsup pretrain and th
       const [download] = await Promise.all([page.waitForEvent('download'), page.click('#save-checkpoint')]);
       const saved = join(folder, download.suggestedFilename());
       await download.saveAs(saved);
-      const step = trained.session!.iteration;
+      const step = hotter.session!.iteration;
       expect(download.suggestedFilename()).toBe(`playground-ibot-step-${step}.safetensors`);
+      const stored = decodeCheckpoint(readFileSync(saved), saved).metadata;
+      expect(stored.step).toBe(step);
+      expect((stored.config as { loss: { teacherTemperature: number } }).loss.teacherTemperature).toBe(0.3);
 
       // selfsup eval knn --checkpoint evaluates it
       const knn = selfsup(['eval', 'knn', '--checkpoint', saved, '--json'], folder);
