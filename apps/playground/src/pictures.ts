@@ -13,8 +13,8 @@ import { evaluatedBackbone } from './monitors.js';
 import type { PictureReport } from './protocol.js';
 import type { Session } from './session.js';
 
-/** The side each small picture is drawn at (the 28x28 images doubled). */
-const CELL = 56;
+/** The side each small picture is drawn at (the 28x28 images, 1.7 times). */
+const CELL = 48;
 
 /** The normalisation the images were given, undone before drawing. */
 function normalizationOf(session: Session): { mean: readonly number[]; std: readonly number[] } {

@@ -17,11 +17,11 @@ export function createLineChart(target: HTMLElement, xLabel: string, series: rea
   const build = (names: readonly string[]) => {
     plot?.destroy();
     data = [[], ...names.map(() => [])];
-    const width = Math.max(280, Math.min(520, target.clientWidth || 480));
     plot = new uPlot(
       {
-        width,
-        height: 220,
+        width: 340,
+        height: 200,
+        legend: { live: false },
         scales: { x: { time: false }, ...(options.yRange ? { y: { range: options.yRange } } : {}) },
         axes: [{ label: xLabel }, {}],
         series: [{ label: xLabel }, ...names.map((name, i) => ({ label: name, stroke: COLOURS[i % COLOURS.length]!, width: i === 0 ? 2 : 1 }))],
