@@ -10,7 +10,7 @@
 // and then `--steps` timed steps of @selfsup/train's trainStep. Per step it reports:
 //
 //   - each kernel: calls, milliseconds, share of the step; native (C++) or tfjs-backend-cpu (JS);
-//   - the step split into GEMM (BatchMatMul, _FusedMatMul), other native kernels (element-wise,
+//   - the step split into GEMM (BatchMatMul, _FusedMatMul, SelfsupLinearGrad), other native kernels (element-wise,
 //     reductions, copies), tfjs-backend-cpu kernels, garbage collection, and everything else: the
 //     engine's bookkeeping per call (tidy scopes, tensor and data-id records, the gradient tape),
 //     the model's JavaScript, host work (masks, crops) and reading the loss;
@@ -52,7 +52,8 @@ const cpuNow = (): number => {
   return (usage.user + usage.system) / 1000;
 };
 
-const GEMM_KERNELS = new Set(['BatchMatMul', '_FusedMatMul']);
+// SelfsupLinearGrad is two matrix products and a column sum
+const GEMM_KERNELS = new Set(['BatchMatMul', '_FusedMatMul', 'SelfsupLinearGrad']);
 
 function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);

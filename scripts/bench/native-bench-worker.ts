@@ -2,7 +2,7 @@
 // peak RSS is its own and a failing backend cannot stop the bench:
 //
 //   node --conditions=@selfsup/source --import tsx scripts/bench/native-bench-worker.ts \
-//     --mode vit|swin|ibot|gemm|soak --backend native|wasm|cpu [--threads 1] [--gemm openblas|builtin] \
+//     --mode vit|swin|ibot|gemm|soak|reference --backend native|wasm|cpu [--threads 1] [--gemm openblas|builtin] \
 //     [--batch 64] [--warmup 1] [--steps 3] [--shapes JSON] [--min-seconds 0.5] [--max-repeats 10] \
 //     [--backbone '{"arch":"swin",...}']
 //
@@ -10,7 +10,10 @@
 //   swin  the same step of the Swin Transformer --backbone configures (createBackbone);
 //   ibot  one iBOT iteration (createIbotPretraining through @selfsup/train's trainStep);
 //   gemm  GFLOP/s of tf.matMul on the given shapes (backend.bench.ts's GemmShape list);
-//   soak  many ViT-Tiny steps, sampling the tensor count and RSS.
+//   soak  many ViT-Tiny steps, sampling the tensor count and RSS;
+//   reference  the training step of the reference configuration (examples/configs/ibot-fashion-mnist.yaml,
+//         batch 128) on Fashion-MNIST batches, as `selfsup pretrain` runs it (the CLI's own config
+//         parsing, data and method; no checkpoints, metrics files or k-NN).
 //
 // Prints one JSON line on stdout ({ backend, ...the mode's figures }), progress on stderr.
 import { parseArgs } from 'node:util';
@@ -173,6 +176,44 @@ async function ibotWorker(batch: number, warmup: number, steps: number): Promise
   return result;
 }
 
+async function referenceWorker(warmup: number, steps: number): Promise<Record<string, unknown>> {
+  const tf = await import('@tensorflow/tfjs-core');
+  const { loadConfigFile, loadDatasets, parseCliConfig } = await import('@selfsup/cli');
+  const { inputOf } = await import('@selfsup/ibot');
+  const { createDataLoader } = await import('@selfsup/data');
+  const { stepRng, trainStep } = await import('@selfsup/train');
+  const file = 'examples/configs/ibot-fashion-mnist.yaml';
+  const raw = loadConfigFile(file) as { data: Record<string, unknown> };
+  raw.data.heldOut = 'none';
+  const { method, config } = parseCliConfig(raw, file);
+  const { method: _method, data: dataConfig, run: _run, ...methodConfig } = config;
+  const data = await loadDatasets(dataConfig, inputOf(method, config).channels);
+  const batchSize = (methodConfig as { batchSize: number }).batchSize;
+  const iterationsPerEpoch = Math.floor(data.train.count / batchSize);
+  const pretraining = await method.create(methodConfig as never, {
+    iterationsPerEpoch,
+    trainImages: async () => data.train,
+    readFile: () => {
+      throw new Error('the reference configuration reads no files');
+    },
+  });
+  const loader = createDataLoader({ dataset: data.train, batchSize, seed: 0, prefetch: 0 });
+  let iteration = 0;
+  const step = async () => {
+    const batch = loader.batch(0, iteration);
+    await trainStep(pretraining.recipe, batch, {
+      optimizer: pretraining.optimizer,
+      gradients: pretraining.gradients,
+      context: { iteration, epoch: 0, iterationsPerEpoch, rng: stepRng(0, iteration) },
+    });
+    iteration++;
+  };
+  const timing = await timeSteps(step, warmup, steps);
+  const result = { ...summarize(timing), batch: batchSize, numTensorsGrowth: warmup > 0 ? tf.memory().numTensors - timing.tensorsAfterWarmup : null };
+  pretraining.dispose();
+  return result;
+}
+
 async function gemmWorker(shapesJson: string, minSeconds: number, maxRepeats: number): Promise<Record<string, unknown>> {
   const tf = await import('@tensorflow/tfjs-core');
   const { gemmFlop, timeBest } = await import('./backend.bench.js');
@@ -240,6 +281,7 @@ async function workerMain(): Promise<void> {
   else if (values.mode === 'swin') result = await swinWorker(values.backbone!, Number(values.batch), Number(values.warmup), Number(values.steps));
   else if (values.mode === 'gemm') result = await gemmWorker(values.shapes!, Number(values['min-seconds']), Number(values['max-repeats']));
   else if (values.mode === 'soak') result = await soakWorker(Number(values.batch), Number(values.steps));
+  else if (values.mode === 'reference') result = await referenceWorker(Number(values.warmup), Number(values.steps));
   else throw new Error(`unknown mode ${values.mode}`);
   process.stdout.write(`${JSON.stringify({ backend: described, ...result })}\n`);
   process.exit(0); // wasm's thread workers would keep the process alive

@@ -11,6 +11,8 @@
 //         metrics.jsonl (the first 5 steps left out); PyTorch: torch-webgpu-reference.py ibot at the
 //         same sizes (ViT dim 128, depth 4, 4 heads, 28x28, patch 4, 2 global + 4 local crops, head
 //         512 / 128 / 1024), 5 steps after a warm-up;
+//   step  the same training step in one process (native-bench-worker.ts --mode reference, 3 steps
+//         after a warm-up): wall and CPU seconds per step, against the same PyTorch iteration;
 //   vit   the ViT-Tiny training step of `npm run bench native` (batch 64), against torch-reference.py;
 //   ibot  the iBOT iteration of `npm run bench native` (batch 32), against torch-webgpu-reference.py.
 //
@@ -18,13 +20,15 @@
 // the composite LayerNorm, GELU and linear gradients on the separate kernels; SELFSUP_NATIVE_POOL_MB
 // =2048: the old default pool cap on this machine), `after` the defaults, `torch` PyTorch on the
 // same number of threads. The native arms compute the same numbers (docs/concepts/fused-kernels.md).
+// CPU seconds per step (process time, all threads) are the steadier figure on a shared machine;
+// PyTorch's come from torch-process-usage.py's marks around each timed step.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { runChild, runJsonChild, tsxCommand } from './lib/child-process.js';
-import { TORCH_REFERENCE_SCRIPT, TORCH_WEBGPU_REFERENCE_SCRIPT, runTorchScript } from './lib/torch-python.js';
+import { TORCH_PROCESS_USAGE_SCRIPT, TORCH_REFERENCE_SCRIPT, TORCH_WEBGPU_REFERENCE_SCRIPT, runTorchScript } from './lib/torch-python.js';
 import { IBOT, VIT } from './native-bench-worker.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -32,7 +36,7 @@ const WORKER = fileURLToPath(new URL('./native-bench-worker.ts', import.meta.url
 const CLI = fileURLToPath(new URL('../../packages/cli/src/bin.ts', import.meta.url));
 
 type Arm = 'before' | 'after' | 'torch';
-type Workload = 'run' | 'vit' | 'ibot';
+type Workload = 'run' | 'step' | 'vit' | 'ibot';
 
 /** One measurement: seconds per step (wall), images per step, and CPU seconds per step when known. */
 interface Sample {
@@ -79,9 +83,9 @@ async function cliRun(arm: Arm, threads: number, steps: number): Promise<Sample>
   }
 }
 
-/** A native-bench-worker measurement (vit or ibot mode). */
-async function workerRun(arm: Arm, mode: 'vit' | 'ibot', threads: number): Promise<Sample> {
-  const batch = mode === 'vit' ? 64 : 32;
+/** A native-bench-worker measurement (vit, ibot or reference mode). */
+async function workerRun(arm: Arm, mode: 'vit' | 'ibot' | 'reference', threads: number): Promise<Sample> {
+  const batch = mode === 'vit' ? 64 : mode === 'ibot' ? 32 : 128;
   const [node, lead] = tsxCommand(WORKER);
   const outcome = await runJsonChild<{ secondsPerStep: number; cpuSecondsPerStep: number }>(
     node,
@@ -92,31 +96,56 @@ async function workerRun(arm: Arm, mode: 'vit' | 'ibot', threads: number): Promi
   return { secondsPerStep: outcome.json.secondsPerStep, cpuSecondsPerStep: outcome.json.cpuSecondsPerStep, images: batch };
 }
 
-/** The PyTorch side of each workload. */
+/** The process CPU time at each time.perf_counter() call of a torch script (torch-process-usage.py). */
+function cpuMarks(stderr: string): number[] {
+  const line = stderr.split('\n').find((l) => l.startsWith('cpuMarks='));
+  return line ? line.slice('cpuMarks='.length).split(',').filter(Boolean).map(Number) : [];
+}
+
+/**
+ * The median CPU seconds of the timed steps from the marks: each step is bounded by marks
+ * `first + i * stride` and `first + i * stride + span`; undefined when the count is not as expected.
+ */
+function cpuPerStep(marks: readonly number[], expected: number, first: number, stride: number, span: number, steps: number): number | undefined {
+  if (marks.length !== expected) return undefined;
+  const perStep = Array.from({ length: steps }, (_, i) => marks[first + i * stride + span]! - marks[first + i * stride]!);
+  return median(perStep);
+}
+
+/** The PyTorch side of each workload (under torch-process-usage.py, for its CPU time). */
 async function torchRun(workload: Workload, threads: number): Promise<Sample> {
   if (workload === 'vit') {
     const model = Object.entries(VIT).flatMap(([key, value]) => [`--${key}`, String(value)]);
+    const steps = 3;
     const outcome = await runTorchScript<{ vitStep?: { median?: { step?: number } } }>(
-      TORCH_REFERENCE_SCRIPT,
-      ['--threads', String(threads), 'vit-step', ...model, '--batch', '64', '--warmup', '1', '--steps', '3'],
+      TORCH_PROCESS_USAGE_SCRIPT,
+      [TORCH_REFERENCE_SCRIPT, '--threads', String(threads), 'vit-step', ...model, '--batch', '64', '--warmup', '1', '--steps', String(steps)],
       { cwd: REPO_ROOT, timeoutSeconds: 60 * 60 },
     );
     if (!outcome.ok || outcome.json.vitStep?.median?.step === undefined) throw new Error(`torch vit-step ${outcome.ok ? 'printed no step time' : outcome.note}`);
-    return { secondsPerStep: outcome.json.vitStep.median.step, images: 64 };
+    // four marks per step (start, forward, backward, update), the warm-up step first
+    const cpu = cpuPerStep(cpuMarks(outcome.result.stderr), 4 * (1 + steps), 4, 4, 3, steps);
+    return { secondsPerStep: outcome.json.vitStep.median.step, images: 64, ...(cpu !== undefined ? { cpuSecondsPerStep: cpu } : {}) };
   }
   const sizes =
-    workload === 'run'
+    workload === 'run' || workload === 'step'
       ? { dim: 128, depth: 4, heads: 4, image: 28, patch: 4, batch: 128, 'global-crops': 2, 'global-size': 28, 'local-crops': 4, 'local-size': 16, 'out-dim': 1024, 'hidden-dim': 512, 'bottleneck-dim': 128, steps: 5 }
       : { dim: VIT.dim, depth: VIT.depth, heads: VIT.heads, image: VIT.image, patch: VIT.patch, batch: 32, 'global-crops': IBOT.globalCrops, 'global-size': IBOT.globalSize, 'local-crops': IBOT.localCrops, 'local-size': IBOT.localSize, 'out-dim': IBOT.outDim, 'hidden-dim': IBOT.hiddenDim, 'bottleneck-dim': IBOT.bottleneckDim, steps: 3 };
   const args = ['ibot', '--device', 'cpu', '--threads', String(threads), '--warmup', '1', '--max-seconds', String(24 * 60 * 60), ...Object.entries(sizes).flatMap(([k, v]) => [`--${k}`, String(v)])];
-  const outcome = await runTorchScript<{ result: { secondsPerStep: number } }>(TORCH_WEBGPU_REFERENCE_SCRIPT, args, { cwd: REPO_ROOT, timeoutSeconds: 60 * 60 });
+  const outcome = await runTorchScript<{ result: { secondsPerStep: number } }>(TORCH_PROCESS_USAGE_SCRIPT, [TORCH_WEBGPU_REFERENCE_SCRIPT, ...args], {
+    cwd: REPO_ROOT,
+    timeoutSeconds: 60 * 60,
+  });
   if (!outcome.ok) throw new Error(`torch ibot ${outcome.note}`);
-  return { secondsPerStep: outcome.json.result.secondsPerStep, images: sizes.batch };
+  // time_steps: two marks per warm-up step, one at the start, three per timed step (start, end, the time check)
+  const cpu = cpuPerStep(cpuMarks(outcome.result.stderr), 2 + 1 + 3 * sizes.steps, 3, 3, 1, sizes.steps);
+  return { secondsPerStep: outcome.json.result.secondsPerStep, images: sizes.batch, ...(cpu !== undefined ? { cpuSecondsPerStep: cpu } : {}) };
 }
 
 async function measure(workload: Workload, arm: Arm, threads: number, steps: number): Promise<Sample> {
   if (arm === 'torch') return torchRun(workload, threads);
-  return workload === 'run' ? cliRun(arm, threads, steps) : workerRun(arm, workload, threads);
+  if (workload === 'run') return cliRun(arm, threads, steps);
+  return workerRun(arm, workload === 'step' ? 'reference' : workload, threads);
 }
 
 async function main(): Promise<void> {
@@ -169,10 +198,15 @@ async function main(): Promise<void> {
         const list = samples.get(key(workload, threads, arm))!;
         const s = med(arm)!;
         const cpu = list.every((x) => x.cpuSecondsPerStep !== undefined) ? median(list.map((x) => x.cpuSecondsPerStep!)) : undefined;
-        const before = med('before');
-        const torch = med('torch');
-        const vsBefore = arm !== 'before' && before ? s / before : undefined;
-        const vsTorch = arm !== 'torch' && torch ? s / torch : undefined;
+        // ratios per round (the arms of a round ran minutes apart, under the same load), then their median
+        const pairedRatio = (other: Arm) => {
+          const mine = samples.get(key(workload, threads, arm));
+          const theirs = samples.get(key(workload, threads, other));
+          if (arm === other || !mine || !theirs) return undefined;
+          return median(mine.map((x, i) => x.secondsPerStep / theirs[i]!.secondsPerStep));
+        };
+        const vsBefore = pairedRatio('before');
+        const vsTorch = pairedRatio('torch');
         rows.push({ workload, threads, arm, secondsPerStep: s, imagesPerSecond: list[0]!.images / s, cpuSecondsPerStep: cpu, vsBefore, vsTorch, samples: list.map((x) => x.secondsPerStep) });
         console.log(
           `${workload.padEnd(10)}${String(threads).padStart(8)}${arm.padStart(8)}${s.toFixed(3).padStart(9)}${(list[0]!.images / s).toFixed(1).padStart(10)}${(cpu?.toFixed(2) ?? '-').padStart(8)}` +
@@ -181,7 +215,7 @@ async function main(): Promise<void> {
       }
     }
   }
-  console.log(`medians over ${rounds} round(s); 'vs': seconds per step over theirs (< 1x: faster).`);
+  console.log(`medians over ${rounds} round(s); 'vs': seconds per step over theirs in the same round, median over the rounds (< 1x: faster).`);
   if (values.json) writeFileSync(values.json, `${JSON.stringify({ rounds, steps, rows }, null, 2)}\n`);
 }
 
