@@ -15,8 +15,8 @@ import { launchChromium, type HeadlessChromium } from './chromium.js';
 import { artifactDir, canvasColours, collectConsole, pause, snapshot, waitFor } from './playground-page.js';
 import { serveStatic, type StaticServer } from './static-server.js';
 
-// A checkpoint written by `selfsup pretrain` in Node.js opens in the playground (the file input the
-// page's drop zone shares), and the browser's [CLS] features of held-out images equal Node's; bad
+// A checkpoint written by `selfsup pretrain` in Node.js opens in the playground (through the file
+// input; a dropped file takes the same path, and one is dropped below), and the browser's [CLS] features of held-out images equal Node's; bad
 // files are refused with a message and leave the running model as it was; the browser trains on
 // from the checkpoint and saves one that `selfsup eval knn --checkpoint` evaluates and
 // `selfsup pretrain --resume-from` continues.
@@ -76,6 +76,21 @@ async function nodeClassFeatures(path: string): Promise<{ shape: number[]; value
   } finally {
     opened.pretraining.dispose();
   }
+}
+
+/** Drops a file on the page, as a user drags one from the desktop. */
+async function dropFile(page: import('playwright-core').Page, path: string): Promise<void> {
+  const bytes = [...readFileSync(path)];
+  const name = path.split('/').at(-1)!;
+  const dataTransfer = await page.evaluateHandle(
+    ({ bytes, name }) => {
+      const transfer = new DataTransfer();
+      transfer.items.add(new File([new Uint8Array(bytes)], name));
+      return transfer;
+    },
+    { bytes, name },
+  );
+  await page.dispatchEvent('body', 'drop', { dataTransfer });
 }
 
 async function browserClassFeatures(page: import('playwright-core').Page): Promise<{ shape: number[]; values: number[] }> {
@@ -145,7 +160,8 @@ describe.skipIf(dist === undefined)('checkpoints between selfsup pretrain and th
       ];
       for (const [file, code, message] of refusals) {
         const before = (await snapshot(page)).problems.length;
-        await page.setInputFiles('#checkpoint-file', file);
+        if (file === plainWeights) await dropFile(page, file);
+        else await page.setInputFiles('#checkpoint-file', file);
         const s = await waitFor(page, `the refusal of ${file}`, (x) => x.problems.length > before, { timeoutMs: 120_000, allowProblems: true });
         const problem = s.problems.at(-1)!;
         expect(problem.code, problem.message).toBe(code);
