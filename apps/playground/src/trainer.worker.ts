@@ -81,16 +81,15 @@ function sessionReport(s: WorkerState): SessionReport {
 }
 
 async function start(spec: SessionSpec): Promise<void> {
-  if (state) {
-    state.running = false;
-    disposeSession(state.session);
-  }
+  if (state) state.running = false;
   post({ type: 'status', text: 'choosing a backend' });
   const info = state?.backend ?? (await backendReport(spec));
   post({ type: 'status', text: 'loading the Fashion-MNIST subset' });
   const [train, test] = state ? [state.train, state.test] : await Promise.all([loadFashionMnistSubset('train'), loadFashionMnistSubset('test')]);
   const config = playgroundConfig(spec.method, spec.size, spec.overrides);
+  // built before the running session is freed: a configuration that cannot run leaves it as it was
   const session = await createSession(config, train, { iteration: 0, origin: 'random initialisation' });
+  if (state) disposeSession(state.session);
   state = { spec, backend: info, train, test, session, knn: createPlaygroundKnn(session, train, test, knnCounts(spec)), controls: controlsOf(config), running: false };
   post({ type: 'session', session: sessionReport(state) });
   await evaluate(state, true);
@@ -173,10 +172,14 @@ async function trainLoop(): Promise<void> {
 }
 
 async function applyControls(s: WorkerState, controls: Controls): Promise<void> {
-  const config = withControls(s.session.config, controls, s.controls);
-  s.session = await reconfigure(s.session, config, s.train);
-  s.controls = controls;
-  post({ type: 'session', session: sessionReport(s) });
+  try {
+    const config = withControls(s.session.config, controls, s.controls);
+    s.session = await reconfigure(s.session, config, s.train);
+    s.controls = controls;
+  } finally {
+    // refused or not, the sliders show what the model trains with
+    post({ type: 'session', session: sessionReport(s) });
+  }
 }
 
 async function loadCheckpoint(s: WorkerState, name: string, bytes: ArrayBuffer): Promise<void> {
