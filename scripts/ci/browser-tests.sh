@@ -9,7 +9,7 @@
 #     1e-4), a truncated file, a weights-only file and a checkpoint of another width are refused with a
 #     message and leave the model untouched, the page trains on and saves a checkpoint that
 #     `selfsup eval knn --checkpoint` evaluates and `selfsup pretrain --resume-from` continues.
-# Screenshots go to $SELFSUP_ARTIFACT_DIR (default ${TMPDIR:-/tmp}/selfsup-ci-artifacts/playground). About 4 minutes on 2
+# Screenshots go to $SELFSUP_ARTIFACT_DIR (default ${TMPDIR:-/tmp}/selfsup-ci-artifacts/playground). 140 to 210 s on 2
 # loaded cores, most of it the WebGPU run (SwiftShader computes on the CPU: ~3 s per step there,
 # ~0.05 s on wasm). Without root and without Chromium it says so and exits 0 (the tests would skip).
 set -euo pipefail
