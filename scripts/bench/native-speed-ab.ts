@@ -187,7 +187,7 @@ async function main(): Promise<void> {
     }
   }
   const rows: Record<string, unknown>[] = [];
-  console.log(`\n${'workload'.padEnd(10)}${'threads'.padStart(8)}${'arm'.padStart(8)}${'s/step'.padStart(9)}${'images/s'.padStart(10)}${'CPU s'.padStart(8)}${'vs before'.padStart(11)}${'vs torch'.padStart(10)}`);
+  console.log(`\n${'workload'.padEnd(10)}${'threads'.padStart(8)}${'arm'.padStart(8)}${'s/step'.padStart(9)}${'images/s'.padStart(10)}${'CPU s'.padStart(8)}${'vs before'.padStart(11)}${'vs torch'.padStart(10)}${'CPU vs bef.'.padStart(12)}${'CPU vs tor.'.padStart(11)}`);
   for (const workload of workloads) {
     for (const threads of threadCounts) {
       const med = (arm: Arm) => {
@@ -199,23 +199,39 @@ async function main(): Promise<void> {
         const s = med(arm)!;
         const cpu = list.every((x) => x.cpuSecondsPerStep !== undefined) ? median(list.map((x) => x.cpuSecondsPerStep!)) : undefined;
         // ratios per round (the arms of a round ran minutes apart, under the same load), then their median
-        const pairedRatio = (other: Arm) => {
+        const pairedRatio = (other: Arm, field: 'secondsPerStep' | 'cpuSecondsPerStep' = 'secondsPerStep') => {
           const mine = samples.get(key(workload, threads, arm));
           const theirs = samples.get(key(workload, threads, other));
-          if (arm === other || !mine || !theirs) return undefined;
-          return median(mine.map((x, i) => x.secondsPerStep / theirs[i]!.secondsPerStep));
+          if (arm === other || !mine || !theirs || mine.some((x, i) => x[field] === undefined || theirs[i]![field] === undefined)) return undefined;
+          return median(mine.map((x, i) => x[field]! / theirs[i]![field]!));
         };
         const vsBefore = pairedRatio('before');
         const vsTorch = pairedRatio('torch');
-        rows.push({ workload, threads, arm, secondsPerStep: s, imagesPerSecond: list[0]!.images / s, cpuSecondsPerStep: cpu, vsBefore, vsTorch, samples: list.map((x) => x.secondsPerStep) });
+        const cpuVsBefore = pairedRatio('before', 'cpuSecondsPerStep');
+        const cpuVsTorch = pairedRatio('torch', 'cpuSecondsPerStep');
+        rows.push({
+          workload,
+          threads,
+          arm,
+          secondsPerStep: s,
+          imagesPerSecond: list[0]!.images / s,
+          cpuSecondsPerStep: cpu,
+          vsBefore,
+          vsTorch,
+          cpuVsBefore,
+          cpuVsTorch,
+          samples: list.map((x) => x.secondsPerStep),
+          cpuSamples: list.map((x) => x.cpuSecondsPerStep ?? null),
+        });
         console.log(
           `${workload.padEnd(10)}${String(threads).padStart(8)}${arm.padStart(8)}${s.toFixed(3).padStart(9)}${(list[0]!.images / s).toFixed(1).padStart(10)}${(cpu?.toFixed(2) ?? '-').padStart(8)}` +
-            `${(vsBefore ? `${vsBefore.toFixed(2)}x` : '-').padStart(11)}${(vsTorch ? `${vsTorch.toFixed(2)}x` : '-').padStart(10)}`,
+            `${(vsBefore ? `${vsBefore.toFixed(2)}x` : '-').padStart(11)}${(vsTorch ? `${vsTorch.toFixed(2)}x` : '-').padStart(10)}` +
+            `${(cpuVsBefore ? `${cpuVsBefore.toFixed(2)}x` : '-').padStart(12)}${(cpuVsTorch ? `${cpuVsTorch.toFixed(2)}x` : '-').padStart(11)}`,
         );
       }
     }
   }
-  console.log(`medians over ${rounds} round(s); 'vs': seconds per step over theirs in the same round, median over the rounds (< 1x: faster).`);
+  console.log(`medians over ${rounds} round(s); 'vs': wall (or CPU) seconds per step over theirs in the same round, median over the rounds (< 1x: faster).`);
   if (values.json) writeFileSync(values.json, `${JSON.stringify({ rounds, steps, rows }, null, 2)}\n`);
 }
 
