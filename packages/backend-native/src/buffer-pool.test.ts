@@ -48,25 +48,28 @@ describe('BufferPool', () => {
     expect(pool.freeByteCount).toBe(0);
   });
 
-  it('uncapped, gives a step outgrowing any fixed capacity all its buffers back, and drops buffers idle for staleAfter allocations', () => {
-    const step = (pool: BufferPool, length: number) => {
-      // a step holding 5 buffers at once, then freeing them
-      const buffers = [0, 1, 2, 3, 4].map(() => pool.allocate(length));
+  it('with a peak factor, gives a step outgrowing its base capacity all its buffers back, drops buffers idle for staleAfter allocations, and stays within factor x the peak in use', () => {
+    const step = (pool: BufferPool, length: number, count = 5) => {
+      // a step holding `count` buffers at once, then freeing them
+      const buffers = Array.from({ length: count }, () => pool.allocate(length));
       for (const x of buffers) pool.retain(x);
       for (const x of buffers) pool.release(x);
     };
     const capped = new BufferPool(1200, 8192);
-    const uncapped = new BufferPool(Infinity, 12);
-    for (const pool of [capped, uncapped]) for (let i = 0; i < 3; i++) step(pool, 100);
+    const growing = new BufferPool(1200, 12, 2);
+    for (const pool of [capped, growing]) for (let i = 0; i < 3; i++) step(pool, 100);
     expect(capped.stats.misses).toBe(5 + 2 + 2); // 3 of 5 fit: every later step allocates 2 afresh
     expect(capped.freeByteCount).toBe(1200);
-    expect(uncapped.stats.misses).toBe(5); // only the first step allocates
-    expect(uncapped.stats).toMatchObject({ freeBytes: 2000, peakLiveBytes: 2000 });
+    expect(growing.stats.misses).toBe(5); // only the first step allocates
+    expect(growing.stats).toMatchObject({ freeBytes: 2000, peakLiveBytes: 2000, capacityBytes: 4000 });
     // a new phase with another length: after 12 allocations without them, the old buffers go
-    step(uncapped, 30);
-    expect(uncapped.freeByteCount).toBe(2000 + 600);
-    for (let i = 0; i < 2; i++) step(uncapped, 30);
-    expect(uncapped.freeByteCount).toBe(600);
+    step(growing, 30);
+    expect(growing.freeByteCount).toBe(2000 + 600);
+    for (let i = 0; i < 2; i++) step(growing, 30);
+    expect(growing.freeByteCount).toBe(600);
+    // buffers of a new length each, one at a time: never more than 2 x the peak (2000 bytes) kept
+    for (let i = 0; i < 8; i++) step(growing, 150 + i, 1);
+    expect(growing.freeByteCount).toBeLessThanOrEqual(4000);
   });
 
   it('evicts the buffers freed longest ago when a new phase of work frees other lengths', () => {

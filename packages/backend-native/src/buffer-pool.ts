@@ -33,18 +33,29 @@ export class BufferPool {
   private peakLiveBytes = 0;
 
   /**
-   * @param capacityBytes the most bytes kept in free buffers. `Infinity`: no cap; instead every
-   *   free buffer that no allocation took during the last `staleAfter` allocations is dropped as
-   *   soon as another buffer is freed. A training step then gets every buffer of the last step back
-   *   (with a cap below the step's needs it allocates, page-faults and collects the excess afresh
-   *   every step), and a new phase of work (an evaluation) lets the old phase's buffers go.
+   * @param capacityBytes the most bytes kept in free buffers (with `peakFactor`, the least cap).
    * @param staleAfter allocations after which an untaken free buffer may be evicted (8,192: a
    *   few training steps of a small ViT; a training step's buffers are taken again every step).
+   * @param peakFactor when above 0, the cap grows to `peakFactor` times the most bytes ever in use
+   *   at once, and every free buffer that no allocation took during the last `staleAfter`
+   *   allocations is dropped as soon as another buffer is freed. A training step then gets every
+   *   buffer of the last step back (a fixed cap below the step's needs made it allocate,
+   *   page-fault and collect the excess afresh every step), a new phase of work (an evaluation)
+   *   lets the old phase's buffers go, and the free buffers never exceed `peakFactor` times the
+   *   process's own peak. (The buffers a step needs, the most of each length in use at once summed
+   *   over lengths, exceed its peak in use, as lengths peak at different times: about 1.05x for the
+   *   iBOT reference step.)
    */
   constructor(
     private readonly capacityBytes: number,
     private readonly staleAfter = 8192,
+    private readonly peakFactor = 0,
   ) {}
+
+  /** The most bytes kept in free buffers now. */
+  private get capacity(): number {
+    return Math.max(this.capacityBytes, this.peakFactor * this.peakLiveBytes);
+  }
 
   /** A Float32Array of `length` elements with unspecified contents (the caller overwrites all of them). */
   allocate(length: number): Float32Array {
@@ -89,9 +100,10 @@ export class BufferPool {
     const array = this.made.get(buffer)!;
     this.liveBytes -= array.byteLength;
     if (this.escaped.has(buffer)) return;
-    if (this.capacityBytes === Infinity) while (this.evictOldestIfIdle());
-    if (array.byteLength > this.capacityBytes) return; // larger than the whole pool: let it be collected
-    while (this.freeBytes + array.byteLength > this.capacityBytes) {
+    if (this.peakFactor > 0) while (this.evictOldestIfIdle());
+    const capacity = this.capacity;
+    if (array.byteLength > capacity) return; // larger than the whole pool: let it be collected
+    while (this.freeBytes + array.byteLength > capacity) {
       if (!this.evictOldestIfIdle()) return; // nothing idle to make room: let it be collected
     }
     let list = this.free.get(array.length);
@@ -136,8 +148,22 @@ export class BufferPool {
    * (misses) and their bytes. A training step whose buffers all come back has no misses after its
    * first steps.
    */
-  get stats(): { readonly allocations: number; readonly misses: number; readonly missBytes: number; readonly freeBytes: number; readonly peakLiveBytes: number } {
-    return { allocations: this.allocations, misses: this.misses, missBytes: this.missBytes, freeBytes: this.freeBytes, peakLiveBytes: this.peakLiveBytes };
+  get stats(): {
+    readonly allocations: number;
+    readonly misses: number;
+    readonly missBytes: number;
+    readonly freeBytes: number;
+    readonly peakLiveBytes: number;
+    readonly capacityBytes: number;
+  } {
+    return {
+      allocations: this.allocations,
+      misses: this.misses,
+      missBytes: this.missBytes,
+      freeBytes: this.freeBytes,
+      peakLiveBytes: this.peakLiveBytes,
+      capacityBytes: this.capacity,
+    };
   }
 
   /** Bytes held in free buffers. */

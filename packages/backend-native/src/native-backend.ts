@@ -6,6 +6,7 @@ import type { NativeBinaryInfo } from './native-binary.js';
 import { FUSED_KERNEL_LIST, NATIVE_KERNEL_LIST, NATIVE_KERNELS } from './native-kernels.js';
 import { resolveThreads } from './threads.js';
 import { BufferPool } from './buffer-pool.js';
+import { totalmem } from 'node:os';
 
 /** The name the native backend registers under with TensorFlow.js (`tf.setBackend(NATIVE_BACKEND_NAME)`). */
 export const NATIVE_BACKEND_NAME = 'selfsup-native';
@@ -93,9 +94,9 @@ const CpuBackend = MathBackendCPU as unknown as new () => tf.KernelBackend & Cpu
 class NativeBackend extends CpuBackend {
   readonly pool: BufferPool;
 
-  constructor(poolBytes: number) {
+  constructor(pool: { bytes: number; peakFactor: number }) {
     super();
-    this.pool = new BufferPool(poolBytes);
+    this.pool = new BufferPool(pool.bytes, undefined, pool.peakFactor);
     // tfjs-backend-cpu prints a banner recommending tfjs-node on first use; this is the fast path.
     (this as unknown as { firstUse: boolean }).firstUse = false;
   }
@@ -141,19 +142,20 @@ class NativeBackend extends CpuBackend {
 }
 
 /**
- * The pool's capacity in bytes: `SELFSUP_NATIVE_POOL_MB` when set (a hard cap); else none, with the
- * free buffers that no allocation took for a while dropped (see {@link BufferPool}).
+ * The pool's settings: `SELFSUP_NATIVE_POOL_MB` when set (a hard cap); else a cap of an eighth of
+ * the machine's memory (between 256 MB and 2 GB) that grows to twice the most bytes of buffers ever
+ * in use at once, with idle free buffers dropped (see {@link BufferPool}).
  */
-function poolCapacity(): number {
+function poolSettings(): { bytes: number; peakFactor: number } {
   const raw = process.env.SELFSUP_NATIVE_POOL_MB?.trim();
   if (raw) {
     const megabytes = Number(raw);
     if (!Number.isFinite(megabytes) || megabytes < 0) {
-      throw invalidArgument({ argument: 'SELFSUP_NATIVE_POOL_MB', expected: 'a number of megabytes >= 0', actual: raw, code: 'INVALID_CONFIG', fix: 'Unset it for the default (no cap; idle buffers are dropped).' });
+      throw invalidArgument({ argument: 'SELFSUP_NATIVE_POOL_MB', expected: 'a number of megabytes >= 0', actual: raw, code: 'INVALID_CONFIG', fix: 'Unset it for the default (a cap that follows the peak in use).' });
     }
-    return megabytes * 2 ** 20;
+    return { bytes: megabytes * 2 ** 20, peakFactor: 0 };
   }
-  return Infinity;
+  return { bytes: Math.min(2 * 2 ** 30, Math.max(256 * 2 ** 20, totalmem() / 8)), peakFactor: 2 };
 }
 
 let kernelsRegistered = false;
@@ -280,8 +282,8 @@ export async function registerNativeBackend(options: NativeBackendOptions = {}):
   registerKernels(addon);
   registerFusedKernels(addon, fused);
   if (tf.findBackendFactory(NATIVE_BACKEND_NAME) === null) {
-    const capacity = poolCapacity();
-    tf.registerBackend(NATIVE_BACKEND_NAME, () => new NativeBackend(capacity), options.priority ?? 0);
+    const pool = poolSettings();
+    tf.registerBackend(NATIVE_BACKEND_NAME, () => new NativeBackend(pool), options.priority ?? 0);
   }
   return true;
 }
