@@ -4,7 +4,7 @@ import type { CollapseReport, PageMessage, SessionReport, StepReport, WorkerMess
  * What the page has received, kept as plain data: the browser tests read it (`window.playground`)
  * instead of scraping the DOM, and ask the worker for the [CLS] features of held-out images.
  */
-export interface PageRecord {
+export interface PageRecordData {
   readonly session: SessionReport | undefined;
   readonly steps: readonly StepReport[];
   readonly knn: readonly { iteration: number; top1: number; top5: number; milliseconds: number }[];
@@ -13,6 +13,10 @@ export interface PageRecord {
   readonly pictures: readonly number[];
   readonly problems: readonly { message: string; code?: string }[];
   readonly saved: readonly string[];
+}
+
+/** {@link PageRecordData} and how the page fills it. */
+export interface PageRecord extends PageRecordData {
   receive(message: WorkerMessage): void;
   /** The raw [CLS] features of the first `count` held-out images, from the worker's model. */
   classFeatures(count: number, which: 'teacher' | 'student'): Promise<{ shape: number[]; values: number[] }>;

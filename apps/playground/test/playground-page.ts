@@ -2,18 +2,10 @@ import { mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import type { CollapseReport, SessionReport, StepReport } from '../src/protocol.js';
+import type { PageRecordData } from '../src/page-record.js';
 
 /** What `window.playground` holds, as plain data (see src/page-record.ts). */
-export interface PageSnapshot {
-  readonly session: SessionReport | undefined;
-  readonly steps: readonly StepReport[];
-  readonly knn: readonly { iteration: number; top1: number; top5: number; milliseconds: number }[];
-  readonly collapse: readonly CollapseReport[];
-  readonly pictures: readonly number[];
-  readonly problems: readonly { message: string; code?: string }[];
-  readonly saved: readonly string[];
-}
+export type PageSnapshot = PageRecordData;
 
 /** Reads the page's record. */
 export async function snapshot(page: Page): Promise<PageSnapshot> {
