@@ -7,6 +7,7 @@
 // Open MPI (apt-get install libopenmpi-dev openmpi-bin; npm rebuild @selfsup/distributed).
 import { spawnSync } from 'node:child_process';
 import { join, resolve } from 'node:path';
+import { mpirunEnvironment } from '../../packages/distributed/test/mpirun.js';
 
 interface RankResult {
   readonly worldSize: number;
@@ -22,15 +23,7 @@ interface RankResult {
 const root = resolve(import.meta.dirname, '..', '..');
 const script = join(import.meta.dirname, 'distributed-rank.ts');
 const node = [process.execPath, '--conditions=@selfsup/source', '--import', 'tsx', script];
-const mpiEnvironment = {
-  ...process.env,
-  OMPI_ALLOW_RUN_AS_ROOT: '1',
-  OMPI_ALLOW_RUN_AS_ROOT_CONFIRM: '1',
-  OMPI_MCA_btl_vader_single_copy_mechanism: 'none',
-  OMPI_MCA_btl: 'self,vader,tcp',
-  OMPI_MCA_btl_tcp_if_include: 'lo',
-  OMPI_MCA_oob_tcp_if_include: 'lo',
-};
+const mpiEnvironment = mpirunEnvironment();
 
 /** Runs `command`, returns rank 0's RESULT line; throws with the output when there is none. */
 function runRanks(command: string, args: readonly string[]): RankResult {
