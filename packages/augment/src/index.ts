@@ -38,7 +38,9 @@ export {
   FASHION_MNIST_MEAN,
   FASHION_MNIST_STD,
   DINO_COLOR_JITTER,
+  DINO_BLUR_PROBABILITIES,
   type MultiCropPresetOptions,
+  type PresetBlurProbabilities,
   type MaeAugmentationOptions,
 } from './presets.js';
 export type { Range } from './validate.js';

@@ -1,9 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { createRng } from '@selfsup/core';
+import { createRng, isSslError } from '@selfsup/core';
 import { expectNoLeaks } from '@selfsup/testing';
 import { createMultiCrop } from './multi-crop.js';
+import { normalize } from './normalize.js';
+import { randomResizedCrop } from './resized-crop.js';
 import {
+  DINO_BLUR_PROBABILITIES,
+  DINO_COLOR_JITTER,
   dinoAugmentation,
   FASHION_MNIST_MEAN,
   FASHION_MNIST_STD,
@@ -81,5 +85,90 @@ describe('smallGrayscalePreset', () => {
     for (const t of [...global, ...local]) expect((await t.data()).every((v) => v >= -0.8102 && v <= 2.0227)).toBe(true);
     await expectNoLeaks(() => multiCrop.views(images, createRng(1)), 'smallGrayscalePreset views');
     tf.dispose([images, ...global, ...local]);
+  });
+});
+
+describe('the photometric options of the DINO-style presets', () => {
+  const images = (): tf.Tensor4D => tf.randomUniform([3, 28, 28, 1], 0, 1, 'float32', 9) as tf.Tensor4D;
+  const dataOf = async (views: { global: tf.Tensor4D[]; local: tf.Tensor4D[] }): Promise<number[][]> =>
+    Promise.all([...views.global, ...views.local].map(async (t) => Array.from(await t.data())));
+
+  it('given DINO values explicitly, make the same options and bit-identical views as without them', async () => {
+    const explicit = smallGrayscalePreset({
+      globalCrops: 3,
+      flipProbability: 0.5,
+      colorJitter: { ...DINO_COLOR_JITTER },
+      grayscaleProbability: 0.2,
+      blur: { firstGlobal: 1, otherGlobals: 0.1, local: 0.5 },
+      blurRadius: [0.1, 2],
+      solarizeProbability: 0.2,
+    });
+    const plain = smallGrayscalePreset({ globalCrops: 3 });
+    expect(explicit).toEqual(plain);
+    expect(DINO_BLUR_PROBABILITIES).toEqual({ firstGlobal: 1, otherGlobals: 0.1, local: 0.5 });
+    const x = images();
+    const a = createMultiCrop(explicit).views(x, createRng(3));
+    const b = createMultiCrop(plain).views(x, createRng(3));
+    expect(await dataOf(a)).toEqual(await dataOf(b));
+    tf.dispose([x, ...a.global, ...a.local, ...b.global, ...b.local]);
+  });
+
+  it('replace single fields and leave out what is turned off, so it draws nothing', () => {
+    const options = ibotAugmentation({
+      globalCrops: 3,
+      localCrops: 1,
+      colorJitter: { p: 0.4 },
+      blur: { otherGlobals: 0 },
+      solarizeProbability: 0,
+      flipProbability: 0.25,
+    });
+    const [first, second, third] = options.global;
+    expect(first!.colorJitter).toEqual({ ...DINO_COLOR_JITTER, p: 0.4 });
+    expect(first!.blur).toEqual({ p: 1, radius: [0.1, 2] });
+    expect([second!.blur, third!.blur, second!.solarizeProbability]).toEqual([false, false, 0]);
+    expect(options.local![0]).toMatchObject({ flipProbability: 0.25, grayscaleProbability: 0.2, blur: { p: 0.5, radius: [0.1, 2] } });
+    const resolved = createMultiCrop(smallGrayscalePreset({ colorJitter: { p: 0 }, blur: false, grayscaleProbability: 0 }));
+    for (const view of [...resolved.global, ...resolved.local]) {
+      expect([view.colorJitter, view.blur, view.grayscaleProbability, view.flipProbability]).toEqual([null, null, 0, 0.5]);
+    }
+  });
+
+  it('with every photometric transform off, are the resized crops of each view fork, normalised', async () => {
+    const off = smallGrayscalePreset({ flipProbability: 0, colorJitter: false, grayscaleProbability: 0, blur: false, solarizeProbability: 0 });
+    const x = images();
+    const views = createMultiCrop(off).views(x, createRng(21));
+    const rng = createRng(21);
+    const expected = [...off.global, ...off.local!].map((view) =>
+      tf.tidy(() =>
+        normalize(randomResizedCrop(x, rng.fork(), { size: view.size, scale: view.scale!, interpolation: 'bicubic' }), {
+          mean: [...FASHION_MNIST_MEAN],
+          std: [...FASHION_MNIST_STD],
+        }),
+      ),
+    );
+    expect(await dataOf(views)).toEqual(await dataOf({ global: expected, local: [] }));
+    tf.dispose([x, ...views.global, ...views.local, ...expected]);
+  });
+
+  it('refuse bad values, naming the option', () => {
+    expect(() => smallGrayscalePreset({ flipProbability: 1.5 })).toThrow(
+      /smallGrayscalePreset\(options\.flipProbability\): expected a probability in \[0, 1\], got 1\.5/,
+    );
+    expect(() => dinoAugmentation({ grayscaleProbability: -0.1 })).toThrow(/dinoAugmentation\(options\.grayscaleProbability\)/);
+    expect(() => ibotAugmentation({ solarizeProbability: Number.NaN })).toThrow(/ibotAugmentation\(options\.solarizeProbability\)/);
+    expect(() => smallGrayscalePreset({ colorJitter: { p: 2 } })).toThrow(/smallGrayscalePreset\(options\.colorJitter\)\.p: expected a probability/);
+    expect(() => smallGrayscalePreset({ colorJitter: 0.8 as never })).toThrow(/options\.colorJitter\): expected colour-jitter options/);
+    expect(() => smallGrayscalePreset({ blur: { local: 1.2 } })).toThrow(/smallGrayscalePreset\(options\.blur\.local\): expected a probability/);
+    expect(() => smallGrayscalePreset({ blur: { first: 0 } as never })).toThrow(
+      /smallGrayscalePreset\(options\.blur\.first\): expected one of the keys firstGlobal, otherGlobals, local/,
+    );
+    expect(() => smallGrayscalePreset({ blurRadius: [2, 0.1] })).toThrow(/smallGrayscalePreset\(options\.blurRadius\).*swap them/);
+    let caught: unknown;
+    try {
+      smallGrayscalePreset({ flipProbability: 2 });
+    } catch (error) {
+      caught = error;
+    }
+    expect(isSslError(caught)).toBe(true);
   });
 });

@@ -1,8 +1,16 @@
 import type { ColorJitterOptions } from './color-jitter.js';
+import {
+  resolveDinoPhotometric,
+  type DinoPhotometric,
+  type DinoPhotometricOptions,
+  type PresetBlurProbabilities,
+} from './dino-photometric.js';
 import type { MultiCropOptions, ViewOptions } from './multi-crop.js';
 import type { Interpolation } from './resize-weights.js';
 import { checkInteger } from '@selfsup/core';
 import { checkRange, checkSize, type Range } from './validate.js';
+
+export { DINO_BLUR_PROBABILITIES, DINO_COLOR_JITTER, type PresetBlurProbabilities } from './dino-photometric.js';
 
 /** ImageNet's per-channel mean (RGB), used by DINO, iBOT and MAE. */
 export const IMAGENET_MEAN: readonly number[] = [0.485, 0.456, 0.406];
@@ -13,22 +21,13 @@ export const FASHION_MNIST_MEAN: readonly number[] = [0.286];
 /** Fashion-MNIST's pixel standard deviation (training set, pixels in [0, 1]). */
 export const FASHION_MNIST_STD: readonly number[] = [0.353];
 
-/** DINO's and iBOT's colour jitter: `ColorJitter(0.4, 0.4, 0.2, 0.1)` applied with p = 0.8. */
-export const DINO_COLOR_JITTER: Readonly<Required<ColorJitterOptions>> = {
-  brightness: 0.4,
-  contrast: 0.4,
-  saturation: 0.2,
-  hue: 0.1,
-  p: 0.8,
-};
-
 /** Options of {@link ibotAugmentation}, {@link dinoAugmentation} and {@link smallGrayscalePreset}. */
 export interface MultiCropPresetOptions {
   /** Side of the global views in pixels. @defaultValue 224 (28 in {@link smallGrayscalePreset}) */
   imageSize?: number;
   /** Side of the local views in pixels. @defaultValue 96 (16 in {@link smallGrayscalePreset}) */
   localSize?: number;
-  /** Number of global views (the first has blur p = 1, the others blur p = 0.1 and solarization p = 0.2). @defaultValue 2 */
+  /** Number of global views (by default the first has blur p = 1, the others blur p = 0.1 and solarization p = 0.2). @defaultValue 2 */
   globalCrops?: number;
   /** Number of local views. @defaultValue 10 (iBOT), 8 (DINO), 4 ({@link smallGrayscalePreset}) */
   localCrops?: number;
@@ -44,7 +43,28 @@ export interface MultiCropPresetOptions {
   interpolation?: Interpolation;
   /** Blur radius range (standard deviation in pixels). @defaultValue [0.1, 2] */
   blurRadius?: Range;
+  /** Probability of a horizontal flip of every view; 0 turns flips off (and their draws). @defaultValue 0.5 */
+  flipProbability?: number;
+  /**
+   * Colour jitter of every view: fields given replace those of {@link DINO_COLOR_JITTER} (so
+   * `{ p: 0.4 }` keeps DINO's strengths); `false` or `p: 0` turns it off (and its draws).
+   * @defaultValue {@link DINO_COLOR_JITTER}
+   */
+  colorJitter?: ColorJitterOptions | false;
+  /** Probability of turning every view gray (drawn but no effect on 1-channel images); 0 turns it off. @defaultValue 0.2 */
+  grayscaleProbability?: number;
+  /**
+   * Blur probability per kind of view (fields given replace those of {@link DINO_BLUR_PROBABILITIES});
+   * `false` turns blur off everywhere, a 0 turns it off (and its draws) for that kind.
+   * @defaultValue {@link DINO_BLUR_PROBABILITIES}: first global 1, other globals 0.1, locals 0.5
+   */
+  blur?: PresetBlurProbabilities | false;
+  /** Probability of solarizing the second and later global views; 0 turns it off. @defaultValue 0.2 */
+  solarizeProbability?: number;
 }
+
+/** The options of a preset that are not photometric (crops, resampling, normalisation, blur radius). */
+type GeometryOptions = Omit<MultiCropPresetOptions, keyof DinoPhotometricOptions>;
 
 interface ResolvedPreset {
   imageSize: number;
@@ -63,9 +83,10 @@ interface ResolvedPreset {
  * The structure shared by DINO's `DataAugmentationDINO` and iBOT's `DataAugmentationiBOT`: every
  * view is a random resized crop, flip (p 0.5), colour jitter (p 0.8), grayscale (p 0.2); global
  * view 1 adds blur (p 1.0), later global views blur (p 0.1) and solarization (p 0.2), local views
- * blur (p 0.5); all are normalised.
+ * blur (p 0.5); all are normalised. The photometric settings `p` replace those probabilities; a
+ * transform turned off is left out of the views (`false` or probability 0), so it draws nothing.
  */
-function dinoStyleViews(where: string, o: ResolvedPreset): MultiCropOptions {
+function dinoStyleViews(where: string, o: ResolvedPreset, p: DinoPhotometric): MultiCropOptions {
   checkInteger(`${where}(options.globalCrops)`, o.globalCrops, 1);
   checkInteger(`${where}(options.localCrops)`, o.localCrops, 0);
   checkSize(`${where}(options.imageSize)`, o.imageSize);
@@ -73,32 +94,42 @@ function dinoStyleViews(where: string, o: ResolvedPreset): MultiCropOptions {
   const scaleFix = 'Scales are crop areas as fractions of the image area, [min, max] within (0, 1].';
   checkRange(`${where}(options.globalScale)`, o.globalScale, { min: 0, max: 1, fix: scaleFix });
   checkRange(`${where}(options.localScale)`, o.localScale, { min: 0, max: 1, fix: scaleFix });
+  const radiusFix = 'Radii are standard deviations in pixels, [min, max] with 0 <= min <= max, e.g. [0.1, 2] as DINO and iBOT.';
+  checkRange(`${where}(options.blurRadius)`, o.blurRadius, { min: 0, max: Infinity, minInclusive: true, fix: radiusFix });
   const common = {
     interpolation: o.interpolation,
-    flipProbability: 0.5,
-    colorJitter: { ...DINO_COLOR_JITTER },
-    grayscaleProbability: 0.2,
+    flipProbability: p.flipProbability,
+    colorJitter: p.colorJitter ? { ...p.colorJitter } : false,
+    grayscaleProbability: p.grayscaleProbability,
     normalize: { mean: [...o.mean], std: [...o.std] },
   } satisfies Partial<ViewOptions>;
-  const first: ViewOptions = { ...common, size: o.imageSize, scale: o.globalScale, blur: { p: 1, radius: o.blurRadius } };
+  const blur = (probability: number): ViewOptions['blur'] => (probability > 0 ? { p: probability, radius: o.blurRadius } : false);
+  const first: ViewOptions = { ...common, size: o.imageSize, scale: o.globalScale, blur: blur(p.blur.firstGlobal) };
   const rest: ViewOptions = {
     ...common,
     size: o.imageSize,
     scale: o.globalScale,
-    blur: { p: 0.1, radius: o.blurRadius },
-    solarizeProbability: 0.2,
+    blur: blur(p.blur.otherGlobals),
+    solarizeProbability: p.solarizeProbability,
   };
-  const local: ViewOptions = { ...common, size: o.localSize, scale: o.localScale, blur: { p: 0.5, radius: o.blurRadius } };
+  const local: ViewOptions = { ...common, size: o.localSize, scale: o.localScale, blur: blur(p.blur.local) };
   return {
     global: [first, ...Array.from({ length: o.globalCrops - 1 }, () => ({ ...rest }))],
     local: Array.from({ length: o.localCrops }, () => ({ ...local })),
   };
 }
 
-function withDefaults(options: MultiCropPresetOptions, defaults: ResolvedPreset): ResolvedPreset {
+function withDefaults(options: GeometryOptions, defaults: ResolvedPreset): ResolvedPreset {
   const out = { ...defaults };
   for (const [key, value] of Object.entries(options)) if (value !== undefined) (out as Record<string, unknown>)[key] = value;
   return out;
+}
+
+/** Splits a preset's options into geometry (filled from `defaults`) and validated photometric settings. */
+function presetViews(where: string, options: MultiCropPresetOptions, defaults: ResolvedPreset): MultiCropOptions {
+  const { flipProbability, colorJitter, grayscaleProbability, blur, solarizeProbability, ...geometry } = options;
+  const photometric = resolveDinoPhotometric(where, { flipProbability, colorJitter, grayscaleProbability, blur, solarizeProbability });
+  return dinoStyleViews(where, withDefaults(geometry, defaults), photometric);
 }
 
 /**
@@ -113,9 +144,10 @@ function withDefaults(options: MultiCropPresetOptions, defaults: ResolvedPreset)
  * ```
  */
 export function ibotAugmentation(options: MultiCropPresetOptions = {}): MultiCropOptions {
-  return dinoStyleViews(
+  return presetViews(
     'ibotAugmentation',
-    withDefaults(options, {
+    options,
+    {
       imageSize: 224,
       localSize: 96,
       globalCrops: 2,
@@ -126,7 +158,7 @@ export function ibotAugmentation(options: MultiCropPresetOptions = {}): MultiCro
       std: IMAGENET_STD,
       interpolation: 'bicubic',
       blurRadius: [0.1, 2],
-    }),
+    },
   );
 }
 
@@ -141,9 +173,10 @@ export function ibotAugmentation(options: MultiCropPresetOptions = {}): MultiCro
  * ```
  */
 export function dinoAugmentation(options: MultiCropPresetOptions = {}): MultiCropOptions {
-  return dinoStyleViews(
+  return presetViews(
     'dinoAugmentation',
-    withDefaults(options, {
+    options,
+    {
       imageSize: 224,
       localSize: 96,
       globalCrops: 2,
@@ -154,7 +187,7 @@ export function dinoAugmentation(options: MultiCropPresetOptions = {}): MultiCro
       std: IMAGENET_STD,
       interpolation: 'bicubic',
       blurRadius: [0.1, 2],
-    }),
+    },
   );
 }
 
@@ -210,9 +243,10 @@ export function maeAugmentation(options: MaeAugmentationOptions = {}): MultiCrop
  * ```
  */
 export function smallGrayscalePreset(options: MultiCropPresetOptions = {}): MultiCropOptions {
-  return dinoStyleViews(
+  return presetViews(
     'smallGrayscalePreset',
-    withDefaults(options, {
+    options,
+    {
       imageSize: 28,
       localSize: 16,
       globalCrops: 2,
@@ -223,6 +257,6 @@ export function smallGrayscalePreset(options: MultiCropPresetOptions = {}): Mult
       std: FASHION_MNIST_STD,
       interpolation: 'bicubic',
       blurRadius: [0.1, 2],
-    }),
+    },
   );
 }
