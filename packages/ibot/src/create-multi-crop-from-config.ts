@@ -2,7 +2,9 @@ import { createMultiCrop, smallGrayscalePreset, type MultiCrop } from '@selfsup/
 import type { AugmentationConfig } from './augmentation-config.js';
 
 /**
- * The multi-crop augmentation of a configuration (DINO's transforms, sized for small grayscale images).
+ * The multi-crop augmentation of a configuration: DINO's transforms sized for small grayscale
+ * images, with the photometric probabilities and strengths of the section (a transform with
+ * probability 0 is left out and draws nothing).
  *
  * @example
  * ```ts
@@ -21,6 +23,12 @@ export function createMultiCropFromConfig(a: AugmentationConfig): MultiCrop {
       localScale: a.localScale,
       mean: a.mean,
       std: a.std,
+      flipProbability: a.flipProbability,
+      colorJitter: a.colorJitter,
+      grayscaleProbability: a.grayscaleProbability,
+      blur: a.blur,
+      blurRadius: a.blurRadius,
+      solarizeProbability: a.solarizeProbability,
     }),
   );
 }
