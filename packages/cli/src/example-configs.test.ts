@@ -27,7 +27,18 @@ const REFERENCES: Record<string, unknown> = {
 
 describe('examples/configs', () => {
   it('holds the smoke, subset and reference configurations', () => {
-    expect(files).toEqual(expect.arrayContaining(['smoke.yaml', 'ibot-fashion-mnist-subset.yaml', 'ibot-fashion-mnist.yaml']));
+    expect(files).toEqual(
+      expect.arrayContaining(['smoke.yaml', 'mae-fashion-mnist-subset.yaml', 'ibot-fashion-mnist-subset.yaml', 'ibot-fashion-mnist.yaml']),
+    );
+  });
+
+  it("is where `npm run pretrain` (the README's main job) takes its config from", () => {
+    const manifest = JSON.parse(readFileSync(join(folder, '..', '..', 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+    const configPath = /--config (\S+)/.exec(manifest.scripts['pretrain'] ?? '')?.[1];
+    expect(configPath).toBe('examples/configs/mae-fashion-mnist-subset.yaml');
+    const { config } = parseCliConfig(loadConfigFile(join(folder, '..', '..', configPath!)), configPath!);
+    expect(config.data.dataset).toBe('fashion-mnist-subset');
+    expect(config.data.heldOut).toBe('test');
   });
 
   it.each(files)('%s is valid and names the JSON Schema for editors', (name) => {
