@@ -1,4 +1,4 @@
-// The README's main job (until the iBOT recipe lands): encode a bundled batch of real Fashion-MNIST
+// `npm run demo`: encode a bundled batch of real Fashion-MNIST
 // images with a ViT and print the feature shapes and timing.
 //
 //   npm run demo                 # auto backend (the fastest installed)

@@ -34,7 +34,7 @@ export function firstImages(dataset: ImageDataset, count: number): ImageDataset 
 /**
  * DINO's weighted k-NN (k=20, T=0.07) with `createKnnMonitor` of `@selfsup/eval`: the training
  * images are the memory, the held-out ones are classified, as `selfsup pretrain` evaluates the
- * README main job (with all 1,000 and 500 of the subset; a slow backend can use fewer).
+ * bundled subset (with all 1,000 and 500 of the subset; a slow backend can use fewer).
  */
 export function createPlaygroundKnn(session: Session, allTrain: ImageDataset, allTest: ImageDataset, counts: { train: number; test: number }): KnnMonitor {
   const train = firstImages(allTrain, counts.train);

@@ -7,8 +7,8 @@ export const PLAYGROUND_METHODS = ['ibot', 'dino', 'mae'] as const;
 export type PlaygroundMethod = (typeof PLAYGROUND_METHODS)[number];
 
 /**
- * Model sizes: `readme` is the README main job's ViT (dim 64, depth 4, patch 4, batch 64, as in
- * examples/configs/ibot-fashion-mnist-subset.yaml); `tiny` (dim 32, depth 2, batch 32, smaller
+ * Model sizes: `readme` is the iBOT subset example's ViT (dim 64, depth 4, patch 4, batch 64, as in
+ * examples/configs/ibot-fashion-mnist-subset.yaml, the README main job until issue 18); `tiny` (dim 32, depth 2, batch 32, smaller
  * heads) trains several times faster, for slow machines and the browser tests.
  */
 export const PLAYGROUND_SIZES = ['readme', 'tiny'] as const;

@@ -26,7 +26,7 @@ function setPath(target: Section, path: string, value: unknown): void {
   section[keys.at(-1)!] = value;
 }
 
-/** The README main job's ViT and batch, applied to every method (so all three compare). */
+/** The iBOT subset example's ViT and batch, applied to every method (so all three compare). */
 const README_SIZE: Readonly<Record<string, unknown>> = {
   epochs: 30,
   batchSize: 64,

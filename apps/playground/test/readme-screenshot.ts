@@ -1,6 +1,7 @@
 // Takes the README's screenshot of the playground: the built page (npm run build -w apps/playground)
-// opens a checkpoint of the README main job (`npm run pretrain`, 450 steps), trains on for a few
-// steps on wasm, and is photographed once k-NN, the collapse indicators and the pictures are in.
+// opens a checkpoint of the iBOT subset example (examples/configs/ibot-fashion-mnist-subset.yaml, 450
+// steps; the README main job until issue 18), trains on for a few steps on wasm, and is
+// photographed once k-NN, the collapse indicators and the pictures are in.
 //
 //   node --import tsx test/readme-screenshot.ts runs/ibot-subset/checkpoints/step-450.safetensors ../../docs/images/playground.png
 import { join } from 'node:path';

@@ -18,7 +18,7 @@ export interface ControlsPanel {
 
 const METHOD_TITLES: Record<PlaygroundMethod, string> = { ibot: 'iBOT', dino: 'DINO', mae: 'MAE-style' };
 const SIZE_TITLES: Record<PlaygroundSize, string> = {
-  readme: 'README main job ViT (dim 64, depth 4, batch 64)',
+  readme: 'subset example ViT (dim 64, depth 4, batch 64)',
   tiny: 'tiny ViT (dim 32, depth 2, batch 32): faster',
 };
 
