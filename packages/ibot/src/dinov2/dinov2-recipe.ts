@@ -6,6 +6,7 @@ import type { IbotOutputs, IbotRecipe, IbotTargets } from '../ibot/ibot-recipe.j
 import type { IbotViews } from '../ibot/ibot-views.js';
 import type { Centering } from '../dino/dino-recipe.js';
 import { koleoObjective } from '../koleo-objective.js';
+import { maskedSinkhornKnopp } from './masked-sinkhorn-knopp.js';
 
 /** Options of {@link createDinov2StyleRecipe}. */
 export interface Dinov2StyleOptions {
@@ -43,30 +44,6 @@ export interface Dinov2StyleRecipe<Batch> extends Recipe<Batch, IbotViews, Dinov
   readonly teacher: IbotRecipe<Batch>['teacher'];
   readonly center: IbotRecipe<Batch>['center'];
   readonly patchCenter: IbotRecipe<Batch>['patchCenter'];
-}
-
-/**
- * Sinkhorn-Knopp over the masked patches only, as DINOv2's `sinkhorn_knopp_teacher` on
- * `masked_teacher_patch_tokens_after_head`: the masked rows of `patchLogits` are balanced over
- * the prototypes among themselves; unmasked rows get zero targets (the patch loss ignores them).
- * The mask stays on the device (no synchronous read, which throws on webgpu in Node.js): unmasked
- * rows are zero from the start, so the sums over samples see the masked rows only, and the sample
- * count is the number of masked rows, as DINOv2's `n_masked_patches`. Call inside a tidy.
- */
-function maskedSinkhornKnopp(patchLogits: tf.Tensor3D, masks: tf.Tensor2D, temperature: number, iterations: number): tf.Tensor3D {
-  const [rows, patches, prototypes] = patchLogits.shape;
-  const flat = tf.reshape(patchLogits, [rows * patches, prototypes]); // [2B, N, K] -> [2B*N, K]
-  const selected = tf.reshape(tf.greater(masks, 0), [rows * patches, 1]); // [2B, N] -> [2B*N, 1]
-  const count = tf.sum(tf.cast(selected, 'float32')); // M, the masked rows
-  // exp((t - max over masked rows) / T), zero on unmasked rows; the whole matrix sums to 1
-  const shift = tf.max(tf.where(selected, flat, tf.min(flat)));
-  let q = tf.where(selected, tf.exp(tf.div(tf.sub(flat, shift), temperature)), tf.zerosLike(flat)) as tf.Tensor2D;
-  q = tf.divNoNan(q, tf.sum(q)) as tf.Tensor2D;
-  for (let i = 0; i < iterations; i++) {
-    q = tf.divNoNan(q, tf.mul(tf.sum(q, 0, true), prototypes)) as tf.Tensor2D; // each prototype: total 1 / K
-    q = tf.divNoNan(q, tf.mul(tf.sum(q, 1, true), count)) as tf.Tensor2D; // each masked row: total 1 / M
-  }
-  return tf.reshape(tf.mul(q, count), [rows, patches, prototypes]); // each masked row sums to 1; [2B*N, K] -> [2B, N, K]
 }
 
 /**
