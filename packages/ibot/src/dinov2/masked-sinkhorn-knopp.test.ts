@@ -74,6 +74,9 @@ describe('maskedSinkhornKnopp', () => {
     const onLarge = profile.kernels.filter((k) => [...sizes(k.inputShapes), ...sizes(k.outputShapes)].includes(large)).map((k) => k.name);
     expect(onLarge.length).toBeGreaterThan(10); // 3 iterations of two divisions and two sums, and more
     expect(onLarge.filter((name) => !NATIVE_ON_LARGE_MATRIX.has(name))).toEqual([]);
+    // a Cast from bool to float32 keeps the bool bytes, which the native kernels cannot read: a
+    // Multiply of the matrix by such a mask ran in JavaScript (issue 18, after the first fix)
+    expect(profile.kernelNames).not.toContain('Cast');
     (profile.result as tf.Tensor).dispose();
     await expectNoLeaks(() => maskedSinkhornKnopp(logits, masks, 0.04, 3), 'maskedSinkhornKnopp');
     tf.dispose([logits, masks]);

@@ -21,13 +21,13 @@ function nonZero(denominator: tf.Tensor): tf.Tensor {
  * The matrix is large (`[2B*N, K]`, about 12,800 x 1,024 at batch 128 on 28-pixel images), so
  * every operation on it is a plain element-wise or reduction kernel (`Sub`, `Minimum`, `RealDiv`,
  * `Exp`, `Multiply`, `Sum`, `Max`, `Min`) that the native backend runs in native code. The mask
- * and the zero-guards (`Select`, `Greater`, `Equal`, `Cast`, which have no native kernel) touch only
+ * and the zero-guards (`Select`, `Greater`, `Equal`, which have no native kernel) touch only
  * the small `[2B*N, 1]`, `[1, K]` and scalar tensors: `Select` and `DivNoNan` on the whole
  * matrix fell back to tfjs-backend-cpu's JavaScript with per-element broadcasting and made a
  * DINOv2-style step about 9 times slower than iBOT's (issue 18).
  *
  * @param patchLogits - `[2B, N, K]` teacher patch logits.
- * @param masks - `[2B, N]`, positive where a patch is masked.
+ * @param masks - `[2B, N]` float32, positive where a patch is masked (IbotViews' masks: 1 where masked).
  * @returns `[2B, N, K]` targets: each masked row sums to 1, unmasked rows are 0; the caller owns them.
  */
 export function maskedSinkhornKnopp(patchLogits: tf.Tensor3D, masks: tf.Tensor2D, temperature: number, iterations: number): tf.Tensor3D {
@@ -35,7 +35,10 @@ export function maskedSinkhornKnopp(patchLogits: tf.Tensor3D, masks: tf.Tensor2D
   return tf.tidy('maskedSinkhornKnopp', () => {
     const flat = tf.reshape(patchLogits, [rows * patches, prototypes]); // [2B, N, K] -> [2B*N, K]
     const selected = tf.reshape(tf.greater(masks, 0), [rows * patches, 1]); // [2B, N] -> [2B*N, 1]
-    const weights = tf.cast(selected, 'float32'); // [2B*N, 1]: 1 on masked rows, 0 elsewhere
+    // [2B, N] -> [2B*N, 1]: 1 on masked rows, 0 elsewhere. Not tf.cast(selected, 'float32'): a cast
+    // from bool keeps the bool bytes under dtype float32, which the native kernels cannot read, so
+    // the Multiply by it would fall back to JavaScript on the whole matrix.
+    const weights = tf.reshape(tf.step(masks), [rows * patches, 1]);
     const count = tf.sum(weights); // M, the masked rows
     // the largest logit of the masked rows (the smallest logit of all when none is masked), from each row's maximum
     const shift = tf.max(tf.where(selected, tf.max(flat, 1, true), tf.min(flat)));
