@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DINO_BLUR_PROBABILITIES, DINO_COLOR_JITTER } from '@selfsup/augment';
 import { rangeSchema } from './range-schema.js';
 
 const PROBABILITY = 'Expected a probability in [0, 1] (0 turns the transform off)';
@@ -6,18 +7,18 @@ const probability = z.number().min(0, PROBABILITY).max(1, PROBABILITY);
 
 /** Colour jitter of every view (DINO's `ColorJitter(0.4, 0.4, 0.2, 0.1)` with p 0.8 by default). */
 export const colorJitterConfigSchema = z.strictObject({
-  p: probability.default(0.8).describe('Probability of jittering each view (DINO: 0.8; 0 turns colour jitter off)'),
-  brightness: z.number().min(0).default(0.4).describe('Brightness strength: factor in [1 - b, 1 + b] (0 = none)'),
-  contrast: z.number().min(0).default(0.4).describe('Contrast strength: factor in [1 - c, 1 + c] (0 = none)'),
-  saturation: z.number().min(0).default(0.2).describe('Saturation strength (no effect on 1-channel images)'),
-  hue: z.number().min(0).max(0.5).default(0.1).describe('Hue strength in turns (no effect on 1-channel images)'),
+  p: probability.default(DINO_COLOR_JITTER.p).describe('Probability of jittering each view (DINO: 0.8; 0 turns colour jitter off)'),
+  brightness: z.number().min(0).default(DINO_COLOR_JITTER.brightness).describe('Brightness strength: factor in [1 - b, 1 + b] (0 = none)'),
+  contrast: z.number().min(0).default(DINO_COLOR_JITTER.contrast).describe('Contrast strength: factor in [1 - c, 1 + c] (0 = none)'),
+  saturation: z.number().min(0).default(DINO_COLOR_JITTER.saturation).describe('Saturation strength (no effect on 1-channel images)'),
+  hue: z.number().min(0).max(0.5).default(DINO_COLOR_JITTER.hue).describe('Hue strength in turns (no effect on 1-channel images)'),
 });
 
 /** Blur probability per kind of view (DINO: always on the first global view, 0.1 on the others, 0.5 on local views). */
 export const blurConfigSchema = z.strictObject({
-  firstGlobal: probability.default(1).describe('Probability of blurring the first global view (DINO: 1; 0 = off)'),
-  otherGlobals: probability.default(0.1).describe('Probability of blurring the second and later global views (DINO: 0.1; 0 = off)'),
-  local: probability.default(0.5).describe('Probability of blurring each local view (DINO: 0.5; 0 = off)'),
+  firstGlobal: probability.default(DINO_BLUR_PROBABILITIES.firstGlobal).describe('Probability of blurring the first global view (DINO: 1; 0 = off)'),
+  otherGlobals: probability.default(DINO_BLUR_PROBABILITIES.otherGlobals).describe('Probability of blurring the second and later global views (DINO: 0.1; 0 = off)'),
+  local: probability.default(DINO_BLUR_PROBABILITIES.local).describe('Probability of blurring each local view (DINO: 0.5; 0 = off)'),
 });
 
 /**
