@@ -26,6 +26,7 @@ import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
 import { loadAddon } from '../packages/backend-native/src/addon.js';
+import { median } from './bench/lib/median.js';
 
 interface KernelStats {
   calls: number;
@@ -54,12 +55,6 @@ const cpuNow = (): number => {
 
 // SelfsupLinearGrad is two matrix products and a column sum
 const GEMM_KERNELS = new Set(['BatchMatMul', '_FusedMatMul', 'SelfsupLinearGrad']);
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
 
 /** Replaces every kernel of `backendName` by a timed copy; `record(name, ms, cpuMs)` gets each call. */
 function instrumentKernels(backendName: string, record: (name: string, ms: number, cpuMs: number, newBuffers: number) => void, byShape: boolean): () => void {

@@ -30,6 +30,7 @@ import { parseArgs } from 'node:util';
 import { runChild, runJsonChild, tsxCommand } from './lib/child-process.js';
 import { TORCH_PROCESS_USAGE_SCRIPT, TORCH_REFERENCE_SCRIPT, TORCH_WEBGPU_REFERENCE_SCRIPT, runTorchScript } from './lib/torch-python.js';
 import { IBOT, VIT } from './native-bench-worker.js';
+import { median } from './lib/median.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const WORKER = fileURLToPath(new URL('./native-bench-worker.ts', import.meta.url));
@@ -52,12 +53,6 @@ function armEnv(arm: Arm): NodeJS.ProcessEnv {
   delete env.SELFSUP_NATIVE_FUSED;
   delete env.SELFSUP_NATIVE_POOL_MB;
   return arm === 'before' ? { ...env, ...BEFORE_ENV } : env;
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
 /** The reference configuration through the CLI: the median step of metrics.jsonl after 5 warm-up steps. */

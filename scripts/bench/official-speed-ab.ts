@@ -35,6 +35,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { runJsonChild, tsxCommand } from './lib/child-process.js';
 import { TORCH_PYTHON, torchAvailable, TORCH_MISSING } from './lib/torch-python.js';
+import { median } from './lib/median.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const OFFICIAL_SCRIPT = fileURLToPath(new URL('./official-ibot-speed.py', import.meta.url));
@@ -110,12 +111,6 @@ function roundOrder(arms: readonly Arm[], round: number): Arm[] {
   const shift = Math.floor(round / 2) % arms.length;
   const rotated = arms.map((_, i) => arms[(i + shift) % arms.length]!);
   return round % 2 === 1 ? rotated.reverse() : rotated;
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
 interface RunSettings {

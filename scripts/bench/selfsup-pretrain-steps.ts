@@ -32,6 +32,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { main, type CliIo } from '@selfsup/cli';
+import { median } from './lib/median.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 /** The reference configuration, as issue 18 names it. */
@@ -70,12 +71,6 @@ function markingStderr(marks: Map<number, StepMark>, messages: string[]): CliIo[
       return true;
     },
   };
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
 /** A step line of metrics.jsonl: its losses (the [CLS] and patch terms are iBOT's metrics) and its own stepMs + dataMs. */
