@@ -2,23 +2,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Backbone } from '@selfsup/core';
 import { selectImages, type ImageDataset } from '@selfsup/data';
 import { collapseIndicators, createKnnMonitor, type KnnMonitor } from '@selfsup/eval';
-import { imagesFromBatch, inputOf, type MethodInput } from '@selfsup/ibot';
+import { evaluationPreprocess, imagesFromBatch, inputOf } from '@selfsup/ibot';
 import type { CollapseReport } from './protocol.js';
 import type { Session } from './session.js';
-
-/**
- * The images as the backbone saw them in training: resized to the crop side when they differ,
- * then normalised with the crops' per-channel mean and standard deviation (as `selfsup eval` does).
- */
-export function evaluationPreprocess(input: MethodInput): (images: tf.Tensor4D) => tf.Tensor4D {
-  return (images) => {
-    const [, height, width] = images.shape;
-    const size = input.imageSize;
-    const sized = height === size && width === size ? images : tf.image.resizeBilinear(images, [size, size], false, true);
-    // [B, H, W, C] - [C], / [C]
-    return tf.div(tf.sub(sized, tf.tensor1d([...input.mean])), tf.tensor1d([...input.std])) as tf.Tensor4D;
-  };
-}
 
 /** The backbone a method is judged by: the teacher when it has one (as `selfsup eval` picks), else the student. */
 export function evaluatedBackbone(session: Session): { which: 'teacher' | 'student'; backbone: Backbone } {

@@ -1,7 +1,7 @@
 import type { ImageDataset } from '@selfsup/data';
 import { createKnnMonitor, type FeatureRanks, type FeatureToken, type KnnMonitor } from '@selfsup/eval';
 import type { MethodInput } from './method-registry.js';
-import { evaluationPreprocess } from './dataset-features.js';
+import { evaluationPreprocess } from '@selfsup/ibot';
 
 /** Options of {@link createRunKnnMonitor}. */
 export interface RunKnnMonitorOptions {

@@ -23,6 +23,7 @@ export { checkIterationsPerEpoch } from './check-iterations-per-epoch.js';
 export { checkNormalization } from './check-normalization.js';
 export { patchGrid } from './patch-grid.js';
 export { imagesFromBatch } from './images-from-batch.js';
+export { evaluationPreprocess } from './evaluation-preprocess.js';
 export { createMethodBackbone, createBackbone, type MethodBackboneOptions } from './create-backbone.js';
 export { createMultiCropFromConfig } from './create-multi-crop-from-config.js';
 export { lastLayerGradients } from './last-layer-gradients.js';
