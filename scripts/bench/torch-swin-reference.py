@@ -213,6 +213,47 @@ def build_swin(torch, image, patch, channels, embed_dim, depths, heads, window, 
     return SwinTransformer()
 
 
+def training_phases(model, optimizer, images):
+    """One training step as its timed phases, in order; each takes the previous one's result (the loss)."""
+
+    def forward(_):
+        optimizer.zero_grad(set_to_none=True)
+        return model(images).pow(2).mean()
+
+    def backward(loss):
+        loss.backward()
+        return loss
+
+    def update(loss):
+        optimizer.step()
+        return loss
+
+    return {"forward": forward, "backward": backward, "update": update}
+
+
+def time_steps(phases, warmup, steps):
+    """Runs `warmup + steps` steps of `phases` (see training_phases); returns the records of the steps after the
+    warm-up (each phase's wall seconds, the step's wall and process CPU seconds, the loss) and their medians.
+    time.perf_counter is called once at the start of a step and once after each phase, as torch-process-usage.py
+    expects of a three-phase step (marks 4i and 4i+3 bound step i)."""
+    records = []
+    for step in range(warmup + steps):
+        c0 = time.process_time()
+        marks = [time.perf_counter()]
+        result = None
+        for run in phases.values():
+            result = run(result)
+            marks.append(time.perf_counter())
+        record = {name: marks[i + 1] - marks[i] for i, name in enumerate(phases)}
+        record.update({"step": marks[-1] - marks[0], "cpu": time.process_time() - c0, "loss": float(result.item())})
+        if step >= warmup:
+            records.append(record)
+        split = ", ".join(f"{name} {record[name]:.3f}" for name in phases)
+        print(f"  step {step}{' (warm-up)' if step < warmup else ''}: {record['step']:.3f} s, CPU {record['cpu']:.3f} s ({split})", file=sys.stderr)
+    median = {key: statistics.median(r[key] for r in records) for key in (*phases, "step", "cpu")}
+    return records, median
+
+
 def run_swin_step(torch, args):
     torch.manual_seed(0)
     depths = [int(d) for d in args.depths.split(",")]
@@ -221,23 +262,7 @@ def run_swin_step(torch, args):
     model.train()
     optimizer = torch.optim.AdamW(model.parameters(), lr=1e-4, weight_decay=0.05)
     images = torch.randn(args.batch, args.channels, args.image, args.image)  # NCHW for torch
-    records = []
-    for step in range(args.warmup + args.steps):
-        c0 = time.process_time()
-        t0 = time.perf_counter()
-        optimizer.zero_grad(set_to_none=True)
-        loss = model(images).pow(2).mean()
-        t1 = time.perf_counter()
-        loss.backward()
-        t2 = time.perf_counter()
-        optimizer.step()
-        t3 = time.perf_counter()
-        record = {"forward": t1 - t0, "backward": t2 - t1, "update": t3 - t2, "step": t3 - t0, "cpu": time.process_time() - c0, "loss": float(loss.item())}
-        if step >= args.warmup:
-            records.append(record)
-        print(f"  step {step}{' (warm-up)' if step < args.warmup else ''}: {record['step']:.3f} s, CPU {record['cpu']:.3f} s "
-              f"(forward {record['forward']:.3f}, backward {record['backward']:.3f}, update {record['update']:.3f})", file=sys.stderr)
-    median = {key: statistics.median(r[key] for r in records) for key in ("forward", "backward", "update", "step", "cpu")}
+    records, median = time_steps(training_phases(model, optimizer, images), args.warmup, args.steps)
     return {
         "config": {"image": args.image, "patch": args.patch, "channels": args.channels, "embedDim": args.embed_dim, "depths": depths,
                    "heads": heads, "window": args.window, "batch": args.batch, "steps": args.steps, "warmup": args.warmup},
