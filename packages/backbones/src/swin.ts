@@ -21,7 +21,7 @@ import { createPatchMerging, type PatchMerging } from './patch-merging.js';
 import { createSwinBlock, type SwinBlock } from './swin-block.js';
 import { SWIN_PRESETS, type SwinPresetName } from './swin-presets.js';
 import { swinLayerIndex, swinTimmDescription, swinTimmName } from './swin-rules.js';
-import { swinGrids } from './swin-grids.js';
+import { swinGrids, type SwinGrids } from './swin-grids.js';
 import { planSwinStages, type SwinStage } from './swin-stages.js';
 import type { BlockCallOptions } from './transformer-block.js';
 
@@ -110,18 +110,8 @@ function checkStageList(argument: string, value: unknown, min: number): number[]
   return value.map((v, i) => checkInteger(`${argument}[${i}]`, v, min));
 }
 
-/** Validates the options and fills in the defaults. */
-function resolveSwinConfig(options: SwinOptions): SwinConfig {
-  const preset = options.preset ?? 'tiny';
-  if (typeof preset !== 'string' || !Object.hasOwn(SWIN_PRESETS, preset)) {
-    throw invalidArgument({ argument: 'createSwin(options.preset)', expected: `one of ${Object.keys(SWIN_PRESETS).join(', ')}`, actual: preset });
-  }
-  const base = SWIN_PRESETS[preset];
-  const imageSize = resolveImageSize(options.imageSize);
-  const patchSize = checkInteger('createSwin(options.patchSize)', options.patchSize ?? 4, 1);
-  const embedDim = checkInteger('createSwin(options.embedDim)', options.embedDim ?? base.embedDim, 1);
-  const depths = checkStageList('createSwin(options.depths)', options.depths ?? base.depths, 0);
-  const headCounts = checkStageList('createSwin(options.headCounts)', options.headCounts ?? base.headCounts, 1);
+/** One head count per stage, each dividing its stage's width `embedDim * 2^i`. */
+function checkHeadCounts(embedDim: number, depths: readonly number[], headCounts: readonly number[]): void {
   if (headCounts.length !== depths.length) {
     throw invalidArgument({
       argument: 'createSwin(options.headCounts)',
@@ -136,6 +126,10 @@ function resolveSwinConfig(options: SwinOptions): SwinConfig {
       throw invalidArgument({ argument: `createSwin(options.headCounts[${i}])`, expected: `a divisor of stage ${i}'s width ${dim} (embedDim * 2^${i})`, actual: heads });
     }
   });
+}
+
+/** The configured image size is a multiple of the patch size along height and width. */
+function checkImageSizeMultiple(imageSize: readonly [number, number], patchSize: number): void {
   for (const [name, size] of [
     ['height', imageSize[0]],
     ['width', imageSize[1]],
@@ -149,6 +143,22 @@ function resolveSwinConfig(options: SwinOptions): SwinConfig {
       });
     }
   }
+}
+
+/** Validates the options and fills in the defaults (explicit sizes over the preset's). */
+function resolveSwinConfig(options: SwinOptions): SwinConfig {
+  const preset = options.preset ?? 'tiny';
+  if (typeof preset !== 'string' || !Object.hasOwn(SWIN_PRESETS, preset)) {
+    throw invalidArgument({ argument: 'createSwin(options.preset)', expected: `one of ${Object.keys(SWIN_PRESETS).join(', ')}`, actual: preset });
+  }
+  const base = SWIN_PRESETS[preset];
+  const imageSize = resolveImageSize(options.imageSize);
+  const patchSize = checkInteger('createSwin(options.patchSize)', options.patchSize ?? 4, 1);
+  const embedDim = checkInteger('createSwin(options.embedDim)', options.embedDim ?? base.embedDim, 1);
+  const depths = checkStageList('createSwin(options.depths)', options.depths ?? base.depths, 0);
+  const headCounts = checkStageList('createSwin(options.headCounts)', options.headCounts ?? base.headCounts, 1);
+  checkHeadCounts(embedDim, depths, headCounts);
+  checkImageSizeMultiple(imageSize, patchSize);
   return {
     imageSize,
     patchSize,
@@ -202,6 +212,114 @@ function createSwinLayers(config: SwinConfig, stages: readonly SwinStage[], rng:
   });
 }
 
+/** The learned weights of a Swin Transformer, in the order they are drawn from the seed. */
+interface SwinWeights {
+  /** `patch_embed.proj`: `[p*p*C, D]` and `[D]`. */
+  readonly patchWeight: tf.Variable;
+  readonly patchBias: tf.Variable;
+  /** `patch_embed.norm`. */
+  readonly patchNorm: ReturnType<typeof createLayerNorm>;
+  /** `layers.i`: each stage's blocks and patch merging. */
+  readonly layers: readonly SwinLayer[];
+  /** The final `norm`, at the last stage's width. */
+  readonly norm: ReturnType<typeof createLayerNorm>;
+  /** `masked_embed`, `[1, D]`, when `maskToken`. */
+  readonly maskedEmbed: tf.Variable | undefined;
+}
+
+/**
+ * Draws the weights from `rng`, in the official order: PyTorch's Conv2d default uniform for the
+ * patch projection, the patch norm, the stages ({@link createSwinLayers}), the final norm, and
+ * zeros for `masked_embed`.
+ */
+function createSwinWeights(config: SwinConfig, stages: readonly SwinStage[], rng: Rng): SwinWeights {
+  const { patchSize, inChannels, embedDim, layerNormEps, maskToken } = config;
+  const patchDim = patchSize * patchSize * inChannels;
+  // PyTorch's Conv2d default init: uniform(+-1/sqrt(fan_in)) for weight and bias.
+  const bound = 1 / Math.sqrt(patchDim);
+  const patchWeight = makeVariable([patchDim, embedDim], uniformValues(rng, patchDim * embedDim, bound));
+  const patchBias = makeVariable([embedDim], uniformValues(rng, embedDim, bound));
+  const patchNorm = createLayerNorm({ prefix: 'patch_embed.norm', dim: embedDim, eps: layerNormEps });
+  const layers = createSwinLayers(config, stages, rng);
+  const norm = createLayerNorm({ prefix: 'norm', dim: stages[stages.length - 1]!.dim, eps: layerNormEps });
+  const maskedEmbed = maskToken ? makeVariable([1, embedDim], 0) : undefined;
+  return { patchWeight, patchBias, patchNorm, layers, norm, maskedEmbed };
+}
+
+/** The weights under their official PyTorch names, in state-dict order. */
+function swinParameters(config: SwinConfig, weights: SwinWeights): Parameter[] {
+  const { embedDim, inChannels, patchSize } = config;
+  return [
+    {
+      name: 'patch_embed.proj.weight',
+      variable: weights.patchWeight,
+      // PyTorch [dim, C, p, p] -> [p, p, C, dim] -> ours [p*p*C, dim] (rows ordered y, x, channel like our patches)
+      torch: { shape: [embedDim, inChannels, patchSize, patchSize], perm: [2, 3, 1, 0] },
+      trainable: true,
+    },
+    { name: 'patch_embed.proj.bias', variable: weights.patchBias, trainable: true },
+    ...weights.patchNorm.parameters(),
+    ...weights.layers.flatMap((s) => [...s.blocks.flatMap((b) => b.parameters()), ...(s.downsample ? s.downsample.parameters() : [])]),
+    ...weights.norm.parameters(),
+    ...(weights.maskedEmbed ? [{ name: 'masked_embed', variable: weights.maskedEmbed, trainable: true }] : []),
+  ];
+}
+
+/** The parameters exempt from weight decay: the relative position bias tables (the official `no_weight_decay_keywords`). */
+function swinNoWeightDecay(parameters: readonly Parameter[]): ReadonlySet<string> {
+  return new Set(parameters.filter((p) => p.name.endsWith('.relative_position_bias_table')).map((p) => p.name));
+}
+
+/**
+ * Checks the images of `swin.encode`: rank-4 NHWC with the configured channels, sides the Swin
+ * accepts (`grids.checkInputSize`). Returns `[batch, ph, pw]` in patches.
+ */
+function checkSwinImages(config: SwinConfig, grids: SwinGrids, images: tf.Tensor4D): [number, number, number] {
+  const { inChannels, patchSize } = config;
+  checkNotDisposed('swin.encode(images)', images);
+  if (!(images instanceof tf.Tensor) || images.rank !== 4) {
+    throw invalidArgument({
+      argument: 'swin.encode(images)',
+      expected: `a rank-4 NHWC tensor [batch, height, width, ${inChannels}]`,
+      actual: images instanceof tf.Tensor ? images.shape : images,
+      fix: 'Images are NHWC; transpose NCHW data with tf.transpose(x, [0, 2, 3, 1]).',
+    });
+  }
+  const [batch, height, width, channels] = images.shape;
+  if (channels !== inChannels) {
+    throw new SslError(
+      'SHAPE_MISMATCH',
+      `swin.encode(images): expected ${inChannels} channel(s) (NHWC), got shape [${images.shape.join(', ')}]. ` +
+        (height === inChannels ? 'The images look NCHW: transpose them with tf.transpose(x, [0, 2, 3, 1]).' : 'Create the Swin Transformer with the matching inChannels.'),
+    );
+  }
+  grids.checkInputSize(height, width);
+  return [batch, height / patchSize, width / patchSize];
+}
+
+/**
+ * Checks `tokenMask` (`[batch, mh*mw]` at the last stage's grid, needs the mask token) and refuses
+ * `keepIndices` (MAE), which a Swin Transformer cannot encode.
+ */
+function checkSwinEncodeOptions(options: EncodeOptions, hasMaskToken: boolean, grids: SwinGrids, batch: number, height: number, width: number): void {
+  const { tokenMask, keepIndices } = options;
+  checkNotDisposed('swin.encode(options.tokenMask)', tokenMask);
+  if (keepIndices !== undefined) {
+    throw new SslError(
+      'NOT_SUPPORTED',
+      'swin.encode(options.keepIndices): a Swin Transformer encodes whole grids (its windows and patch merging need every token), so it cannot encode only kept patches (MAE). ' +
+        'Use a ViT for MAE (backbone.acceptsKeepIndices says which backbones can), or mask with tokenMask.',
+    );
+  }
+  if (tokenMask) {
+    const [mh, mw] = grids.maskGrid(height, width);
+    checkShape('swin.encode(options.tokenMask)', tokenMask.shape, [batch, mh * mw], `[batch, tokens] on the last stage's ${mh}x${mw} grid (swin.maskGrid(${height}, ${width}))`);
+    if (!hasMaskToken) {
+      throw new SslError('INVALID_ARGUMENT', 'swin.encode(options.tokenMask): this Swin Transformer was created with maskToken: false. Create it with maskToken: true to use masks.');
+    }
+  }
+}
+
 /**
  * `[batch, mh * mw]` mask at the last stage's grid -> `[batch, ph * pw, 1]` at the patch grid,
  * each mask token repeated over its `ph/mh` x `pw/mw` patches (the official `mask_model`).
@@ -214,6 +332,48 @@ function maskAtPatchGrid(mask: tf.Tensor2D, maskGrid: readonly [number, number],
   // [B, mh*mw] -> [B, mh, 1, mw, 1] -> tiled [B, mh, rh, mw, rw] -> [B, ph*pw, 1]
   const grid = tf.reshape(tf.cast(mask, 'float32'), [batch, mh, 1, mw, 1]);
   return tf.reshape(tf.tile(grid, [1, 1, rh, 1, rw]), [batch, patchGrid[0] * patchGrid[1], 1]);
+}
+
+/** NHWC images `[B, H, W, C]` -> normalised patch embeddings `[B, ph*pw, D]` (the conv with kernel = stride = patch, then `patch_embed.norm`). */
+function embedPatches(config: SwinConfig, weights: SwinWeights, images: tf.Tensor4D, ph: number, pw: number): tf.Tensor3D {
+  const { patchSize, inChannels, embedDim } = config;
+  const batch = images.shape[0];
+  const n = ph * pw;
+  // Patchify NHWC: [B, H, W, C] -> [B*ph, p, pw, p*C] -> [B*ph, pw, p, p*C] -> [B*N, p*p*C]
+  const rows = tf.reshape(images, [batch * ph, patchSize, pw, patchSize * inChannels]);
+  const patches = tf.reshape(tf.transpose(rows, [0, 2, 1, 3]), [batch * n, patchSize * patchSize * inChannels]) as tf.Tensor2D;
+  // [B*N, p*p*C] x [p*p*C, D] -> [B*N, D] -> [B, N, D], then the patch norm
+  return weights.patchNorm.apply(tf.reshape(linear(patches, weights.patchWeight as tf.Tensor2D, weights.patchBias as tf.Tensor1D), [batch, n, embedDim])) as tf.Tensor3D;
+}
+
+/**
+ * `x + m * (masked_embed - x)` with `m` the `tokenMask` at the last stage's grid repeated to the
+ * `ph` x `pw` patch grid ({@link maskAtPatchGrid}): masked patch embeddings become the mask token.
+ */
+function replaceMasked(config: SwinConfig, grids: SwinGrids, x: tf.Tensor3D, tokenMask: tf.Tensor2D, maskedEmbed: tf.Variable, ph: number, pw: number): tf.Tensor3D {
+  const { patchSize } = config;
+  const m = maskAtPatchGrid(tokenMask, grids.maskGrid(ph * patchSize, pw * patchSize), [ph, pw]);
+  return tf.add(x, tf.mul(m, tf.sub(maskedEmbed, x))); // m in {0, 1}
+}
+
+/** `[B, ph*pw, D]` tokens through every stage's blocks and patch merging -> the last stage's tokens. */
+function applySwinLayers(layers: readonly SwinLayer[], x: tf.Tensor3D, ph: number, pw: number, call: BlockCallOptions): tf.Tensor3D {
+  let [h, w] = [ph, pw];
+  for (const layer of layers) {
+    for (const block of layer.blocks) x = block.apply(x, h, w, call);
+    if (layer.downsample) {
+      x = layer.downsample.apply(x, h, w);
+      [h, w] = [Math.ceil(h / 2), Math.ceil(w / 2)];
+    }
+  }
+  return x;
+}
+
+/** The last stage's tokens `[B, L, D]` -> `patchTokens` (after the final norm) and `classToken` `[B, D]`, their mean. */
+function poolTokens(norm: SwinWeights['norm'], x: tf.Tensor3D): { classToken: tf.Tensor2D; patchTokens: tf.Tensor3D } {
+  const patchTokens = norm.apply(x) as tf.Tensor3D;
+  // [B, L, D] -> [B, D]: the official avgpool over the last stage's tokens
+  return { classToken: tf.mean(patchTokens, 1) as tf.Tensor2D, patchTokens };
 }
 
 /**
@@ -240,134 +400,41 @@ function maskAtPatchGrid(mask: tf.Tensor2D, maskGrid: readonly [number, number],
 export function createSwin(options: SwinOptions = {}): Swin {
   options = checkOptions('createSwin(options)', options, true);
   const config = resolveSwinConfig(options);
-  const { patchSize, inChannels, embedDim, depths, layerNormEps, maskToken } = config;
+  const { patchSize, inChannels, depths } = config;
   const stages = planSwinStages(config);
-  const rng = createRng(options.seed ?? 0);
-  const patchDim = patchSize * patchSize * inChannels;
-  const featureDim = stages[stages.length - 1]!.dim;
-
-  // PyTorch's Conv2d default init: uniform(+-1/sqrt(fan_in)) for weight and bias.
-  const bound = 1 / Math.sqrt(patchDim);
-  const patchWeight = makeVariable([patchDim, embedDim], uniformValues(rng, patchDim * embedDim, bound));
-  const patchBias = makeVariable([embedDim], uniformValues(rng, embedDim, bound));
-  const patchNorm = createLayerNorm({ prefix: 'patch_embed.norm', dim: embedDim, eps: layerNormEps });
-  const blockCount = depths.reduce((a, b) => a + b, 0);
-  const built = createSwinLayers(config, stages, rng);
-  const norm = createLayerNorm({ prefix: 'norm', dim: featureDim, eps: layerNormEps });
-  const maskedEmbed = maskToken ? makeVariable([1, embedDim], 0) : undefined;
-
-  const parameters: Parameter[] = [
-    {
-      name: 'patch_embed.proj.weight',
-      variable: patchWeight,
-      // PyTorch [dim, C, p, p] -> [p, p, C, dim] -> ours [p*p*C, dim] (rows ordered y, x, channel like our patches)
-      torch: { shape: [embedDim, inChannels, patchSize, patchSize], perm: [2, 3, 1, 0] },
-      trainable: true,
-    },
-    { name: 'patch_embed.proj.bias', variable: patchBias, trainable: true },
-    ...patchNorm.parameters(),
-    ...built.flatMap((s) => [...s.blocks.flatMap((b) => b.parameters()), ...(s.downsample ? s.downsample.parameters() : [])]),
-    ...norm.parameters(),
-    ...(maskedEmbed ? [{ name: 'masked_embed', variable: maskedEmbed, trainable: true }] : []),
-  ];
-  const noWeightDecay: ReadonlySet<string> = new Set(parameters.filter((p) => p.name.endsWith('.relative_position_bias_table')).map((p) => p.name));
+  const weights = createSwinWeights(config, stages, createRng(options.seed ?? 0));
+  const parameters = swinParameters(config, weights);
+  const noWeightDecay = swinNoWeightDecay(parameters);
+  const grids = swinGrids(patchSize, stages.length);
   let disposed = false;
 
-  const { checkInputSize, tokenGrid, maskGrid } = swinGrids(patchSize, stages.length);
-
-  function checkImages(images: tf.Tensor4D): [number, number, number] {
-    if (disposed) throw new SslError('DISPOSED', 'swin.encode: this Swin Transformer was disposed; create a new one.');
-    checkNotDisposed('swin.encode(images)', images);
-    if (!(images instanceof tf.Tensor) || images.rank !== 4) {
-      throw invalidArgument({
-        argument: 'swin.encode(images)',
-        expected: `a rank-4 NHWC tensor [batch, height, width, ${inChannels}]`,
-        actual: images instanceof tf.Tensor ? images.shape : images,
-        fix: 'Images are NHWC; transpose NCHW data with tf.transpose(x, [0, 2, 3, 1]).',
-      });
-    }
-    const [batch, height, width, channels] = images.shape;
-    if (channels !== inChannels) {
-      throw new SslError(
-        'SHAPE_MISMATCH',
-        `swin.encode(images): expected ${inChannels} channel(s) (NHWC), got shape [${images.shape.join(', ')}]. ` +
-          (height === inChannels ? 'The images look NCHW: transpose them with tf.transpose(x, [0, 2, 3, 1]).' : 'Create the Swin Transformer with the matching inChannels.'),
-      );
-    }
-    checkInputSize(height, width);
-    return [batch, height / patchSize, width / patchSize];
-  }
-
-  function checkEncodeOptions(encodeOptions: EncodeOptions, batch: number, height: number, width: number): void {
-    const { tokenMask, keepIndices } = encodeOptions;
-    checkNotDisposed('swin.encode(options.tokenMask)', tokenMask);
-    if (keepIndices !== undefined) {
-      throw new SslError(
-        'NOT_SUPPORTED',
-        'swin.encode(options.keepIndices): a Swin Transformer encodes whole grids (its windows and patch merging need every token), so it cannot encode only kept patches (MAE). ' +
-          'Use a ViT for MAE (backbone.acceptsKeepIndices says which backbones can), or mask with tokenMask.',
-      );
-    }
-    if (tokenMask) {
-      const [mh, mw] = maskGrid(height, width);
-      checkShape('swin.encode(options.tokenMask)', tokenMask.shape, [batch, mh * mw], `[batch, tokens] on the last stage's ${mh}x${mw} grid (swin.maskGrid(${height}, ${width}))`);
-      if (!maskedEmbed) {
-        throw new SslError('INVALID_ARGUMENT', 'swin.encode(options.tokenMask): this Swin Transformer was created with maskToken: false. Create it with maskToken: true to use masks.');
-      }
-    }
-  }
-
-  /** NHWC images -> normalised patch embeddings `[B, ph*pw, D]`, masked ones replaced. */
-  function embedPatches(images: tf.Tensor4D, ph: number, pw: number, tokenMask: tf.Tensor2D | undefined): tf.Tensor3D {
-    const batch = images.shape[0];
-    const n = ph * pw;
-    // Patchify NHWC: [B, H, W, C] -> [B*ph, p, pw, p*C] -> [B*ph, pw, p, p*C] -> [B*N, p*p*C]
-    const rows = tf.reshape(images, [batch * ph, patchSize, pw, patchSize * inChannels]);
-    const patches = tf.reshape(tf.transpose(rows, [0, 2, 1, 3]), [batch * n, patchDim]) as tf.Tensor2D;
-    // [B*N, p*p*C] x [p*p*C, D] -> [B*N, D] -> [B, N, D], then the patch norm
-    let x = patchNorm.apply(tf.reshape(linear(patches, patchWeight as tf.Tensor2D, patchBias as tf.Tensor1D), [batch, n, embedDim])) as tf.Tensor3D;
-    if (tokenMask && maskedEmbed) {
-      const m = maskAtPatchGrid(tokenMask, maskGrid(ph * patchSize, pw * patchSize), [ph, pw]);
-      x = tf.add(x, tf.mul(m, tf.sub(maskedEmbed, x))); // x + m * (masked_embed - x), m in {0, 1}
-    }
-    return x;
-  }
-
   function encode(images: tf.Tensor4D, encodeOptions: EncodeOptions = {}): BackboneFeatures {
-    const [batch, ph, pw] = checkImages(images);
+    if (disposed) throw new SslError('DISPOSED', 'swin.encode: this Swin Transformer was disposed; create a new one.');
+    const [batch, ph, pw] = checkSwinImages(config, grids, images);
     const checked = checkOptions('swin.encode(options)', encodeOptions, true);
-    checkEncodeOptions(checked, batch, images.shape[1], images.shape[2]);
+    checkSwinEncodeOptions(checked, weights.maskedEmbed !== undefined, grids, batch, images.shape[1], images.shape[2]);
     const { tokenMask, training = false, rng: callRng } = checked;
     const call: BlockCallOptions = { training, ...(callRng ? { rng: callRng } : {}) };
     return tf.tidy('swin.encode', () => {
-      let x = embedPatches(images, ph, pw, tokenMask);
-      let [h, w] = [ph, pw];
-      for (const stage of built) {
-        for (const block of stage.blocks) x = block.apply(x, h, w, call);
-        if (stage.downsample) {
-          x = stage.downsample.apply(x, h, w);
-          [h, w] = [Math.ceil(h / 2), Math.ceil(w / 2)];
-        }
-      }
-      const patchTokens = norm.apply(x) as tf.Tensor3D;
-      // [B, L, D] -> [B, D]: the official avgpool over the last stage's tokens
-      return { classToken: tf.mean(patchTokens, 1) as tf.Tensor2D, patchTokens };
+      let x = embedPatches(config, weights, images, ph, pw);
+      if (tokenMask && weights.maskedEmbed) x = replaceMasked(config, grids, x, tokenMask, weights.maskedEmbed, ph, pw);
+      return poolTokens(weights.norm, applySwinLayers(weights.layers, x, ph, pw, call));
     });
   }
 
   return {
     arch: 'swin',
-    embedDim: featureDim,
+    embedDim: stages[stages.length - 1]!.dim,
     patchSize,
     inChannels,
     acceptsKeepIndices: false,
-    layerCount: blockCount + 2,
+    layerCount: depths.reduce((a, b) => a + b, 0) + 2,
     timm: swinTimmDescription(config),
     config,
     stages,
-    checkInputSize,
-    tokenGrid,
-    maskGrid,
+    checkInputSize: grids.checkInputSize,
+    tokenGrid: grids.tokenGrid,
+    maskGrid: grids.maskGrid,
     noWeightDecay: () => noWeightDecay,
     layerIndex: (name) => swinLayerIndex(name, depths),
     timmName: swinTimmName,
