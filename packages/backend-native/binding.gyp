@@ -12,6 +12,7 @@
         "native/addon.cc",
         "native/cpu.cc",
         "native/gemm.cc",
+        "native/logic.cc",
         "native/ops.cc",
         "native/ops_avx2.cc",
         "native/ops_avx512.cc",

@@ -12,6 +12,7 @@
 
 #include "cpu.h"
 #include "gemm.h"
+#include "logic.h"
 #include "ops.h"
 #include "pool.h"
 
@@ -72,6 +73,20 @@ class Args {
     const bool ok = any32 ? (type == napi_float32_array || type == napi_int32_array || type == napi_uint32_array) : type == napi_float32_array;
     if (!ok) throw ArgError{"argument " + std::to_string(i) + (any32 ? " must have 32-bit elements" : " must be a Float32Array")};
     *elements = length;
+    return data;
+  }
+  // A Float32Array, Int32Array or Uint8Array: its element type and data; `elements` receives its length.
+  void* elem(size_t i, Elem* type, size_t* elements) const {
+    bool is_typed = false;
+    napi_is_typedarray(env_, at(i), &is_typed);
+    if (!is_typed) throw ArgError{"argument " + std::to_string(i) + " must be a typed array"};
+    napi_typedarray_type t;
+    void* data;
+    napi_get_typedarray_info(env_, at(i), &t, elements, &data, nullptr, nullptr);
+    if (t == napi_float32_array) *type = Elem::kF32;
+    else if (t == napi_int32_array) *type = Elem::kI32;
+    else if (t == napi_uint8_array) *type = Elem::kU8;
+    else throw ArgError{"argument " + std::to_string(i) + " must be a Float32Array, Int32Array or Uint8Array"};
     return data;
   }
   float* f32(size_t i, size_t expected) const {
@@ -339,7 +354,7 @@ napi_value Gather(napi_env env, napi_callback_info info) {
   });
 }
 
-// fill(dst, value): value as a float32 (Float32Array) or int32 (Int32Array).
+// fill(dst, value): value as a float32 (Float32Array), int32 (Int32Array) or byte (Uint8Array).
 napi_value Fill(napi_env env, napi_callback_info info) {
   return guarded(env, [&] {
     Args args(env, info);
@@ -358,10 +373,102 @@ napi_value Fill(napi_env env, napi_callback_info info) {
     } else if (type == napi_int32_array) {
       const int32_t i = int32_t(value);
       std::memcpy(&bits, &i, 4);
+    } else if (type == napi_uint8_array) {
+      if (!(value >= 0 && value <= 255)) throw ArgError{"fill value out of the uint8 range"};
+      fill_bytes_parallel(static_cast<uint8_t*>(data), int64_t(length), uint8_t(value));
+      return undefined(env);
     } else {
-      throw ArgError{"fill needs a Float32Array or Int32Array"};
+      throw ArgError{"fill needs a Float32Array, Int32Array or Uint8Array"};
     }
     fill_parallel(static_cast<uint32_t*>(data), int64_t(length), bits);
+    return undefined(env);
+  });
+}
+
+int element_bytes(Elem type) { return type == Elem::kU8 ? 1 : 4; }
+
+// Checks that `shape` and `out_shape` broadcast (numpy/tfjs rules) to out_shape.
+void check_broadcast(const std::vector<int64_t>& shape, const std::vector<int64_t>& out_shape) {
+  if (shape.size() > out_shape.size()) throw ArgError{"inputs of higher rank than the output"};
+  for (size_t i = 0; i < shape.size(); i++) {
+    const int64_t d = shape[i], o = out_shape[i + out_shape.size() - shape.size()];
+    if (d != 1 && d != o) throw ArgError{"shapes do not broadcast to the output shape"};
+  }
+}
+
+// compare(op, a, aShape, b, bShape, out, outShape): a and b of one element type, out a Uint8Array.
+napi_value Compare(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Args args(env, info);
+    const int op = int(args.integer(0));
+    if (op < 0 || op >= kCompareOpCount) throw ArgError{"unknown comparison"};
+    const auto sa = args.shape(2), sb = args.shape(4), so = args.shape(6);
+    Elem ta, tb, to;
+    size_t na, nb, no;
+    const void* a = args.elem(1, &ta, &na);
+    const void* b = args.elem(3, &tb, &nb);
+    auto* out = static_cast<uint8_t*>(args.elem(5, &to, &no));
+    if (ta != tb) throw ArgError{"compare inputs must have one element type"};
+    if ((op == kLogicalAnd || op == kLogicalOr) && ta != Elem::kU8) throw ArgError{"logical ops take Uint8Arrays (bool)"};
+    if (to != Elem::kU8) throw ArgError{"compare writes a Uint8Array"};
+    if (int64_t(na) < product(sa) || int64_t(nb) < product(sb) || int64_t(no) < product(so)) throw ArgError{"compare arrays shorter than their shapes"};
+    check_broadcast(sa, so);
+    check_broadcast(sb, so);
+    if (product(so) > 0) compare_parallel(op, ta, a, sa.data(), int(sa.size()), b, sb.data(), int(sb.size()), out, so.data(), int(so.size()));
+    return undefined(env);
+  });
+}
+
+// select(condition, t, e, out): condition a Uint8Array; t, e and out of one element type, as long.
+napi_value Select(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Args args(env, info);
+    Elem tc, tt, te, to;
+    size_t nc, nt, ne, no;
+    const auto* condition = static_cast<const uint8_t*>(args.elem(0, &tc, &nc));
+    const void* t = args.elem(1, &tt, &nt);
+    const void* e = args.elem(2, &te, &ne);
+    void* out = args.elem(3, &to, &no);
+    if (tc != Elem::kU8) throw ArgError{"select condition must be a Uint8Array"};
+    if (tt != te || tt != to) throw ArgError{"select t, e and out must have one element type"};
+    if (nt < nc || ne < nc || no < nc) throw ArgError{"select arrays shorter than the condition"};
+    select_parallel(condition, t, e, out, int64_t(nc), element_bytes(tt));
+    return undefined(env);
+  });
+}
+
+// tile(x, shape, reps, out): x and out of one element type.
+napi_value Tile(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Args args(env, info);
+    const auto shape = args.shape(1), reps = args.shape(2);
+    if (reps.size() != shape.size()) throw ArgError{"tile reps and shape differ in length"};
+    int64_t out_size = 1;
+    for (size_t i = 0; i < shape.size(); i++) {
+      if (shape[i] < 0 || reps[i] < 0) throw ArgError{"tile needs sizes and reps >= 0"};
+      out_size *= shape[i] * reps[i];
+    }
+    Elem tx, to;
+    size_t nx, no;
+    const void* x = args.elem(0, &tx, &nx);
+    void* out = args.elem(3, &to, &no);
+    if (tx != to) throw ArgError{"tile x and out must have one element type"};
+    if (int64_t(nx) < product(shape) || int64_t(no) < out_size) throw ArgError{"tile arrays shorter than their shapes"};
+    if (out_size > 0) tile_parallel(x, shape.data(), reps.data(), int(shape.size()), out, element_bytes(tx));
+    return undefined(env);
+  });
+}
+
+// cast(x, out): converts every element of x into out (Float32Array, Int32Array or Uint8Array each).
+napi_value Cast(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Args args(env, info);
+    Elem tx, to;
+    size_t nx, no;
+    const void* x = args.elem(0, &tx, &nx);
+    void* out = args.elem(1, &to, &no);
+    if (no < nx) throw ArgError{"cast out shorter than x"};
+    cast_parallel(tx, x, to, out, int64_t(nx));
     return undefined(env);
   });
 }
@@ -475,7 +582,7 @@ napi_value SetGemm(napi_env env, napi_callback_info info) {
 napi_value Init(napi_env env, napi_value exports) {
   const std::pair<const char*, napi_callback> functions[] = {
       {"matmul", Matmul},   {"biasActivation", BiasActivation}, {"unary", Unary},         {"binary", Binary},
-      {"reduce", Reduce},   {"softmax", Softmax},               {"transpose", Transpose}, {"addN", AddN}, {"copyBox", CopyBox}, {"fill", Fill}, {"gather", Gather},
+      {"reduce", Reduce},   {"softmax", Softmax},               {"transpose", Transpose}, {"addN", AddN}, {"copyBox", CopyBox}, {"fill", Fill}, {"gather", Gather}, {"compare", Compare}, {"select", Select}, {"tile", Tile}, {"cast", Cast},
       {"layerNorm", LayerNorm}, {"layerNormGrad", LayerNormGrad}, {"gelu", Gelu},               {"geluGrad", GeluGrad},
       {"info", Info},       {"setThreads", SetThreads},         {"setIsa", SetIsa},       {"setGemm", SetGemm},
   };

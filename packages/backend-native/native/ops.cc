@@ -16,78 +16,46 @@ void unary_parallel(int op, const float* x, float* y, int64_t n, float p1, float
   parallel_for(n, kGrain, [&](int64_t begin, int64_t end) { ops.unary(op, x + begin, y + begin, end - begin, p1, p2); });
 }
 
+BroadcastPlan plan_broadcast(const int64_t* a_shape, int a_rank, const int64_t* b_shape, int b_rank, const int64_t* out_shape, int out_rank) {
+  // Right-align both shapes to the output's rank; strides are 0 along broadcast axes.
+  BroadcastPlan plan;
+  int64_t stride_a = 1, stride_b = 1;
+  int64_t rdims[kMaxRank], rsa[kMaxRank], rsb[kMaxRank];
+  int rank = 0;
+  for (int i = out_rank - 1; i >= 0; i--) {
+    const int ia = i - (out_rank - a_rank), ib = i - (out_rank - b_rank);
+    const int64_t da = ia >= 0 ? a_shape[ia] : 1, db = ib >= 0 ? b_shape[ib] : 1;
+    const int64_t d = out_shape[i];
+    if (d == 1) continue;  // size-1 output axes carry nothing
+    rdims[rank] = d;
+    rsa[rank] = da == 1 ? 0 : stride_a;
+    rsb[rank] = db == 1 ? 0 : stride_b;
+    stride_a *= da;
+    stride_b *= db;
+    rank++;
+  }
+  // rdims is innermost first; merge neighbours whose strides chain for both inputs.
+  int q = 0;
+  for (int i = 0; i < rank; i++) {
+    if (q > 0 && rsa[i] == plan.sa[q - 1] * plan.dims[q - 1] && rsb[i] == plan.sb[q - 1] * plan.dims[q - 1]) {
+      plan.dims[q - 1] *= rdims[i];
+      continue;
+    }
+    plan.dims[q] = rdims[i];
+    plan.sa[q] = rsa[i];
+    plan.sb[q] = rsb[i];
+    q++;
+  }
+  plan.rank = q;
+  return plan;
+}
+
 void binary_parallel(int op, const float* a, const int64_t* a_shape, int a_rank, const float* b, const int64_t* b_shape, int b_rank,
                      float* out, const int64_t* out_shape, int out_rank) {
   const OpsTable& ops = ops_table();
-  // Right-align both shapes to the output's rank; strides are 0 along broadcast axes.
-  int64_t dims[kMaxRank], sa[kMaxRank], sb[kMaxRank];
-  int rank = 0;
-  {
-    int64_t stride_a = 1, stride_b = 1;
-    int64_t rdims[kMaxRank], rsa[kMaxRank], rsb[kMaxRank];
-    for (int i = out_rank - 1; i >= 0; i--) {
-      const int ia = i - (out_rank - a_rank), ib = i - (out_rank - b_rank);
-      const int64_t da = ia >= 0 ? a_shape[ia] : 1, db = ib >= 0 ? b_shape[ib] : 1;
-      const int64_t d = out_shape[i];
-      if (d == 1) continue;  // size-1 output axes carry nothing
-      rdims[rank] = d;
-      rsa[rank] = da == 1 ? 0 : stride_a;
-      rsb[rank] = db == 1 ? 0 : stride_b;
-      stride_a *= da;
-      stride_b *= db;
-      rank++;
-    }
-    // rdims is innermost first; merge neighbours whose strides chain for both inputs.
-    int q = 0;
-    for (int i = 0; i < rank; i++) {
-      if (q > 0 && rsa[i] == rsa[q - 1] * dims[q - 1] && rsb[i] == rsb[q - 1] * dims[q - 1]) {
-        dims[q - 1] *= rdims[i];
-        continue;
-      }
-      dims[q] = rdims[i];
-      sa[q] = rsa[i];
-      sb[q] = rsb[i];
-      q++;
-    }
-    rank = q;
-  }
-  if (rank == 0) {
-    ops.binary(op, a, 0, b, 0, out, 1);
-    return;
-  }
-  // Innermost run: dims[0] with unit or zero strides; the outer axes are dims[1..rank).
-  const int64_t inner = dims[0];
-  int64_t outer = 1;
-  for (int i = 1; i < rank; i++) outer *= dims[i];
-  const int64_t ia = sa[0], ib = sb[0];
-  auto offsets = [&](int64_t o, int64_t& off_a, int64_t& off_b) {
-    off_a = 0;
-    off_b = 0;
-    for (int i = 1; i < rank; i++) {
-      const int64_t idx = o % dims[i];
-      o /= dims[i];
-      off_a += idx * sa[i];
-      off_b += idx * sb[i];
-    }
-  };
-  if (outer >= 4 * pool_threads() || inner < 4 * kGrain) {
-    const int64_t grain = std::max<int64_t>(1, kGrain / inner);
-    parallel_for(outer, grain, [&](int64_t begin, int64_t end) {
-      for (int64_t o = begin; o < end; o++) {
-        int64_t off_a, off_b;
-        offsets(o, off_a, off_b);
-        ops.binary(op, a + off_a, ia, b + off_b, ib, out + o * inner, inner);
-      }
-    });
-  } else {
-    parallel_for(inner, kGrain, [&](int64_t begin, int64_t end) {
-      for (int64_t o = 0; o < outer; o++) {
-        int64_t off_a, off_b;
-        offsets(o, off_a, off_b);
-        ops.binary(op, a + off_a + begin * ia, ia, b + off_b + begin * ib, ib, out + o * inner + begin, end - begin);
-      }
-    });
-  }
+  const BroadcastPlan plan = plan_broadcast(a_shape, a_rank, b_shape, b_rank, out_shape, out_rank);
+  const int64_t ia = plan.inner_stride_a(), ib = plan.inner_stride_b();
+  broadcast_runs(plan, [&](int64_t off_a, int64_t off_b, int64_t off_out, int64_t n) { ops.binary(op, a + off_a, ia, b + off_b, ib, out + off_out, n); });
 }
 
 void reduce_parallel(int op, const float* x, int64_t outer, int64_t reduced, int64_t inner, float* out) {

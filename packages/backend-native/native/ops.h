@@ -4,6 +4,8 @@
 #pragma once
 #include <cstdint>
 
+#include "pool.h"
+
 namespace selfsup {
 
 /** Unary float32 ops, numbered as in src/addon.ts (UnaryOp). */
@@ -74,6 +76,67 @@ struct OpsTable {
 constexpr int kMaxRank = 8;
 
 void unary_parallel(int op, const float* x, float* y, int64_t n, float p1, float p2);
+
+/**
+ * Two shapes broadcast to an output shape (numpy/tfjs rules), as loops: the output's axes of size
+ * above 1, innermost first, with neighbours merged where both inputs' strides chain. Along
+ * dims[0] each input's stride is 0 (broadcast) or 1.
+ */
+struct BroadcastPlan {
+  int rank;
+  int64_t dims[kMaxRank], sa[kMaxRank], sb[kMaxRank];
+  int64_t inner_stride_a() const { return rank > 0 ? sa[0] : 0; }
+  int64_t inner_stride_b() const { return rank > 0 ? sb[0] : 0; }
+};
+
+/** The loops of out = op(a, b); out_shape is the broadcast of a_shape and b_shape (ranks <= kMaxRank). */
+BroadcastPlan plan_broadcast(const int64_t* a_shape, int a_rank, const int64_t* b_shape, int b_rank, const int64_t* out_shape, int out_rank);
+
+/**
+ * Calls run(off_a, off_b, off_out, n) on runs of n output elements along the innermost loop
+ * (input strides plan.inner_stride_a() / _b()) that together cover the output once, spread over
+ * the pool: by outer rows when there are enough of them, else by slices of the innermost loop.
+ */
+template <typename Run>
+void broadcast_runs(const BroadcastPlan& plan, Run&& run) {
+  if (plan.rank == 0) {
+    run(int64_t(0), int64_t(0), int64_t(0), int64_t(1));
+    return;
+  }
+  const int rank = plan.rank;
+  const int64_t inner = plan.dims[0];
+  int64_t outer = 1;
+  for (int i = 1; i < rank; i++) outer *= plan.dims[i];
+  const int64_t ia = plan.sa[0], ib = plan.sb[0];
+  auto offsets = [&](int64_t o, int64_t& off_a, int64_t& off_b) {
+    off_a = 0;
+    off_b = 0;
+    for (int i = 1; i < rank; i++) {
+      const int64_t idx = o % plan.dims[i];
+      o /= plan.dims[i];
+      off_a += idx * plan.sa[i];
+      off_b += idx * plan.sb[i];
+    }
+  };
+  if (outer >= 4 * pool_threads() || inner < 4 * kGrain) {
+    const int64_t grain = inner >= kGrain ? 1 : kGrain / inner;
+    parallel_for(outer, grain, [&](int64_t begin, int64_t end) {
+      for (int64_t o = begin; o < end; o++) {
+        int64_t off_a, off_b;
+        offsets(o, off_a, off_b);
+        run(off_a, off_b, o * inner, inner);
+      }
+    });
+  } else {
+    parallel_for(inner, kGrain, [&](int64_t begin, int64_t end) {
+      for (int64_t o = 0; o < outer; o++) {
+        int64_t off_a, off_b;
+        offsets(o, off_a, off_b);
+        run(off_a + begin * ia, off_b + begin * ib, o * inner + begin, end - begin);
+      }
+    });
+  }
+}
 
 /** out = op(a, b) with numpy/tfjs broadcasting; shapes have rank <= kMaxRank, out_shape is their broadcast. */
 void binary_parallel(int op, const float* a, const int64_t* a_shape, int a_rank, const float* b, const int64_t* b_shape, int b_rank,

@@ -41,6 +41,18 @@ export const BinaryOp = {
   Prelu: 8,
 } as const;
 
+/** Comparisons and logical ops of the addon (bool results), numbered as `CompareOp` in native/logic.h. */
+export const CompareOp = {
+  Equal: 0,
+  NotEqual: 1,
+  Greater: 2,
+  GreaterEqual: 3,
+  Less: 4,
+  LessEqual: 5,
+  LogicalAnd: 6,
+  LogicalOr: 7,
+} as const;
+
 /** Reductions of the addon, numbered as `ReduceOp` in native/ops.h. */
 export const ReduceOp = { Sum: 0, Mean: 1, Max: 2, Min: 3 } as const;
 
@@ -66,6 +78,8 @@ export interface AddonInfo {
 }
 
 type F32 = Float32Array;
+/** The typed arrays of float32, int32 and bool tensors (tfjs-backend-cpu keeps bool as 0/1 bytes). */
+type Typed = Float32Array | Int32Array | Uint8Array;
 
 /** The functions of the compiled addon (native/addon.cc). Every kernel writes into `out` in place. */
 export interface NativeAddon {
@@ -78,8 +92,19 @@ export interface NativeAddon {
   transpose(x: Float32Array | Int32Array, out: Float32Array | Int32Array, shape: readonly number[], perm: readonly number[]): void;
   addN(inputs: readonly F32[], out: F32): void;
   copyBox(src: Float32Array | Int32Array, srcShape: readonly number[], srcBegin: readonly number[], dst: Float32Array | Int32Array, dstShape: readonly number[], dstBegin: readonly number[], box: readonly number[]): void;
-  fill(dst: Float32Array | Int32Array, value: number): void;
+  fill(dst: Typed, value: number): void;
   gather(x: Float32Array | Int32Array, out: Float32Array | Int32Array, batch: number, outer: number, dim: number, slice: number, indices: Int32Array): void;
+  /**
+   * out = op(a, b) (`CompareOp`) with broadcasting into 0/1 bytes; a and b of one array type
+   * (Uint8Array for the logical ops). Absent from binaries built before it (as are select, tile, cast).
+   */
+  compare?(op: number, a: Typed, aShape: readonly number[], b: Typed, bShape: readonly number[], out: Uint8Array, outShape: readonly number[]): void;
+  /** out[i] = condition[i] === 1 ? t[i] : e[i]; t, e and out of one array type, at least as long as condition. */
+  select?(condition: Uint8Array, t: Typed, e: Typed, out: Typed): void;
+  /** out = x (of `shape`) repeated reps[i] times along axis i; x and out of one array type. */
+  tile?(x: Typed, shape: readonly number[], reps: readonly number[], out: Typed): void;
+  /** out[i] = x[i] converted to out's type as tfjs-backend-cpu's Cast converts (to int32: ToInt32; to bytes: x !== 0). */
+  cast?(x: Typed, out: Typed): void;
   /** SelfsupLayerNorm over rows of x [rows, dim] (dim >= 1). */
   layerNorm(x: F32, gamma: F32, beta: F32, y: F32, mean: F32, rstd: F32, rows: number, dim: number, epsilon: number): void;
   /** SelfsupLayerNormGrad (dim >= 1). */

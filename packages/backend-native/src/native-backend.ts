@@ -6,6 +6,7 @@ import type { NativeBinaryInfo } from './native-binary.js';
 import { FUSED_KERNEL_LIST, NATIVE_KERNEL_LIST, NATIVE_KERNELS } from './native-kernels.js';
 import { resolveThreads } from './threads.js';
 import { BufferPool } from './buffer-pool.js';
+import { countedFallback, printFallbacksAtExit, reportFallbacksSetting, VIEW_KERNELS } from './fallback-report.js';
 import { totalmem } from 'node:os';
 
 /** The name the native backend registers under with TensorFlow.js (`tf.setBackend(NATIVE_BACKEND_NAME)`). */
@@ -160,23 +161,32 @@ function poolSettings(): { bytes: number; peakFactor: number } {
 
 let kernelsRegistered = false;
 
+/**
+ * Registers every cpu kernel under the native backend: the native kernels (falling back to the
+ * cpu kernel for inputs they do not take), the rest as tfjs-backend-cpu's own. Every call of a cpu
+ * kernel that computes is counted in the fallback report (`nativeFallbackReport()`).
+ */
 function registerKernels(addon: NativeAddon): void {
   if (kernelsRegistered) return;
   const cpuKernels = new Map(tf.getKernelsForBackend('cpu').map((k) => [k.kernelName, k]));
   const native = new Set(NATIVE_KERNELS);
   for (const config of cpuKernels.values()) {
-    if (native.has(config.kernelName)) continue;
-    if (tf.getKernel(config.kernelName, NATIVE_BACKEND_NAME) === undefined) tf.registerKernel({ ...config, backendName: NATIVE_BACKEND_NAME });
+    if (native.has(config.kernelName) || tf.getKernel(config.kernelName, NATIVE_BACKEND_NAME) !== undefined) continue;
+    const kernelFunc = VIEW_KERNELS.has(config.kernelName) ? config.kernelFunc : countedFallback(config.kernelName, 'no native kernel', config.kernelFunc);
+    tf.registerKernel({ ...config, backendName: NATIVE_BACKEND_NAME, kernelFunc });
   }
   for (const kernel of NATIVE_KERNEL_LIST) {
-    const fallbackConfig = cpuKernels.get(kernel.kernelName);
-    const fallback: tf.KernelFunc =
-      fallbackConfig?.kernelFunc ??
+    const cpuKernel: tf.KernelFunc =
+      cpuKernels.get(kernel.kernelName)?.kernelFunc ??
       (() => {
         throw new SslError('BACKEND_UNAVAILABLE', `${NATIVE_BACKEND_NAME}: kernel ${kernel.kernelName} has no cpu fallback for these inputs.`);
       });
+    const outdated = (kernel.requires ?? []).some((name) => typeof addon[name] !== 'function');
+    const kernelFunc = outdated
+      ? countedFallback(kernel.kernelName, 'native binary predates this kernel', cpuKernel)
+      : kernel.create({ addon, fallback: countedFallback(kernel.kernelName, 'inputs not supported natively', cpuKernel) });
     if (tf.getKernel(kernel.kernelName, NATIVE_BACKEND_NAME) !== undefined) tf.unregisterKernel(kernel.kernelName, NATIVE_BACKEND_NAME);
-    tf.registerKernel({ kernelName: kernel.kernelName, backendName: NATIVE_BACKEND_NAME, kernelFunc: kernel.create({ addon, fallback }) });
+    tf.registerKernel({ kernelName: kernel.kernelName, backendName: NATIVE_BACKEND_NAME, kernelFunc });
   }
   kernelsRegistered = true;
 }
@@ -247,8 +257,9 @@ function option<T extends string>(name: string, value: T | undefined, environmen
  * Registers the native CPU backend with TensorFlow.js as {@link NATIVE_BACKEND_NAME}: a
  * tfjs-backend-cpu backend whose hot kernels (matrix products, element-wise ops, reductions,
  * softmax, transposes; see {@link NATIVE_KERNELS}) run as multi-threaded native code through
- * Node-API on the same Float32Array storage, and whose other kernels are tfjs-backend-cpu's.
- * Results match the cpu backend's to float rounding. Does not select the backend: call
+ * Node-API on the same Float32Array storage, and whose other kernels are tfjs-backend-cpu's
+ * (`nativeFallbackReport()` lists those that ran; `SELFSUP_NATIVE_REPORT_FALLBACKS=1` prints
+ * them when the process exits). Results match the cpu backend's to float rounding. Does not select the backend: call
  * `tf.setBackend(NATIVE_BACKEND_NAME)` (or `useBackend('native')` from `@selfsup/backend`).
  *
  * Calling it again updates the thread count, GEMM engine, instruction set and fused kernels.
@@ -273,6 +284,7 @@ export async function registerNativeBackend(options: NativeBackendOptions = {}):
   const gemm = option('gemm', options.gemm, 'SELFSUP_NATIVE_GEMM', ['auto', 'builtin', 'openblas'] as const);
   const isa = option('isa', options.isa, 'SELFSUP_NATIVE_ISA', ['auto', 'avx512', 'avx2', 'generic'] as const);
   const fused = fusedKernelsSetting(options.fusedKernels);
+  const reportFallbacks = reportFallbacksSetting();
   const loaded = loadAddon();
   if (!loaded.ok) return false;
   const { addon } = loaded;
@@ -281,6 +293,7 @@ export async function registerNativeBackend(options: NativeBackendOptions = {}):
   chooseGemm(addon, gemm);
   registerKernels(addon);
   registerFusedKernels(addon, fused);
+  if (reportFallbacks) printFallbacksAtExit();
   if (tf.findBackendFactory(NATIVE_BACKEND_NAME) === null) {
     const pool = poolSettings();
     tf.registerBackend(NATIVE_BACKEND_NAME, () => new NativeBackend(pool), options.priority ?? 0);

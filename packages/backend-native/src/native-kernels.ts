@@ -1,16 +1,22 @@
+import { castKernel } from './kernels/cast.js';
 import { copyKernels, fillKernels } from './kernels/copy.js';
 import { elementwiseKernels } from './kernels/elementwise.js';
 import { geluGradKernel, geluKernel } from './kernels/gelu.js';
 import { layerNormGradKernel, layerNormKernel } from './kernels/layer-norm.js';
 import { linearGradKernel } from './kernels/linear-grad.js';
+import { logicKernels } from './kernels/logic.js';
 import { batchMatMulKernel, fusedMatMulKernel } from './kernels/matmul.js';
 import { reduceKernels } from './kernels/reduce.js';
 import type { NativeKernel } from './kernels/shared.js';
 import { unsortedSegmentSumKernel } from './kernels/segment.js';
 import { softmaxKernel } from './kernels/softmax.js';
+import { tileKernel } from './kernels/tile.js';
 import { transposeKernel } from './kernels/transpose.js';
 
-/** Every kernel the native backend runs in native code (on float32 tensors; int32 too for Transpose). */
+/**
+ * Every kernel the native backend runs in native code: on float32 tensors; int32 too for the
+ * copying kernels; float32, int32 and bool for comparisons, logical ops, Select, Tile and Cast.
+ */
 export const NATIVE_KERNEL_LIST: readonly NativeKernel[] = [
   batchMatMulKernel,
   fusedMatMulKernel,
@@ -21,6 +27,9 @@ export const NATIVE_KERNEL_LIST: readonly NativeKernel[] = [
   ...copyKernels,
   ...fillKernels,
   unsortedSegmentSumKernel,
+  ...logicKernels,
+  tileKernel,
+  castKernel,
 ];
 
 /**

@@ -10,8 +10,13 @@ export const nativeReady: boolean = isNativeAvailable() && (await registerNative
 /** A tensor description made of plain values, created afresh on each backend. */
 export interface Input {
   readonly shape: number[];
-  readonly values: Float32Array | Int32Array;
-  readonly dtype?: 'float32' | 'int32';
+  readonly values: Float32Array | Int32Array | Uint8Array;
+  /** @defaultValue int32 for an Int32Array, bool for a Uint8Array, else float32 */
+  readonly dtype?: 'float32' | 'int32' | 'bool';
+}
+
+function inputDtype(input: Input): 'float32' | 'int32' | 'bool' {
+  return input.dtype ?? (input.values instanceof Int32Array ? 'int32' : input.values instanceof Uint8Array ? 'bool' : 'float32');
 }
 
 /** A deterministic pseudo-random generator (mulberry32); uniform in [lo, hi). */
@@ -38,13 +43,17 @@ export function uniform(shape: number[], seed: number, lo = -1, hi = 1): Input {
 type Outputs = tf.Tensor | tf.Tensor[];
 
 /** Runs `fn` on `backend` with fresh tensors made from `inputs`; returns the outputs' values and shapes. */
-export async function runOn(backend: string, inputs: readonly Input[], fn: (...xs: tf.Tensor[]) => Outputs): Promise<{ shape: number[]; values: Float32Array | Int32Array | Uint8Array }[]> {
+export async function runOn(
+  backend: string,
+  inputs: readonly Input[],
+  fn: (...xs: tf.Tensor[]) => Outputs,
+): Promise<{ shape: number[]; dtype: tf.DataType; values: Float32Array | Int32Array | Uint8Array }[]> {
   await tf.setBackend(backend);
   if (tf.getBackend() !== backend) throw new Error(`could not switch to backend ${backend}`);
-  const xs = inputs.map((i) => tf.tensor(i.values.slice(), i.shape, i.dtype ?? (i.values instanceof Int32Array ? 'int32' : 'float32')));
+  const xs = inputs.map((i) => tf.tensor(i.values.slice(), i.shape, inputDtype(i)));
   const out = fn(...xs);
   const list = Array.isArray(out) ? out : [out];
-  const result = list.map((t) => ({ shape: t.shape.slice(), values: (t.dataSync() as Float32Array).slice() }));
+  const result = list.map((t) => ({ shape: t.shape.slice(), dtype: t.dtype, values: (t.dataSync() as Float32Array).slice() }));
   tf.dispose([...xs, ...list]);
   return result;
 }
@@ -110,5 +119,30 @@ export async function withConfig<T>(config: { isa?: NativeIsa; gemm?: NativeGemm
     return await body();
   } finally {
     await registerNativeBackend();
+  }
+}
+
+/**
+ * Runs `fn` on cpu and on the native backend and asserts the same dtypes, shapes and values, bit
+ * for bit as numbers (NaN equals NaN, 0 and -0 differ; the arrays may be of different types, as
+ * tfjs-backend-cpu keeps some casts in their input's array).
+ */
+export async function expectSame(inputs: readonly Input[], fn: (...xs: tf.Tensor[]) => Outputs, label = 'outputs'): Promise<void> {
+  const previous = tf.getBackend();
+  try {
+    const expected = await runOn('cpu', inputs, fn);
+    const actual = await runOn(NATIVE_BACKEND_NAME, inputs, fn);
+    expect(actual.length, `${label}: number of outputs`).toBe(expected.length);
+    expected.forEach((e, o) => {
+      const a = actual[o]!;
+      expect(a.dtype, `${label}[${o}]: dtype`).toBe(e.dtype);
+      expect(a.shape, `${label}[${o}]: shape`).toEqual(e.shape);
+      expect(a.values.length, `${label}[${o}]: length`).toBe(e.values.length);
+      for (let i = 0; i < e.values.length; i++) {
+        if (!Object.is(a.values[i], e.values[i])) throw new Error(`${label}[${o}]: first difference at ${i}: native ${a.values[i]}, cpu ${e.values[i]}`);
+      }
+    });
+  } finally {
+    await tf.setBackend(previous);
   }
 }

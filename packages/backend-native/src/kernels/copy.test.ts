@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { NATIVE_BACKEND_NAME } from '../index.js';
-import { expectParity, nativeReady, uniform, type Input } from '../../test/parity.js';
+import { expectParity, expectSame, nativeReady, uniform, type Input } from '../../test/parity.js';
 
 const ints: Input = { shape: [4, 5, 6], values: Int32Array.from({ length: 120 }, (_, i) => 3 * i - 100) };
 
@@ -75,6 +75,15 @@ describe.skipIf(!nativeReady)('slicing, splitting, concatenating and padding on 
   it('fill, zerosLike and onesLike match cpu', async () => {
     const x = uniform([3, 65, 7], 9);
     await expectParity([x], (t) => [tf.zerosLike(t!), tf.onesLike(t!), tf.fill([4, 5], -1.25), tf.fill([2, 2], 3, 'int32'), tf.zerosLike(tf.cast(t!, 'int32'))], { rtol: 0 });
+  });
+
+  it('fill, zerosLike and onesLike of int32 and bool tensors match cpu bit for bit, empty ones too', async () => {
+    const mask: Input = { shape: [65, 7], values: Uint8Array.from({ length: 455 }, (_, i) => i % 2) };
+    const empty: Input = { shape: [0, 5], values: new Uint8Array(0) };
+    for (const input of [ints, mask, empty]) {
+      await expectSame([input], (t) => [tf.zerosLike(t!), tf.onesLike(t!)], `${input.values.constructor.name} [${input.shape}]`);
+    }
+    await expectSame([], () => [tf.fill([3, 5], -7, 'int32'), tf.fill([2, 3], 2.5, 'int32'), tf.fill([300, 301], 1, 'int32'), tf.fill([], 4, 'int32')]);
   });
 
   it('gradients through slice, split, concat and pad match cpu', async () => {

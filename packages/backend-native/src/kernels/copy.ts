@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { allocate, MAX_NATIVE_RANK, sizeOf, type CpuStorageBackend, type NativeKernel, type NativeKernelContext } from './shared.js';
+import { allocate, allocateTyped, MAX_NATIVE_RANK, sizeOf, type CpuStorageBackend, type NativeDtype, type NativeKernel, type NativeKernelContext } from './shared.js';
 
 type Array32 = Float32Array | Int32Array;
 
@@ -129,20 +129,29 @@ export const gatherKernel: NativeKernel = {
 /** The copying kernels that run natively (float32 and int32). */
 export const copyKernels: readonly NativeKernel[] = [sliceKernel, splitVKernel, concatKernel, padKernel, gatherKernel];
 
-function filled(context: NativeKernelContext, backend: CpuStorageBackend, shape: number[], value: number): tf.TensorInfo {
-  const out = allocate(backend, sizeOf(shape));
+function filled(context: NativeKernelContext, backend: CpuStorageBackend, shape: number[], dtype: NativeDtype, value: number): tf.TensorInfo {
+  const out = allocateTyped(backend, dtype, sizeOf(shape));
   if (out.length > 0) context.addon.fill(out, value);
-  return backend.makeTensorInfo(shape.slice(), 'float32', out);
+  return backend.makeTensorInfo(shape.slice(), dtype, out);
 }
 
-/** Fill, ZerosLike and OnesLike of float32 tensors: a native fill of a pooled buffer. */
+/**
+ * The dtypes a native fill writes: float32 and int32; bool (bytes) too with binaries that have
+ * the Cast kernel (the same build taught fill to write bytes).
+ */
+function fillable(context: NativeKernelContext, dtype: tf.DataType): dtype is NativeDtype {
+  return dtype === 'float32' || dtype === 'int32' || (dtype === 'bool' && typeof context.addon.cast === 'function');
+}
+
+/** Fill (float32, and int32 with an int32 value), ZerosLike and OnesLike (float32, int32, bool): a native fill of a pooled buffer. */
 export const fillKernels: readonly NativeKernel[] = [
   {
     kernelName: tf.Fill,
     create: (context) => (args) => {
       const { shape, value, dtype } = args.attrs as unknown as tf.FillAttrs;
-      if ((dtype ?? tf.util.inferDtype(value)) !== 'float32' || typeof value !== 'number') return context.fallback(args);
-      return filled(context, args.backend as unknown as CpuStorageBackend, shape, value);
+      const $dtype = dtype ?? tf.util.inferDtype(value);
+      if (typeof value !== 'number' || !($dtype === 'float32' || ($dtype === 'int32' && value === (value | 0)))) return context.fallback(args);
+      return filled(context, args.backend as unknown as CpuStorageBackend, shape, $dtype, value);
     },
   },
   ...([
@@ -153,8 +162,8 @@ export const fillKernels: readonly NativeKernel[] = [
       kernelName,
       create: (context) => (args) => {
         const x = args.inputs.x as tf.TensorInfo;
-        if (x.dtype !== 'float32') return context.fallback(args);
-        return filled(context, args.backend as unknown as CpuStorageBackend, x.shape, value);
+        if (!fillable(context, x.dtype)) return context.fallback(args);
+        return filled(context, args.backend as unknown as CpuStorageBackend, x.shape, x.dtype, value);
       },
     }),
   ),

@@ -100,7 +100,7 @@ describe.skipIf(!nativeReady)('_FusedMatMul on the native backend', () => {
   it('matches cpu for scalar, row and full biases and batches', async () => {
     const [a, b] = operands([3], [3], 5, 7, 9, false, false, 51);
     const scale = await termScale(a, b, false, false);
-    const abs = (v: Float32Array | Int32Array) => Math.max(...Array.from(v, Math.abs));
+    const abs = (v: ArrayLike<number>) => Math.max(...Array.from(v, Math.abs));
     for (const biasShape of [[1], [7], [1, 7], [3, 5, 7], [5, 7]]) {
       const bias = uniform(biasShape, 53);
       await expectParity([a, b, bias], (x, y, z) => tf.fused.matMul({ a: x!, b: y!, bias: z, activation: 'relu' }), {
