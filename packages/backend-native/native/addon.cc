@@ -473,6 +473,24 @@ napi_value Cast(napi_env env, napi_callback_info info) {
   });
 }
 
+// argReduce(max, x, out, outer, reduced, inner): x a Float32Array or Int32Array, out an Int32Array.
+napi_value ArgReduce(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Args args(env, info);
+    const bool max = args.boolean(0);
+    const int64_t outer = args.integer(3), reduced = args.integer(4), inner = args.integer(5);
+    if (outer < 0 || reduced < 0 || inner < 0) throw ArgError{"bad argReduce dimensions"};
+    Elem tx, to;
+    size_t nx, no;
+    const void* x = args.elem(1, &tx, &nx);
+    auto* out = static_cast<int32_t*>(args.elem(2, &to, &no));
+    if (tx == Elem::kU8 || to != Elem::kI32) throw ArgError{"argReduce reads a Float32Array or Int32Array into an Int32Array"};
+    if (int64_t(nx) < outer * reduced * inner || int64_t(no) < outer * inner) throw ArgError{"argReduce arrays shorter than their shapes"};
+    if (outer * inner > 0) arg_reduce_parallel(max, tx, x, outer, reduced, inner, out);
+    return undefined(env);
+  });
+}
+
 // addN([a0, a1, ...], out)
 napi_value AddN(napi_env env, napi_callback_info info) {
   return guarded(env, [&] {
@@ -582,7 +600,7 @@ napi_value SetGemm(napi_env env, napi_callback_info info) {
 napi_value Init(napi_env env, napi_value exports) {
   const std::pair<const char*, napi_callback> functions[] = {
       {"matmul", Matmul},   {"biasActivation", BiasActivation}, {"unary", Unary},         {"binary", Binary},
-      {"reduce", Reduce},   {"softmax", Softmax},               {"transpose", Transpose}, {"addN", AddN}, {"copyBox", CopyBox}, {"fill", Fill}, {"gather", Gather}, {"compare", Compare}, {"select", Select}, {"tile", Tile}, {"cast", Cast},
+      {"reduce", Reduce},   {"softmax", Softmax},               {"transpose", Transpose}, {"addN", AddN}, {"copyBox", CopyBox}, {"fill", Fill}, {"gather", Gather}, {"compare", Compare}, {"select", Select}, {"tile", Tile}, {"cast", Cast}, {"argReduce", ArgReduce},
       {"layerNorm", LayerNorm}, {"layerNormGrad", LayerNormGrad}, {"gelu", Gelu},               {"geluGrad", GeluGrad},
       {"info", Info},       {"setThreads", SetThreads},         {"setIsa", SetIsa},       {"setGemm", SetGemm},
   };

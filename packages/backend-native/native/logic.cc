@@ -140,7 +140,70 @@ void cast_from(const From* x, Elem to, void* out, int64_t n) {
   }
 }
 
+template <bool Max, typename T>
+inline bool better(T v, T best) {
+  if constexpr (Max) return v > best;
+  return v < best;
+}
+
+template <bool Max, typename T>
+void arg_reduce_typed(const T* x, int64_t outer, int64_t reduced, int64_t inner, int32_t* out) {
+  if (reduced == 0) {
+    std::memset(out, 0, size_t(outer * inner) * sizeof(int32_t));
+    return;
+  }
+  if (inner == 1) {
+    parallel_for(outer, std::max<int64_t>(1, kGrain / reduced), [&](int64_t begin, int64_t end) {
+      for (int64_t o = begin; o < end; o++) {
+        const T* row = x + o * reduced;
+        T best = row[0];
+        int32_t index = 0;
+        for (int64_t j = 1; j < reduced; j++) {
+          if (better<Max>(row[j], best)) {
+            best = row[j];
+            index = int32_t(j);
+          }
+        }
+        out[o] = index;
+      }
+    });
+    return;
+  }
+  // Columns: walk the reduced axis once per outer slice, keeping the best of every column.
+  const int64_t block = 256;
+  const int64_t blocks = (inner + block - 1) / block;
+  parallel_for(outer * blocks, std::max<int64_t>(1, kGrain / (reduced * block)), [&](int64_t begin, int64_t end) {
+    T best[block];
+    for (int64_t t = begin; t < end; t++) {
+      const int64_t o = t / blocks, i0 = (t % blocks) * block, width = std::min(block, inner - i0);
+      const T* base = x + o * reduced * inner + i0;
+      int32_t* index = out + o * inner + i0;
+      for (int64_t i = 0; i < width; i++) {
+        best[i] = base[i];
+        index[i] = 0;
+      }
+      for (int64_t j = 1; j < reduced; j++) {
+        const T* row = base + j * inner;
+        for (int64_t i = 0; i < width; i++) {
+          const bool b = better<Max>(row[i], best[i]);
+          best[i] = b ? row[i] : best[i];
+          index[i] = b ? int32_t(j) : index[i];
+        }
+      }
+    }
+  });
+}
+
 }  // namespace
+
+void arg_reduce_parallel(bool max, Elem type, const void* x, int64_t outer, int64_t reduced, int64_t inner, int32_t* out) {
+  if (type == Elem::kF32) {
+    const auto* v = static_cast<const float*>(x);
+    return max ? arg_reduce_typed<true>(v, outer, reduced, inner, out) : arg_reduce_typed<false>(v, outer, reduced, inner, out);
+  }
+  const auto* v = static_cast<const int32_t*>(x);
+  return max ? arg_reduce_typed<true>(v, outer, reduced, inner, out) : arg_reduce_typed<false>(v, outer, reduced, inner, out);
+}
 
 void compare_parallel(int op, Elem type, const void* a, const int64_t* a_shape, int a_rank, const void* b, const int64_t* b_shape, int b_rank,
                       uint8_t* out, const int64_t* out_shape, int out_rank) {

@@ -35,6 +35,14 @@ void tile_parallel(const void* x, const int64_t* shape, const int64_t* reps, int
  */
 void cast_parallel(Elem from, const void* x, Elem to, void* out, int64_t n);
 
+/**
+ * out[o, i] = the index j of the largest (max) or smallest (min) x[o, j, i] of x viewed as
+ * [outer, reduced, inner], as tfjs-backend-cpu's ArgMax / ArgMin: the first of equal values, a
+ * later value replaces the best only when strictly greater (smaller), so NaN is chosen only as the
+ * first value; 0 when reduced is 0.
+ */
+void arg_reduce_parallel(bool max, Elem type, const void* x, int64_t outer, int64_t reduced, int64_t inner, int32_t* out);
+
 /** dst[0 .. n) = value. */
 void fill_bytes_parallel(uint8_t* dst, int64_t n, uint8_t value);
 

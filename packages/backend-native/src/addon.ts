@@ -105,6 +105,11 @@ export interface NativeAddon {
   tile?(x: Typed, shape: readonly number[], reps: readonly number[], out: Typed): void;
   /** out[i] = x[i] converted to out's type as tfjs-backend-cpu's Cast converts (to int32: ToInt32; to bytes: x !== 0). */
   cast?(x: Typed, out: Typed): void;
+  /**
+   * out[o, i] = the first index j of the largest (`max`) or smallest x[o, j, i] of x viewed as
+   * [outer, reduced, inner] (a NaN wins only as the first value); 0 when reduced is 0.
+   */
+  argReduce?(max: boolean, x: Float32Array | Int32Array, out: Int32Array, outer: number, reduced: number, inner: number): void;
   /** SelfsupLayerNorm over rows of x [rows, dim] (dim >= 1). */
   layerNorm(x: F32, gamma: F32, beta: F32, y: F32, mean: F32, rstd: F32, rows: number, dim: number, epsilon: number): void;
   /** SelfsupLayerNormGrad (dim >= 1). */

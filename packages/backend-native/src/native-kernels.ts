@@ -1,3 +1,4 @@
+import { argReduceKernels } from './kernels/arg-reduce.js';
 import { castKernel } from './kernels/cast.js';
 import { copyKernels, fillKernels } from './kernels/copy.js';
 import { elementwiseKernels } from './kernels/elementwise.js';
@@ -15,7 +16,8 @@ import { transposeKernel } from './kernels/transpose.js';
 
 /**
  * Every kernel the native backend runs in native code: on float32 tensors; int32 too for the
- * copying kernels; float32, int32 and bool for comparisons, logical ops, Select, Tile and Cast.
+ * copying kernels and ArgMax / ArgMin; float32, int32 and bool for comparisons, logical ops,
+ * Select, Tile and Cast.
  */
 export const NATIVE_KERNEL_LIST: readonly NativeKernel[] = [
   batchMatMulKernel,
@@ -30,6 +32,7 @@ export const NATIVE_KERNEL_LIST: readonly NativeKernel[] = [
   ...logicKernels,
   tileKernel,
   castKernel,
+  ...argReduceKernels,
 ];
 
 /**

@@ -77,6 +77,16 @@ describe.skipIf(!nativeReady)('slicing, splitting, concatenating and padding on 
     await expectParity([x], (t) => [tf.zerosLike(t!), tf.onesLike(t!), tf.fill([4, 5], -1.25), tf.fill([2, 2], 3, 'int32'), tf.zerosLike(tf.cast(t!, 'int32'))], { rtol: 0 });
   });
 
+  it('stack (Pack) matches cpu along every axis, for scalars, one input, int32 and empty inputs', async () => {
+    const a = uniform([3, 49, 8], 12);
+    const b = uniform([3, 49, 8], 13);
+    for (const axis of [0, 1, 2, 3, -1, -4]) await expectSame([a, b, a], (x, y, z) => tf.stack([x!, y!, z!], axis), `stack axis ${axis}`);
+    await expectSame([a], (x) => tf.stack([x!], 1), 'stack of one');
+    await expectSame([uniform([], 14), uniform([], 15)], (x, y) => tf.stack([x!, y!, x!]), 'stack of scalars');
+    await expectSame([ints, ints], (x, y) => tf.stack([x!, y!], 2), 'stack of int32');
+    await expectSame([uniform([2, 0], 16), uniform([2, 0], 17)], (x, y) => tf.stack([x!, y!], 1), 'stack of empty');
+  });
+
   it('fill, zerosLike and onesLike of int32 and bool tensors match cpu bit for bit, empty ones too', async () => {
     const mask: Input = { shape: [65, 7], values: Uint8Array.from({ length: 455 }, (_, i) => i % 2) };
     const empty: Input = { shape: [0, 5], values: new Uint8Array(0) };

@@ -126,8 +126,44 @@ export const gatherKernel: NativeKernel = {
   },
 };
 
+/** Pack (tf.stack): every input copied natively into its place along the new axis. */
+export const packKernel: NativeKernel = {
+  kernelName: tf.Pack,
+  create: (context) => (args) => {
+    const backend = args.backend as unknown as CpuStorageBackend;
+    const inputs = args.inputs as unknown as tf.TensorInfo[];
+    const { axis } = args.attrs as unknown as tf.PackAttrs;
+    const first = inputs[0];
+    if (!first || first.shape.length + 1 > MAX_NATIVE_RANK) return context.fallback(args);
+    const rank = first.shape.length;
+    const $axis = axis < 0 ? axis + rank + 1 : axis;
+    const values = inputs.map((t) => (t.dtype === first.dtype ? values32(backend, t) : undefined));
+    // Other dtypes, mismatched shapes or a bad axis: the cpu kernel (and its error messages).
+    if (!Number.isInteger($axis) || $axis < 0 || $axis > rank || values.some((v) => v === undefined) || inputs.some((t) => !tf.util.arraysEqual(t.shape, first.shape))) {
+      return context.fallback(args);
+    }
+    const part = first.shape.slice();
+    part.splice($axis, 0, 1);
+    if (inputs.length === 1) {
+      backend.incRef(first.dataId);
+      return { dataId: first.dataId, shape: part, dtype: first.dtype };
+    }
+    const outShape = part.slice();
+    outShape[$axis] = inputs.length;
+    const out = output(backend, first.dtype, sizeOf(outShape));
+    const begin = outShape.map(() => 0);
+    if (sizeOf(part) > 0) {
+      values.forEach((v, i) => {
+        begin[$axis] = i;
+        context.addon.copyBox(v!, part, part.map(() => 0), out, outShape, begin, part);
+      });
+    }
+    return backend.makeTensorInfo(outShape, first.dtype, out);
+  },
+};
+
 /** The copying kernels that run natively (float32 and int32). */
-export const copyKernels: readonly NativeKernel[] = [sliceKernel, splitVKernel, concatKernel, padKernel, gatherKernel];
+export const copyKernels: readonly NativeKernel[] = [sliceKernel, splitVKernel, concatKernel, padKernel, gatherKernel, packKernel];
 
 function filled(context: NativeKernelContext, backend: CpuStorageBackend, shape: number[], dtype: NativeDtype, value: number): tf.TensorInfo {
   const out = allocateTyped(backend, dtype, sizeOf(shape));
