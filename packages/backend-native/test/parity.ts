@@ -58,6 +58,29 @@ export async function runOn(
   return result;
 }
 
+type RunOutput = Awaited<ReturnType<typeof runOn>>[number];
+
+/**
+ * Runs `fn` on cpu, then on the native backend, checks they give as many outputs, and hands each
+ * pair (cpu, native, index) to `compare`; the previous backend is restored afterwards.
+ */
+async function compareOutputs(
+  inputs: readonly Input[],
+  fn: (...xs: tf.Tensor[]) => Outputs,
+  label: string,
+  compare: (expected: RunOutput, actual: RunOutput, output: number) => void,
+): Promise<void> {
+  const previous = tf.getBackend();
+  try {
+    const expected = await runOn('cpu', inputs, fn);
+    const actual = await runOn(NATIVE_BACKEND_NAME, inputs, fn);
+    expect(actual.length, `${label}: number of outputs`).toBe(expected.length);
+    expected.forEach((e, o) => compare(e, actual[o]!, o));
+  } finally {
+    await tf.setBackend(previous);
+  }
+}
+
 /**
  * Runs `fn` on cpu and on the native backend and asserts equal shapes and values within
  * `rtol * max(|cpu value|, scale)`: `scale` (per element, optional) is the magnitude of the terms
@@ -70,35 +93,26 @@ export async function expectParity(
   options: { rtol?: number; scale?: (outputIndex: number) => ArrayLike<number> | undefined; label?: string } = {},
 ): Promise<void> {
   const { rtol = 1e-5, label = 'outputs' } = options;
-  const previous = tf.getBackend();
-  try {
-    const expected = await runOn('cpu', inputs, fn);
-    const actual = await runOn(NATIVE_BACKEND_NAME, inputs, fn);
-    expect(actual.length, `${label}: number of outputs`).toBe(expected.length);
-    expected.forEach((e, o) => {
-      const a = actual[o]!;
-      expect(a.shape, `${label}[${o}]: shape`).toEqual(e.shape);
-      const scale = options.scale?.(o);
-      let worst = -1;
-      let failures = 0;
-      for (let i = 0; i < e.values.length; i++) {
-        const ev = e.values[i]!;
-        const av = a.values[i]!;
-        if (Number.isNaN(ev) && Number.isNaN(av)) continue;
-        if (ev === av) continue;
-        const bound = rtol * Math.max(Math.abs(ev), scale ? Math.abs(scale[i]!) : 0);
-        if (!(Math.abs(av - ev) <= bound)) {
-          failures++;
-          if (worst < 0) worst = i;
-        }
+  await compareOutputs(inputs, fn, label, (e, a, o) => {
+    expect(a.shape, `${label}[${o}]: shape`).toEqual(e.shape);
+    const scale = options.scale?.(o);
+    let worst = -1;
+    let failures = 0;
+    for (let i = 0; i < e.values.length; i++) {
+      const ev = e.values[i]!;
+      const av = a.values[i]!;
+      if (Number.isNaN(ev) && Number.isNaN(av)) continue;
+      if (ev === av) continue;
+      const bound = rtol * Math.max(Math.abs(ev), scale ? Math.abs(scale[i]!) : 0);
+      if (!(Math.abs(av - ev) <= bound)) {
+        failures++;
+        if (worst < 0) worst = i;
       }
-      if (failures > 0) {
-        throw new Error(`${label}[${o}]: ${failures}/${e.values.length} values differ beyond rtol ${rtol}; first at ${worst}: native ${a.values[worst]}, cpu ${e.values[worst]}`);
-      }
-    });
-  } finally {
-    await tf.setBackend(previous);
-  }
+    }
+    if (failures > 0) {
+      throw new Error(`${label}[${o}]: ${failures}/${e.values.length} values differ beyond rtol ${rtol}; first at ${worst}: native ${a.values[worst]}, cpu ${e.values[worst]}`);
+    }
+  });
 }
 
 /** The instruction sets this machine can run (the best first), for running every kernel family. */
@@ -128,21 +142,12 @@ export async function withConfig<T>(config: { isa?: NativeIsa; gemm?: NativeGemm
  * tfjs-backend-cpu keeps some casts in their input's array).
  */
 export async function expectSame(inputs: readonly Input[], fn: (...xs: tf.Tensor[]) => Outputs, label = 'outputs'): Promise<void> {
-  const previous = tf.getBackend();
-  try {
-    const expected = await runOn('cpu', inputs, fn);
-    const actual = await runOn(NATIVE_BACKEND_NAME, inputs, fn);
-    expect(actual.length, `${label}: number of outputs`).toBe(expected.length);
-    expected.forEach((e, o) => {
-      const a = actual[o]!;
-      expect(a.dtype, `${label}[${o}]: dtype`).toBe(e.dtype);
-      expect(a.shape, `${label}[${o}]: shape`).toEqual(e.shape);
-      expect(a.values.length, `${label}[${o}]: length`).toBe(e.values.length);
-      for (let i = 0; i < e.values.length; i++) {
-        if (!Object.is(a.values[i], e.values[i])) throw new Error(`${label}[${o}]: first difference at ${i}: native ${a.values[i]}, cpu ${e.values[i]}`);
-      }
-    });
-  } finally {
-    await tf.setBackend(previous);
-  }
+  await compareOutputs(inputs, fn, label, (e, a, o) => {
+    expect(a.dtype, `${label}[${o}]: dtype`).toBe(e.dtype);
+    expect(a.shape, `${label}[${o}]: shape`).toEqual(e.shape);
+    expect(a.values.length, `${label}[${o}]: length`).toBe(e.values.length);
+    for (let i = 0; i < e.values.length; i++) {
+      if (!Object.is(a.values[i], e.values[i])) throw new Error(`${label}[${o}]: first difference at ${i}: native ${a.values[i]}, cpu ${e.values[i]}`);
+    }
+  });
 }

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { BinaryOp, UnaryOp } from '../addon.js';
-import { float32Values, MAX_NATIVE_RANK, sizeOf, type CpuStorageBackend, type NativeKernel, allocate } from './shared.js';
+import { float32Values, nativeBroadcastShape, sizeOf, type CpuStorageBackend, type NativeKernel, allocate } from './shared.js';
 
 type Attrs = Record<string, unknown>;
 
@@ -29,14 +29,8 @@ function binaryKernel(kernelName: string, op: number, inputNames: [string, strin
       const b = args.inputs[inputNames[1]] as tf.TensorInfo;
       const av = float32Values(backend, a);
       const bv = float32Values(backend, b);
-      if (!av || !bv) return context.fallback(args);
-      let outShape: number[];
-      try {
-        outShape = tf.backend_util.assertAndGetBroadcastShape(a.shape, b.shape);
-      } catch {
-        return context.fallback(args); // the cpu kernel throws tfjs's message
-      }
-      if (outShape.length > MAX_NATIVE_RANK) return context.fallback(args);
+      const outShape = av && bv ? nativeBroadcastShape(a.shape, b.shape) : undefined;
+      if (!av || !bv || !outShape) return context.fallback(args);
       const out = allocate(backend, sizeOf(outShape));
       if (out.length > 0) context.addon.binary(op, av, a.shape, bv, b.shape, out, outShape);
       return backend.makeTensorInfo(outShape, 'float32', out);
@@ -75,12 +69,8 @@ function powKernel(): NativeKernel {
         // Exact: |int32 exponent| < 2^24 in practice; larger ones keep the cpu kernel.
         if (bValues.some((v) => Math.abs(v) > 2 ** 24)) return context.fallback(args);
         const exponents = Float32Array.from(bValues as Int32Array);
-        let outShape: number[];
-        try {
-          outShape = tf.backend_util.assertAndGetBroadcastShape(a.shape, b.shape);
-        } catch {
-          return context.fallback(args);
-        }
+        const outShape = nativeBroadcastShape(a.shape, b.shape);
+        if (!outShape) return context.fallback(args);
         const out = allocate(backend, sizeOf(outShape));
         if (out.length > 0) context.addon.binary(BinaryOp.Pow, av, a.shape, exponents, b.shape, out, outShape);
         return backend.makeTensorInfo(outShape, 'float32', out);

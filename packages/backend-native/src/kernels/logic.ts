@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { CompareOp } from '../addon.js';
-import { allocateTyped, MAX_NATIVE_RANK, sizeOf, typedValues, type CpuStorageBackend, type NativeKernel } from './shared.js';
+import { allocateTyped, MAX_NATIVE_RANK, nativeBroadcastShape, sizeOf, typedValues, type CpuStorageBackend, type NativeKernel } from './shared.js';
 
 /**
  * A comparison (Equal, NotEqual, Greater, ...) or logical op (LogicalAnd, LogicalOr) of two
@@ -17,13 +17,8 @@ function compareKernel(kernelName: string, op: number, logical = false): NativeK
       const av = typedValues(backend, a);
       const bv = typedValues(backend, b);
       if (!av || !bv || a.dtype !== b.dtype || (logical && a.dtype !== 'bool')) return context.fallback(args);
-      let outShape: number[];
-      try {
-        outShape = tf.backend_util.assertAndGetBroadcastShape(a.shape, b.shape);
-      } catch {
-        return context.fallback(args); // the cpu kernel throws tfjs's message
-      }
-      if (outShape.length > MAX_NATIVE_RANK) return context.fallback(args);
+      const outShape = nativeBroadcastShape(a.shape, b.shape);
+      if (!outShape) return context.fallback(args);
       const out = allocateTyped(backend, 'bool', sizeOf(outShape)) as Uint8Array;
       if (out.length > 0) context.addon.compare!(op, av, a.shape, bv, b.shape, out, outShape);
       return backend.makeTensorInfo(outShape, 'bool', out);

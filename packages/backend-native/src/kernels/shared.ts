@@ -1,4 +1,4 @@
-import type * as tf from '@tensorflow/tfjs-core';
+import * as tf from '@tensorflow/tfjs-core';
 import type { NativeAddon } from '../addon.js';
 
 /** The part of tfjs-backend-cpu's MathBackendCPU the native kernels use (its tensor storage). */
@@ -91,3 +91,18 @@ export function sizeOf(shape: readonly number[]): number {
 
 /** The largest rank the addon accepts (kMaxRank in native/ops.h). */
 export const MAX_NATIVE_RANK = 8;
+
+/**
+ * The broadcast shape of two inputs, or undefined when the native kernel should leave them to the
+ * cpu kernel: shapes that do not broadcast (the cpu kernel then throws tfjs's own message) or a
+ * result of a rank the addon does not take.
+ */
+export function nativeBroadcastShape(a: readonly number[], b: readonly number[]): number[] | undefined {
+  let shape: number[];
+  try {
+    shape = tf.backend_util.assertAndGetBroadcastShape(a as number[], b as number[]);
+  } catch {
+    return undefined;
+  }
+  return shape.length > MAX_NATIVE_RANK ? undefined : shape;
+}
