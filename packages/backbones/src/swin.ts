@@ -17,6 +17,7 @@ import {
 import { makeVariable, uniformValues } from './init.js';
 import { createLayerNorm } from './layer-norm.js';
 import { linear } from './linear.js';
+import { checkNhwcImages } from './nhwc-images.js';
 import { createPatchMerging, type PatchMerging } from './patch-merging.js';
 import { createSwinBlock, type SwinBlock } from './swin-block.js';
 import { SWIN_PRESETS, type SwinPresetName } from './swin-presets.js';
@@ -276,23 +277,10 @@ function swinNoWeightDecay(parameters: readonly Parameter[]): ReadonlySet<string
  */
 function checkSwinImages(config: SwinConfig, grids: SwinGrids, images: tf.Tensor4D): [number, number, number] {
   const { inChannels, patchSize } = config;
-  checkNotDisposed('swin.encode(images)', images);
-  if (!(images instanceof tf.Tensor) || images.rank !== 4) {
-    throw invalidArgument({
-      argument: 'swin.encode(images)',
-      expected: `a rank-4 NHWC tensor [batch, height, width, ${inChannels}]`,
-      actual: images instanceof tf.Tensor ? images.shape : images,
-      fix: 'Images are NHWC; transpose NCHW data with tf.transpose(x, [0, 2, 3, 1]).',
-    });
-  }
-  const [batch, height, width, channels] = images.shape;
-  if (channels !== inChannels) {
-    throw new SslError(
-      'SHAPE_MISMATCH',
-      `swin.encode(images): expected ${inChannels} channel(s) (NHWC), got shape [${images.shape.join(', ')}]. ` +
-        (height === inChannels ? 'The images look NCHW: transpose them with tf.transpose(x, [0, 2, 3, 1]).' : 'Create the Swin Transformer with the matching inChannels.'),
-    );
-  }
+  const [batch, height, width] = checkNhwcImages(
+    { owner: 'swin.encode', model: 'Swin Transformer', inChannels, looksNchw: ([, h]) => h === inChannels },
+    images,
+  );
   grids.checkInputSize(height, width);
   return [batch, height / patchSize, width / patchSize];
 }

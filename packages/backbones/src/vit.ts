@@ -16,6 +16,7 @@ import {
 } from '@selfsup/core';
 import { createLayerNorm } from './layer-norm.js';
 import { linear } from './linear.js';
+import { checkNhwcImages } from './nhwc-images.js';
 import { createTransformerBlock, type TransformerBlock } from './transformer-block.js';
 import { makeVariable, truncatedNormal, uniformValues } from './init.js';
 import { resamplePositionEmbedding } from './position-embedding.js';
@@ -292,23 +293,10 @@ function vitParameters(config: VitConfig, weights: VitWeights): Parameter[] {
  */
 function checkVitImages(config: VitConfig, images: tf.Tensor4D): [number, number, number] {
   const { inChannels, patchSize } = config;
-  checkNotDisposed('vit.encode(images)', images);
-  if (!(images instanceof tf.Tensor) || images.rank !== 4) {
-    throw invalidArgument({
-      argument: 'vit.encode(images)',
-      expected: `a rank-4 NHWC tensor [batch, height, width, ${inChannels}]`,
-      actual: images instanceof tf.Tensor ? images.shape : images,
-      fix: 'Images are NHWC; transpose NCHW data with tf.transpose(x, [0, 2, 3, 1]).',
-    });
-  }
-  const [batch, height, width, channels] = images.shape;
-  if (channels !== inChannels) {
-    throw new SslError(
-      'SHAPE_MISMATCH',
-      `vit.encode(images): expected ${inChannels} channel(s) (NHWC), got shape [${images.shape.join(', ')}]. ` +
-        (channels === patchSize || height === inChannels ? 'The images look NCHW: transpose them with tf.transpose(x, [0, 2, 3, 1]).' : 'Create the ViT with the matching inChannels.'),
-    );
-  }
+  const [batch, height, width] = checkNhwcImages(
+    { owner: 'vit.encode', model: 'ViT', inChannels, looksNchw: ([, h, , c]) => c === patchSize || h === inChannels },
+    images,
+  );
   if (height % patchSize !== 0 || width % patchSize !== 0) {
     throw invalidArgument({
       argument: 'vit.encode(images)',
