@@ -63,6 +63,21 @@ export const splitVKernel: NativeKernel = {
   },
 };
 
+/** Copies each part into `out` after the previous one along `axis` (Concat, Pack). */
+function copyAlongAxis(
+  context: NativeKernelContext,
+  parts: readonly { values: Array32; shape: readonly number[] }[],
+  out: Array32,
+  outShape: readonly number[],
+  axis: number,
+): void {
+  const begin = outShape.map(() => 0);
+  for (const { values, shape } of parts) {
+    if (sizeOf(shape) > 0) context.addon.copyBox(values, shape, shape.map(() => 0), out, outShape, begin, shape);
+    begin[axis]! += shape[axis]!;
+  }
+}
+
 /** Concat along any axis: each input copied natively into its place. */
 export const concatKernel: NativeKernel = {
   kernelName: tf.Concat,
@@ -79,11 +94,7 @@ export const concatKernel: NativeKernel = {
     tf.backend_util.assertParamsConsistent(shapes, $axis);
     const outShape = tf.backend_util.computeOutShape(shapes, $axis);
     const out = output(backend, first.dtype, sizeOf(outShape));
-    const begin = outShape.map(() => 0);
-    inputs.forEach((t, i) => {
-      if (sizeOf(t.shape) > 0) context.addon.copyBox(values[i]!, t.shape, t.shape.map(() => 0), out, outShape, begin, t.shape);
-      begin[$axis]! += t.shape[$axis]!;
-    });
+    copyAlongAxis(context, inputs.map((t, i) => ({ values: values[i]!, shape: t.shape })), out, outShape, $axis);
     return backend.makeTensorInfo(outShape, first.dtype, out);
   },
 };
@@ -151,13 +162,7 @@ export const packKernel: NativeKernel = {
     const outShape = part.slice();
     outShape[$axis] = inputs.length;
     const out = output(backend, first.dtype, sizeOf(outShape));
-    const begin = outShape.map(() => 0);
-    if (sizeOf(part) > 0) {
-      values.forEach((v, i) => {
-        begin[$axis] = i;
-        context.addon.copyBox(v!, part, part.map(() => 0), out, outShape, begin, part);
-      });
-    }
+    copyAlongAxis(context, values.map((v) => ({ values: v!, shape: part })), out, outShape, $axis);
     return backend.makeTensorInfo(outShape, first.dtype, out);
   },
 };
