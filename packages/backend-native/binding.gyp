@@ -10,6 +10,7 @@
       "target_name": "selfsup_native",
       "sources": [
         "native/addon.cc",
+        "native/adamw.cc",
         "native/cpu.cc",
         "native/gemm.cc",
         "native/logic.cc",

@@ -1,9 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 
 /**
- * The names of the fused kernels a backend may register to run a backbone layer in one call
- * (docs/concepts/fused-kernels.md has each kernel's inputs, attributes and outputs). A backend that
- * registers none runs the composite formulas of layer-norm.ts, gelu.ts and linear.ts instead.
+ * The names of the fused kernels a backend may register to run a backbone layer (or an AdamW
+ * update) in one call (docs/concepts/fused-kernels.md has each kernel's inputs, attributes and
+ * outputs). A backend that registers none runs the composite formulas of layer-norm.ts, gelu.ts,
+ * linear.ts and @selfsup/optim's adamw.ts instead.
  */
 export const FUSED_KERNELS = {
   /** inputs `{ x: [rows, dim], gamma: [dim], beta: [dim] }`, attrs `{ epsilon }` -> `[y, mean [rows, 1], rstd [rows, 1]]` */
@@ -16,6 +17,12 @@ export const FUSED_KERNELS = {
   geluGrad: 'SelfsupGeluGrad',
   /** inputs `{ dy [rows, out], x [rows, in], w [in, out] }`, attrs `{ bias }` -> `[dx, dw]` (and `db [out]` with a bias) */
   linearGrad: 'SelfsupLinearGrad',
+  /**
+   * inputs `{ p, g, m, v }` (one shape), attrs `{ decay, beta1, oneMinusBeta1, beta2, oneMinusBeta2,
+   * biasCorrection2Sqrt, eps, stepSize }` -> `[p', m', v']`: one AdamW update of one parameter,
+   * which `createAdamW` in @selfsup/optim runs when the backend registers it.
+   */
+  adamw: 'SelfsupAdamW',
 } as const;
 
 /** One of {@link FUSED_KERNELS}. */

@@ -10,6 +10,7 @@
 #include <thread>
 #include <vector>
 
+#include "adamw.h"
 #include "cpu.h"
 #include "gemm.h"
 #include "logic.h"
@@ -279,6 +280,22 @@ napi_value GeluGrad(napi_env env, napi_callback_info info) {
     size_t n;
     const float* x = static_cast<const float*>(args.typed(1, &n));
     gelu_grad_parallel(args.f32(0, n), x, args.f32(2, n), int64_t(n));
+    return undefined(env);
+  });
+}
+
+// adamw(p, g, m, v, pOut, mOut, vOut, scalars): SelfsupAdamW over every element of p; scalars a
+// Float32Array of the 8 attributes in the contract's order (decay, beta1, oneMinusBeta1, beta2,
+// oneMinusBeta2, biasCorrection2Sqrt, eps, stepSize).
+napi_value AdamW(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Args args(env, info);
+    size_t n;
+    const float* p = static_cast<const float*>(args.typed(0, &n));
+    const float* s = args.f32(7, 8);
+    const AdamWScalars scalars{s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7]};
+    const AdamWArrays arrays{p, args.f32(1, n), args.f32(2, n), args.f32(3, n), args.f32(4, n), args.f32(5, n), args.f32(6, n)};
+    adamw_parallel(arrays, scalars, int64_t(n));
     return undefined(env);
   });
 }
@@ -601,7 +618,7 @@ napi_value Init(napi_env env, napi_value exports) {
   const std::pair<const char*, napi_callback> functions[] = {
       {"matmul", Matmul},   {"biasActivation", BiasActivation}, {"unary", Unary},         {"binary", Binary},
       {"reduce", Reduce},   {"softmax", Softmax},               {"transpose", Transpose}, {"addN", AddN}, {"copyBox", CopyBox}, {"fill", Fill}, {"gather", Gather}, {"compare", Compare}, {"select", Select}, {"tile", Tile}, {"cast", Cast}, {"argReduce", ArgReduce},
-      {"layerNorm", LayerNorm}, {"layerNormGrad", LayerNormGrad}, {"gelu", Gelu},               {"geluGrad", GeluGrad},
+      {"layerNorm", LayerNorm}, {"layerNormGrad", LayerNormGrad}, {"gelu", Gelu},               {"geluGrad", GeluGrad}, {"adamw", AdamW},
       {"info", Info},       {"setThreads", SetThreads},         {"setIsa", SetIsa},       {"setGemm", SetGemm},
   };
   for (const auto& [name, fn] : functions) {

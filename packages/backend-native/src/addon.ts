@@ -118,6 +118,12 @@ export interface NativeAddon {
   gelu(x: F32, y: F32): void;
   /** SelfsupGeluGrad over every element. */
   geluGrad(dy: F32, x: F32, dx: F32): void;
+  /**
+   * SelfsupAdamW over every element of p (g, m, v and the outputs at least as long); `scalars`
+   * holds the 8 attributes in the contract's order (decay, beta1, oneMinusBeta1, beta2,
+   * oneMinusBeta2, biasCorrection2Sqrt, eps, stepSize). Absent from binaries built before it.
+   */
+  adamw?(p: F32, g: F32, m: F32, v: F32, pOut: F32, mOut: F32, vOut: F32, scalars: F32): void;
   info(): AddonInfo;
   setThreads(threads: number): void;
   setIsa(isa: string): string;

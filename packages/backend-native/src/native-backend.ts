@@ -38,9 +38,10 @@ export interface NativeBackendOptions {
    */
   isa?: NativeIsa;
   /**
-   * Register the fused kernels (SelfsupLayerNorm, SelfsupGelu and their gradients; see
-   * docs/concepts/fused-kernels.md), which @selfsup/backbones then runs instead of the composite
-   * formulas. Both paths compute the same numbers; `false` is for comparing their speed.
+   * Register the fused kernels (SelfsupLayerNorm, SelfsupGelu and their gradients,
+   * SelfsupLinearGrad, SelfsupAdamW; see docs/concepts/fused-kernels.md), which @selfsup/backbones
+   * and @selfsup/optim's AdamW then run instead of the composite formulas. Both paths compute the
+   * same numbers; `false` is for comparing their speed.
    * @defaultValue `SELFSUP_NATIVE_FUSED` when set (`0` or `1`), else true
    */
   fusedKernels?: boolean;
@@ -191,16 +192,21 @@ function registerKernels(addon: NativeAddon): void {
   kernelsRegistered = true;
 }
 
-/** Registers the fused kernels, or removes them (`enabled` false); a second call changes nothing. */
+/**
+ * Registers the fused kernels, or removes them (`enabled` false); a second call changes nothing.
+ * A fused kernel whose addon function this binary predates stays unregistered, so its caller runs
+ * the composite formula.
+ */
 function registerFusedKernels(addon: NativeAddon, enabled: boolean): void {
   for (const kernel of FUSED_KERNEL_LIST) {
     const registered = tf.getKernel(kernel.kernelName, NATIVE_BACKEND_NAME) !== undefined;
-    if (enabled && !registered) {
+    const supported = (kernel.requires ?? []).every((name) => typeof addon[name] === 'function');
+    if (enabled && supported && !registered) {
       const fallback: tf.KernelFunc = () => {
         throw new SslError('BACKEND_UNAVAILABLE', `${NATIVE_BACKEND_NAME}: kernel ${kernel.kernelName} has no cpu fallback.`);
       };
       tf.registerKernel({ kernelName: kernel.kernelName, backendName: NATIVE_BACKEND_NAME, kernelFunc: kernel.create({ addon, fallback }) });
-    } else if (!enabled && registered) {
+    } else if ((!enabled || !supported) && registered) {
       tf.unregisterKernel(kernel.kernelName, NATIVE_BACKEND_NAME);
     }
   }

@@ -1,3 +1,4 @@
+import { adamwKernel } from './kernels/adamw.js';
 import { argReduceKernels } from './kernels/arg-reduce.js';
 import { castKernel } from './kernels/cast.js';
 import { copyKernels, fillKernels } from './kernels/copy.js';
@@ -37,9 +38,10 @@ export const NATIVE_KERNEL_LIST: readonly NativeKernel[] = [
 
 /**
  * The fused kernels (docs/concepts/fused-kernels.md): whole layers in one call, which
- * @selfsup/backbones runs when the backend registers them. They have no cpu kernel of their own.
+ * @selfsup/backbones runs when the backend registers them, and the AdamW update of one parameter,
+ * which @selfsup/optim runs. They have no cpu kernel of their own.
  */
-export const FUSED_KERNEL_LIST: readonly NativeKernel[] = [layerNormKernel, layerNormGradKernel, geluKernel, geluGradKernel, linearGradKernel];
+export const FUSED_KERNEL_LIST: readonly NativeKernel[] = [layerNormKernel, layerNormGradKernel, geluKernel, geluGradKernel, linearGradKernel, adamwKernel];
 
 /**
  * The names of the kernels that run natively, the fused ones included; every other kernel runs
