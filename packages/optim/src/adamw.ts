@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { FUSED_KERNELS, hasFusedKernel, runFusedKernel } from '@selfsup/backbones';
 import {
   SslError,
   checkNumber,
@@ -258,31 +259,81 @@ function disposeMoments(slot: Slot, resetStep: boolean): void {
 }
 
 /**
- * One AdamW update of one parameter, in place (inside the caller's tidy): counts the step, then
- * decays the weights, updates both moments and takes the bias-corrected step.
+ * The numbers of one parameter's update at its next step `t` (counted here), in float64; each
+ * becomes a float32 scalar (the composite's `tf.scalar`, the fused kernel's rounding). They are the
+ * attributes of the fused kernel `SelfsupAdamW` (docs/concepts/fused-kernels.md).
  */
-function updateParameter(slot: Slot, gradient: tf.Tensor, baseLearningRate: number, baseWeightDecay: number, settings: AdamWSettings): void {
+interface UpdateScalars {
+  /** `1 - lr * wd`; undefined when `wd == 0` (PyTorch skips the multiplication; the kernel gets 1, and `p * 1` is `p`). */
+  readonly decay: number | undefined;
+  readonly beta1: number;
+  readonly oneMinusBeta1: number;
+  readonly beta2: number;
+  readonly oneMinusBeta2: number;
+  /** `sqrt(1 - beta2^t)`. */
+  readonly biasCorrection2Sqrt: number;
+  readonly eps: number;
+  /** `lr / (1 - beta1^t)`. */
+  readonly stepSize: number;
+}
+
+/** Counts the slot's step and returns the scalars of its update (the group's scales applied). */
+function nextStep(slot: Slot, baseLearningRate: number, baseWeightDecay: number, settings: AdamWSettings): UpdateScalars {
   const { beta1, beta2, eps } = settings;
   const lr = baseLearningRate * slot.learningRateScale;
   const wd = baseWeightDecay * slot.weightDecayScale;
   slot.step += 1;
   const t = slot.step;
-  const biasCorrection1 = 1 - beta1 ** t;
-  const biasCorrection2Sqrt = Math.sqrt(1 - beta2 ** t);
-  const stepSize = lr / biasCorrection1;
+  return {
+    decay: wd !== 0 ? 1 - lr * wd : undefined,
+    beta1,
+    oneMinusBeta1: 1 - beta1,
+    beta2,
+    oneMinusBeta2: 1 - beta2,
+    biasCorrection2Sqrt: Math.sqrt(1 - beta2 ** t),
+    eps,
+    stepSize: lr / (1 - beta1 ** t),
+  };
+}
+
+/** Updates one parameter in place from its gradient (float32) and scalars, inside the caller's tidy. */
+type UpdateParameter = (slot: Slot, gradient: tf.Tensor, scalars: UpdateScalars) => void;
+
+/**
+ * The update as tfjs ops: decays the weights, updates both moments and takes the bias-corrected
+ * step; 14 kernel calls per parameter (13 without weight decay).
+ */
+function updateParameterComposite(slot: Slot, g: tf.Tensor, s: UpdateScalars): void {
   const variable = slot.parameter.variable;
   const m = slot.firstMoment!;
   const v = slot.secondMoment!;
-  const g = gradient.dtype === 'float32' ? gradient : tf.cast(gradient, 'float32');
   // p <- p * (1 - lr * wd): PyTorch skips it when wd == 0
-  const decayed = wd !== 0 ? tf.mul(variable, tf.scalar(1 - lr * wd)) : variable;
-  const nextM = tf.add(tf.mul(m, tf.scalar(beta1)), tf.mul(g, tf.scalar(1 - beta1)));
-  const nextV = tf.add(tf.mul(v, tf.scalar(beta2)), tf.mul(tf.mul(g, g), tf.scalar(1 - beta2)));
-  const denominator = tf.add(tf.div(tf.sqrt(nextV), tf.scalar(biasCorrection2Sqrt)), tf.scalar(eps));
-  const nextP = tf.sub(decayed, tf.div(tf.mul(nextM, tf.scalar(stepSize)), denominator));
+  const decayed = s.decay !== undefined ? tf.mul(variable, tf.scalar(s.decay)) : variable;
+  const nextM = tf.add(tf.mul(m, tf.scalar(s.beta1)), tf.mul(g, tf.scalar(s.oneMinusBeta1)));
+  const nextV = tf.add(tf.mul(v, tf.scalar(s.beta2)), tf.mul(tf.mul(g, g), tf.scalar(s.oneMinusBeta2)));
+  const denominator = tf.add(tf.div(tf.sqrt(nextV), tf.scalar(s.biasCorrection2Sqrt)), tf.scalar(s.eps));
+  const nextP = tf.sub(decayed, tf.div(tf.mul(nextM, tf.scalar(s.stepSize)), denominator));
   m.assign(nextM);
   v.assign(nextV);
   variable.assign(nextP);
+}
+
+/**
+ * The same update as the backend's fused kernel `SelfsupAdamW`: one call, the same float32
+ * operations in the same order (on the native backend the same numbers bit for bit).
+ */
+function updateParameterFused(slot: Slot, g: tf.Tensor, s: UpdateScalars): void {
+  const variable = slot.parameter.variable;
+  const attrs = { ...s, decay: s.decay ?? 1 };
+  const [nextP, nextM, nextV] = runFusedKernel(FUSED_KERNELS.adamw, { p: variable, g, m: slot.firstMoment!, v: slot.secondMoment! }, attrs);
+  slot.firstMoment!.assign(nextM!);
+  slot.secondMoment!.assign(nextV!);
+  variable.assign(nextP!);
+}
+
+/** The fused kernel when the active backend registers it, else the composite formula. */
+function chooseUpdate(): UpdateParameter {
+  return hasFusedKernel(FUSED_KERNELS.adamw) ? updateParameterFused : updateParameterComposite;
 }
 
 /** The moments and step counts of the slots that have had a gradient, as host arrays. */
@@ -369,6 +420,10 @@ function loadState(index: SlotIndex, state: AdamWState): void {
  * Unlike `tf.train.adam`, the decay is decoupled (Loshchilov & Hutter), `eps` is added after the
  * bias correction (1e-8 by default) and the hyper-parameters follow schedules.
  *
+ * Each parameter's update is one call of the fused kernel `SelfsupAdamW` on backends that register
+ * it (`native`, `webgpu`; docs/concepts/fused-kernels.md), else 13 tfjs ops (14 with weight decay):
+ * the same float32 operations in the same order either way (bit for bit on the native backend).
+ *
  * @example
  * ```ts
  * const optimizer = createAdamW({
@@ -400,8 +455,12 @@ export function createAdamW(options: AdamWOptions): AdamW {
       const baseWeightDecay = settings.weightDecay.at(iteration);
       const updates = matchGradients(index, entries);
       for (const { slot } of updates) ensureMoments(slot);
+      const update = chooseUpdate();
       tf.tidy('adamwStep', () => {
-        for (const { slot, gradient } of updates) updateParameter(slot, gradient, baseLearningRate, baseWeightDecay, settings);
+        for (const { slot, gradient } of updates) {
+          const scalars = nextStep(slot, baseLearningRate, baseWeightDecay, settings);
+          update(slot, gradient.dtype === 'float32' ? gradient : tf.cast(gradient, 'float32'), scalars);
+        }
       });
       return { learningRate: baseLearningRate, weightDecay: baseWeightDecay, updatedParameters: updates.length };
     },
