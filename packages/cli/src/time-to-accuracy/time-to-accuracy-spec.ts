@@ -64,8 +64,9 @@ export function timeToAccuracySpec(curves: readonly RunCurve[], options: TimeToA
             layer: [
               { mark: { type: 'rule', strokeDash: [6, 4], color: '#555' }, encoding: { y: { field: 'top1', type: 'quantitative' } } },
               {
-                mark: { type: 'text', align: 'left', baseline: 'bottom', dx: 4, dy: -2, color: '#555', fontSize: 11 },
-                encoding: { y: { field: 'top1', type: 'quantitative' }, x: { value: 0 }, text: { field: 'text' } },
+                // at the right end, under the line: the curves start below the pixels and end above them
+                mark: { type: 'text', align: 'right', baseline: 'top', dx: -4, dy: 3, color: '#555', fontSize: 11 },
+                encoding: { y: { field: 'top1', type: 'quantitative' }, x: { value: 'width' }, text: { field: 'text' } },
               },
             ],
           },
