@@ -11,6 +11,7 @@
       "sources": [
         "native/addon.cc",
         "native/adamw.cc",
+        "native/clip_norm.cc",
         "native/cpu.cc",
         "native/gemm.cc",
         "native/logic.cc",

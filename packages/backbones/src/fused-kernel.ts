@@ -2,9 +2,10 @@ import * as tf from '@tensorflow/tfjs-core';
 
 /**
  * The names of the fused kernels a backend may register to run a backbone layer (or an AdamW
- * update) in one call (docs/concepts/fused-kernels.md has each kernel's inputs, attributes and
- * outputs). A backend that registers none runs the composite formulas of layer-norm.ts, gelu.ts,
- * linear.ts and @selfsup/optim's adamw.ts instead.
+ * update, or the clipping of one gradient) in one call (docs/concepts/fused-kernels.md has each
+ * kernel's inputs, attributes and outputs). A backend that registers none runs the composite
+ * formulas of layer-norm.ts, gelu.ts, linear.ts and @selfsup/optim's adamw.ts and
+ * clip-gradients-per-parameter.ts instead.
  */
 export const FUSED_KERNELS = {
   /** inputs `{ x: [rows, dim], gamma: [dim], beta: [dim] }`, attrs `{ epsilon }` -> `[y, mean [rows, 1], rstd [rows, 1]]` */
@@ -23,6 +24,13 @@ export const FUSED_KERNELS = {
    * which `createAdamW` in @selfsup/optim runs when the backend registers it.
    */
   adamw: 'SelfsupAdamW',
+  /**
+   * inputs `{ g }` (float32, any shape), attrs `{ maxNorm }` -> `[clipped (g's shape), norm (a
+   * scalar)]`: `norm = sqrt(sum(g^2))`, `c = maxNorm / (norm + 1e-6)`, `clipped = c < 1 ? g * c : g`
+   * (a NaN norm leaves g as it is), which `clipGradientsPerParameter` in @selfsup/optim runs per
+   * parameter when the backend registers it.
+   */
+  clipNorm: 'SelfsupClipNorm',
 } as const;
 
 /** One of {@link FUSED_KERNELS}. */

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "adamw.h"
+#include "clip_norm.h"
 #include "cpu.h"
 #include "gemm.h"
 #include "logic.h"
@@ -296,6 +297,22 @@ napi_value AdamW(napi_env env, napi_callback_info info) {
     const AdamWScalars scalars{s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7]};
     const AdamWArrays arrays{p, args.f32(1, n), args.f32(2, n), args.f32(3, n), args.f32(4, n), args.f32(5, n), args.f32(6, n)};
     adamw_parallel(arrays, scalars, int64_t(n));
+    return undefined(env);
+  });
+}
+
+// clipNorm(g, clipped, norm, maxNorm): SelfsupClipNorm over every element of g; clipped as long
+// as g, norm a Float32Array of 1 that receives the norm before clipping, maxNorm a number (rounded
+// to float32 here, as tf.scalar rounds it).
+napi_value ClipNorm(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    Args args(env, info);
+    size_t n;
+    const float* g = static_cast<const float*>(args.typed(0, &n));
+    float* clipped = args.f32(1, n);
+    float* norm = args.f32(2, 1);
+    const float max_norm = float(args.number(3));
+    clip_norm_parallel(g, int64_t(n), max_norm, clipped, norm);
     return undefined(env);
   });
 }
@@ -618,7 +635,7 @@ napi_value Init(napi_env env, napi_value exports) {
   const std::pair<const char*, napi_callback> functions[] = {
       {"matmul", Matmul},   {"biasActivation", BiasActivation}, {"unary", Unary},         {"binary", Binary},
       {"reduce", Reduce},   {"softmax", Softmax},               {"transpose", Transpose}, {"addN", AddN}, {"copyBox", CopyBox}, {"fill", Fill}, {"gather", Gather}, {"compare", Compare}, {"select", Select}, {"tile", Tile}, {"cast", Cast}, {"argReduce", ArgReduce},
-      {"layerNorm", LayerNorm}, {"layerNormGrad", LayerNormGrad}, {"gelu", Gelu},               {"geluGrad", GeluGrad}, {"adamw", AdamW},
+      {"layerNorm", LayerNorm}, {"layerNormGrad", LayerNormGrad}, {"gelu", Gelu},               {"geluGrad", GeluGrad}, {"adamw", AdamW}, {"clipNorm", ClipNorm},
       {"info", Info},       {"setThreads", SetThreads},         {"setIsa", SetIsa},       {"setGemm", SetGemm},
   };
   for (const auto& [name, fn] : functions) {

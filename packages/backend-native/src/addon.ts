@@ -124,6 +124,13 @@ export interface NativeAddon {
    * oneMinusBeta2, biasCorrection2Sqrt, eps, stepSize). Absent from binaries built before it.
    */
   adamw?(p: F32, g: F32, m: F32, v: F32, pOut: F32, mOut: F32, vOut: F32, scalars: F32): void;
+  /**
+   * SelfsupClipNorm over every element of g (`clipped` at least as long): writes g's L2 norm (the
+   * Sum kernel's sum of the squares, then its square root) to `norm[0]` and g scaled by
+   * `maxNorm / (norm + 1e-6)` when that is below 1 (else g) to `clipped`; `maxNorm` is rounded to
+   * float32. Absent from binaries built before it.
+   */
+  clipNorm?(g: F32, clipped: F32, norm: F32, maxNorm: number): void;
   info(): AddonInfo;
   setThreads(threads: number): void;
   setIsa(isa: string): string;

@@ -53,7 +53,7 @@ describe('native addon availability', () => {
 describe.skipIf(!nativeReady)('registerNativeBackend', () => {
   it('registers every cpu kernel under the native backend, the hot ones as native code, and the fused kernels', () => {
     expect(tf.findBackendFactory(NATIVE_BACKEND_NAME)).not.toBeNull();
-    const fused = ['SelfsupAdamW', 'SelfsupGelu', 'SelfsupGeluGrad', 'SelfsupLayerNorm', 'SelfsupLayerNormGrad', 'SelfsupLinearGrad'];
+    const fused = ['SelfsupAdamW', 'SelfsupClipNorm', 'SelfsupGelu', 'SelfsupGeluGrad', 'SelfsupLayerNorm', 'SelfsupLayerNormGrad', 'SelfsupLinearGrad'];
     const cpu = tf.getKernelsForBackend('cpu').map((k) => k.kernelName);
     const native = tf.getKernelsForBackend(NATIVE_BACKEND_NAME).map((k) => k.kernelName).sort();
     expect(native).toEqual([...cpu, ...fused].sort());

@@ -39,9 +39,10 @@ export interface NativeBackendOptions {
   isa?: NativeIsa;
   /**
    * Register the fused kernels (SelfsupLayerNorm, SelfsupGelu and their gradients,
-   * SelfsupLinearGrad, SelfsupAdamW; see docs/concepts/fused-kernels.md), which @selfsup/backbones
-   * and @selfsup/optim's AdamW then run instead of the composite formulas. Both paths compute the
-   * same numbers; `false` is for comparing their speed.
+   * SelfsupLinearGrad, SelfsupAdamW, SelfsupClipNorm; see docs/concepts/fused-kernels.md), which
+   * @selfsup/backbones and @selfsup/optim's AdamW and clipGradientsPerParameter then run instead of
+   * the composite formulas. Both paths compute the same numbers; `false` is for comparing their
+   * speed.
    * @defaultValue `SELFSUP_NATIVE_FUSED` when set (`0` or `1`), else true
    */
   fusedKernels?: boolean;

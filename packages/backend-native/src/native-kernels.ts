@@ -1,6 +1,7 @@
 import { adamwKernel } from './kernels/adamw.js';
 import { argReduceKernels } from './kernels/arg-reduce.js';
 import { castKernel } from './kernels/cast.js';
+import { clipNormKernel } from './kernels/clip-norm.js';
 import { copyKernels, fillKernels } from './kernels/copy.js';
 import { elementwiseKernels } from './kernels/elementwise.js';
 import { geluGradKernel, geluKernel } from './kernels/gelu.js';
@@ -38,10 +39,11 @@ export const NATIVE_KERNEL_LIST: readonly NativeKernel[] = [
 
 /**
  * The fused kernels (docs/concepts/fused-kernels.md): whole layers in one call, which
- * @selfsup/backbones runs when the backend registers them, and the AdamW update of one parameter,
- * which @selfsup/optim runs. They have no cpu kernel of their own.
+ * @selfsup/backbones runs when the backend registers them, and the AdamW update and the
+ * per-parameter gradient clipping of one parameter, which @selfsup/optim runs. They have no cpu
+ * kernel of their own.
  */
-export const FUSED_KERNEL_LIST: readonly NativeKernel[] = [layerNormKernel, layerNormGradKernel, geluKernel, geluGradKernel, linearGradKernel, adamwKernel];
+export const FUSED_KERNEL_LIST: readonly NativeKernel[] = [layerNormKernel, layerNormGradKernel, geluKernel, geluGradKernel, linearGradKernel, adamwKernel, clipNormKernel];
 
 /**
  * The names of the kernels that run natively, the fused ones included; every other kernel runs
