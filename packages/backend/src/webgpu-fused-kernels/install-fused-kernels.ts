@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { adamwWebgpuConfig } from './adamw.js';
+import { clipNormWebgpuConfig } from './clip-norm.js';
 import { geluWebgpuConfig } from './gelu.js';
 import { geluGradWebgpuConfig } from './gelu-grad.js';
 import { layerNormWebgpuConfig } from './layer-norm.js';
@@ -7,7 +8,7 @@ import { layerNormGradWebgpuConfig } from './layer-norm-grad.js';
 import { ELEMENTWISE_WORKGROUP_SIZE } from './webgpu-program.js';
 
 /** selfsup's WGSL kernels for the `webgpu` backend, under the fused-kernel contract's names. */
-export const WEBGPU_FUSED_KERNELS: readonly tf.KernelConfig[] = [layerNormWebgpuConfig, layerNormGradWebgpuConfig, geluWebgpuConfig, geluGradWebgpuConfig, adamwWebgpuConfig];
+export const WEBGPU_FUSED_KERNELS: readonly tf.KernelConfig[] = [layerNormWebgpuConfig, layerNormGradWebgpuConfig, geluWebgpuConfig, geluGradWebgpuConfig, adamwWebgpuConfig, clipNormWebgpuConfig];
 
 /** Storage buffers the largest program binds: five inputs and the output (LayerNorm's output and input gradient). */
 const STORAGE_BUFFERS_NEEDED = 6;
@@ -31,9 +32,10 @@ function unsupportedBy(limits: Readonly<Record<string, number>>): string | undef
 
 /**
  * Registers selfsup's WGSL kernels (`SelfsupLayerNorm`, `SelfsupLayerNormGrad`, `SelfsupGelu`,
- * `SelfsupGeluGrad`, `SelfsupAdamW`) for the `webgpu` backend, so that @selfsup/backbones' LayerNorm
- * and GELU and @selfsup/optim's AdamW update run in a few dispatches instead of many. Idempotent. Skipped (the layers then run their composite
- * formulas) when the device's limits are too small, or when `SELFSUP_WEBGPU_FUSED_KERNELS=0`
+ * `SelfsupGeluGrad`, `SelfsupAdamW`, `SelfsupClipNorm`) for the `webgpu` backend, so that
+ * @selfsup/backbones' LayerNorm and GELU and @selfsup/optim's AdamW update and per-parameter
+ * gradient clipping run in a few dispatches instead of many. Idempotent. Skipped (the layers then
+ * run their composite formulas) when the device's limits are too small, or when `SELFSUP_WEBGPU_FUSED_KERNELS=0`
  * (Node.js; for A/B measurements).
  */
 export function installWebgpuFusedKernels(limits: Readonly<Record<string, number>>): FusedKernelInstall {
