@@ -3,7 +3,9 @@
 // separate native kernels: the same clipped gradient and norm bit for bit (Object.is per element)
 // on every instruction set and thread count, for sizes the Sum kernel reduces in one range and in
 // parts, norms below and above maxNorm, zeros (norm 0), subnormals, huge values whose squares
-// overflow, infinities and NaN; and against the composite on tfjs-backend-cpu.
+// overflow, infinities and NaN, and an input whose norm depends on the Sum kernel's split into
+// parts; and against the composite on tfjs-backend-cpu, which sums in index order: bit for bit on
+// ordinary inputs, one float32 step apart on that contrived one.
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { isSslError } from '@selfsup/core';
@@ -52,6 +54,15 @@ function withValue(size: number, fill: number, at: number, value: number): Input
   return { shape: [size], values };
 }
 
+/** 8 parts of 16384 values whose float32 norm depends on the split (the test below says why). */
+function partSensitive(): Input {
+  const values = new Float32Array(8 * 16384);
+  values.fill(2 ** 22, 0, 32);
+  values.fill(2 ** 12, 32, 34);
+  values.fill(2 ** -6, 16384);
+  return { shape: [values.length], values };
+}
+
 const MAX_NORMS = [3, 0.5, 1e-3, 1e6];
 // one range ([3, 7], [384, 129]) and parts of the Sum kernel (>= 4 * 16384 elements: up to 32 parts)
 const SHAPES = [[], [1], [1, 1, 1], [3, 7], [384, 129], [65536], [300001], [1100003]];
@@ -83,7 +94,7 @@ describe.skipIf(!nativeReady)('SelfsupClipNorm on the native backend', () => {
   });
 
   it('is the same on every instruction set and thread count (sizes split over threads and parts)', async () => {
-    const inputs = [gradient([300001], 100, 1e-2), gradient([1100003], 101, 1), gradient([40000], 102, 1e-3), withValue(70001, 0.5, 1234, NaN)];
+    const inputs = [gradient([300001], 100, 1e-2), gradient([1100003], 101, 1), gradient([40000], 102, 1e-3), withValue(70001, 0.5, 1234, NaN), partSensitive()];
     for (const isa of runnableIsas()) {
       for (const threads of [1, 2, 3]) {
         await withConfig({ isa, threads }, async () => {
@@ -91,6 +102,21 @@ describe.skipIf(!nativeReady)('SelfsupClipNorm on the native backend', () => {
         });
       }
     }
+  });
+
+  it("forms the norm's sum in the Sum kernel's parts: an input whose float32 norm depends on them", async () => {
+    // 8 parts of 16384 values. Part 0: 32 values 2^22 (squares 2^44: every accumulator of a
+    // vectorised loop starts large) and two 2^12 (squares 2^24): exactly 2^49 + 2^25, the midpoint
+    // between two float32 values; parts 1-7: 2^-6 (squares 2^-12), 4 per part. Summed in parts the
+    // small squares survive (2^49 + 2^25 + 28 rounds up to 2^49 + 2^26); added to the large sum one
+    // by one (tfjs-backend-cpu's order, or one range for the whole row) each is below half a double
+    // ulp and lost, and the tie rounds to even, 2^49: the norms differ by a float32 step.
+    const input = partSensitive();
+    await expectBitwiseEqual(input, 1e9, 'part-sensitive sum');
+    const [, native] = await runOn(NATIVE_BACKEND_NAME, [input], fused(1e9));
+    const [, cpu] = await runOn('cpu', [input], composite(1e9));
+    expect(native!.values[0]).toBe(Math.fround(Math.sqrt(2 ** 49 + 2 ** 26)));
+    expect(cpu!.values[0]).toBe(Math.fround(Math.sqrt(2 ** 49)));
   });
 
   it('equals the composite on tfjs-backend-cpu bit for bit', async () => {
