@@ -4,8 +4,8 @@
 // training-like values and for zeros, signed zeros, subnormals, tiny and large finite values
 // (WGSL leaves infinities and NaN to the implementation: they are not compared). On a machine
 // without a GPU it runs on Dawn's OpenGL ES backend over Mesa's llvmpipe; outside a webgpu test
-// process it runs itself in a child vitest process on webgpu, as webgpu-fused-kernels.test.ts does
-// (see there why).
+// process it runs itself in a child vitest process on webgpu (test/webgpu-child-process.ts says
+// why).
 //
 // Tolerances (|webgpu - cpu| <= bound, per element). WGSL's * + - are correctly rounded, but the
 // compiler may fuse a product into the following sum, and its sqrt and / are not correctly rounded
@@ -18,52 +18,19 @@
 // bit in every case below (73,835 elements for each of the 3 hyper-parameter sets, subnormals
 // included); each test prints its largest errors and how many elements differ. The bounds are for
 // GPUs whose sqrt and / are not correctly rounded or that contract products into FMAs.
-import { execFile } from 'node:child_process';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isSslError } from '@selfsup/core';
 import { useBackend, type BackendName } from '../use-backend.js';
-import { webgpuAvailability } from '../webgpu-availability.js';
+import { describeInWebgpuChild, findWebgpuTestAdapter, runsOnWebgpu } from '../../test/webgpu-child-process.js';
 import { countWebgpuDispatches } from '../webgpu-dispatch-count.js';
 import { SELFSUP_ADAMW, WEBGPU_FUSED_KERNELS } from './index.js';
 
 const initialBackend = tf.getBackend() as string;
-const inProcess = initialBackend === 'webgpu';
+const inProcess = runsOnWebgpu();
+const adapter = await findWebgpuTestAdapter();
 
-/** Whether a webgpu adapter exists: the configured one, else Dawn's OpenGL ES software adapter (then `dawnBackend`). */
-async function findAdapter(): Promise<{ available: boolean; reason: string; dawnBackend?: string }> {
-  const configured = await webgpuAvailability();
-  if (configured.adapter !== undefined) return { available: true, reason: configured.reason, dawnBackend: process.env.SELFSUP_WEBGPU_BACKEND };
-  if (process.env.SELFSUP_WEBGPU_BACKEND !== undefined) return { available: false, reason: configured.reason };
-  const software = await webgpuAvailability({ backend: 'opengles', featureLevel: 'compatibility' });
-  if (software.adapter === undefined) return { available: false, reason: `${configured.reason}; ${software.reason}` };
-  return { available: true, reason: software.reason, dawnBackend: 'opengles' };
-}
-
-const adapter = inProcess ? { available: true, reason: 'this process runs on webgpu' } : await findAdapter();
-
-describe.skipIf(inProcess || !adapter.available)(`SelfsupAdamW on webgpu, in a child process (${adapter.reason})`, () => {
-  it('passes every comparison below in a vitest process on webgpu', async () => {
-    const repositoryRoot = fileURLToPath(new URL('../../../..', import.meta.url));
-    const env: NodeJS.ProcessEnv = { ...process.env, SELFSUP_TEST_BACKEND: 'webgpu', NO_COLOR: '1', FORCE_COLOR: '0' };
-    if (adapter.dawnBackend !== undefined) env.SELFSUP_WEBGPU_BACKEND = adapter.dawnBackend;
-    const vitest = join(dirname(createRequire(import.meta.url).resolve('vitest/package.json')), 'vitest.mjs');
-    let output: string;
-    try {
-      const child = await promisify(execFile)(process.execPath, [vitest, 'run', fileURLToPath(import.meta.url)], { cwd: repositoryRoot, env, timeout: 180_000, maxBuffer: 16 * 2 ** 20 });
-      output = child.stdout + child.stderr;
-    } catch (error) {
-      const failed = error as { stdout?: string; stderr?: string; message: string };
-      throw new Error(`the child vitest process on webgpu failed: ${failed.message}\n${failed.stdout ?? ''}${failed.stderr ?? ''}`);
-    }
-    expect(output).toMatch(/Tests\s+\d+ passed \| 1 skipped \(\d+\)/);
-    expect(output).not.toMatch(/failed/);
-  });
-});
+describeInWebgpuChild('SelfsupAdamW', import.meta.url, adapter);
 
 /** The optimizer's hyper-parameters for one parameter at its step t. */
 interface Hyper {

@@ -5,7 +5,7 @@
 // row workgroup sizes (dim <= 256, <= 1024, larger). On a machine without a GPU it runs on Dawn's
 // OpenGL ES backend over Mesa's llvmpipe (scripts/ci/webgpu-tests.sh); with no adapter at all it
 // is skipped with the reason. Outside a webgpu test process the file runs itself in a child vitest
-// process on webgpu (see `inProcess` below).
+// process on webgpu (test/webgpu-child-process.ts says why).
 //
 // Tolerances (float32, |webgpu - reference| <= atol + rtol |reference|):
 // - LayerNorm y, mean, rstd and dx: rtol 1e-5, atol 1e-6. Each is a short row sum in another
@@ -16,60 +16,19 @@
 //   Abramowitz-Stegun 7.1.26, absolute error 1.5e-7, so the two differ by up to |x| 7.5e-8 where Phi
 //   is small; against a float64 erf, the WGSL kernel's bound (relative 1.2e-7 in erfc plus float32
 //   rounding of exp(-x^2/2), whose argument carries |x|^2 2^-24) gives rtol 2e-6 + 2e-7 x^2, atol 1e-30.
-import { execFile } from 'node:child_process';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isSslError } from '@selfsup/core';
 import { useBackend, type BackendName } from '../use-backend.js';
-import { webgpuAvailability } from '../webgpu-availability.js';
+import { describeInWebgpuChild, findWebgpuTestAdapter, runsOnWebgpu } from '../../test/webgpu-child-process.js';
 import { countWebgpuDispatches } from '../webgpu-dispatch-count.js';
 import { SELFSUP_GELU, SELFSUP_GELU_GRAD, SELFSUP_LAYER_NORM, SELFSUP_LAYER_NORM_GRAD, WEBGPU_FUSED_KERNELS } from './index.js';
 
 const initialBackend = tf.getBackend() as string;
-/**
- * The comparisons run in a process that is on webgpu (SELFSUP_TEST_BACKEND=webgpu, as in
- * scripts/ci/webgpu-tests.sh). In any other test process this file runs itself again in a child
- * vitest process on webgpu: activating webgpu here would install Dawn's navigator.gpu and a device
- * for the rest of this worker, where use-backend-webgpu.test.ts's no-adapter cases could no longer
- * be reached (test files share their worker).
- */
-const inProcess = initialBackend === 'webgpu';
+const inProcess = runsOnWebgpu();
+const adapter = await findWebgpuTestAdapter();
 
-/** Whether a webgpu adapter exists: the configured one, else Dawn's OpenGL ES software adapter (then `dawnBackend`). */
-async function findAdapter(): Promise<{ available: boolean; reason: string; dawnBackend?: string }> {
-  const configured = await webgpuAvailability();
-  if (configured.adapter !== undefined) return { available: true, reason: configured.reason, dawnBackend: process.env.SELFSUP_WEBGPU_BACKEND };
-  if (process.env.SELFSUP_WEBGPU_BACKEND !== undefined) return { available: false, reason: configured.reason };
-  const software = await webgpuAvailability({ backend: 'opengles', featureLevel: 'compatibility' });
-  if (software.adapter === undefined) return { available: false, reason: `${configured.reason}; ${software.reason}` };
-  return { available: true, reason: software.reason, dawnBackend: 'opengles' };
-}
-
-const adapter = inProcess ? { available: true, reason: `this process runs on webgpu` } : await findAdapter();
-
-describe.skipIf(inProcess || !adapter.available)(`selfsup's WGSL kernels on webgpu, in a child process (${adapter.reason})`, () => {
-  it('pass every comparison below in a vitest process on webgpu', async () => {
-    const repositoryRoot = fileURLToPath(new URL('../../../..', import.meta.url));
-    const env: NodeJS.ProcessEnv = { ...process.env, SELFSUP_TEST_BACKEND: 'webgpu', NO_COLOR: '1', FORCE_COLOR: '0' };
-    if (adapter.dawnBackend !== undefined) env.SELFSUP_WEBGPU_BACKEND = adapter.dawnBackend;
-    const vitest = join(dirname(createRequire(import.meta.url).resolve('vitest/package.json')), 'vitest.mjs');
-    let output: string;
-    try {
-      const child = await promisify(execFile)(process.execPath, [vitest, 'run', fileURLToPath(import.meta.url)], { cwd: repositoryRoot, env, timeout: 180_000, maxBuffer: 16 * 2 ** 20 });
-      output = child.stdout + child.stderr;
-    } catch (error) {
-      const failed = error as { stdout?: string; stderr?: string; message: string };
-      throw new Error(`the child vitest process on webgpu failed: ${failed.message}\n${failed.stdout ?? ''}${failed.stderr ?? ''}`);
-    }
-    // Everything ran there but this one test (skipped in the child, which is on webgpu itself).
-    expect(output).toMatch(/Tests\s+\d+ passed \| 1 skipped \(\d+\)/);
-    expect(output).not.toMatch(/failed/);
-  });
-});
+describeInWebgpuChild("selfsup's WGSL kernels", import.meta.url, adapter);
 
 interface Tolerance {
   rtol: number;
