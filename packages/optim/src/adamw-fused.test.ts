@@ -6,6 +6,7 @@
 // counted with tf.profile inside the optimizer's `adamwStep` scope.
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, describe, expect, it } from 'vitest';
+import { seededUniformValues } from '@selfsup/testing';
 import { FUSED_KERNELS } from '@selfsup/backbones';
 import { useBackend, type BackendName } from '@selfsup/backend';
 import type { Parameter } from '@selfsup/core';
@@ -22,17 +23,6 @@ const nativeAvailable = await useBackend('native').then(
 await restore();
 
 afterAll(restore);
-
-/** Seeded values in [lo, hi) (xorshift32), so that failures reproduce. */
-function values(seed: number, size: number, lo: number, hi: number): Float32Array {
-  let state = seed >>> 0 || 1;
-  return Float32Array.from({ length: size }, () => {
-    state ^= state << 13;
-    state ^= state >>> 17;
-    state ^= state << 5;
-    return lo + ((state >>> 0) / 2 ** 32) * (hi - lo);
-  });
-}
 
 const SHAPES: Record<string, number[]> = { 'blocks.0.attn.qkv.weight': [24, 72], 'blocks.0.attn.qkv.bias': [72], 'head.weight': [24, 10], 'embed.count': [5] };
 const STEPS = 6;
@@ -51,7 +41,7 @@ async function train(fused: boolean): Promise<Run> {
   if (!fused && config) tf.unregisterKernel(FUSED_KERNELS.adamw, backend);
   const parameters: Parameter[] = Object.entries(SHAPES).map(([name, shape], i) => ({
     name,
-    variable: tf.variable(tf.tensor(values(i + 1, shape.reduce((a, b) => a * b, 1), -1, 1), shape), true, `${name}.${backend}.${fused}`),
+    variable: tf.variable(tf.tensor(seededUniformValues(i + 1, shape.reduce((a, b) => a * b, 1), -1, 1), shape), true, `${name}.${backend}.${fused}`),
     trainable: true,
   }));
   const optimizer = createAdamW({
@@ -68,8 +58,8 @@ async function train(fused: boolean): Promise<Run> {
         Object.entries(SHAPES).map(([name, shape], i) => {
           const size = shape.reduce((a, b) => a * b, 1);
           // an int32 gradient (cast to float32 before the update), and some zero gradients
-          if (name === 'embed.count') return [name, tf.tensor(Int32Array.from(values(100 * step + i, size, -3, 3), Math.round), shape, 'int32')];
-          return [name, tf.tensor(values(100 * step + i, size, -0.05, 0.05).map((g, k) => (k % 13 === 0 ? 0 : g)), shape)];
+          if (name === 'embed.count') return [name, tf.tensor(Int32Array.from(seededUniformValues(100 * step + i, size, -3, 3), Math.round), shape, 'int32')];
+          return [name, tf.tensor(seededUniformValues(100 * step + i, size, -0.05, 0.05).map((g, k) => (k % 13 === 0 ? 0 : g)), shape)];
         }),
       );
       const profile = await tf.profile(() => void optimizer.step(gradients, step));

@@ -7,6 +7,7 @@
 // counted with tf.profile.
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, describe, expect, it } from 'vitest';
+import { seededUniformValues } from '@selfsup/testing';
 import { FUSED_KERNELS } from '@selfsup/backbones';
 import { useBackend, type BackendName } from '@selfsup/backend';
 import { clipGradientsPerParameter } from './clip-gradients-per-parameter.js';
@@ -20,17 +21,6 @@ const nativeAvailable = await useBackend('native').then(
 await restore();
 
 afterAll(restore);
-
-/** Seeded values in [lo, hi) (xorshift32), so that failures reproduce. */
-function values(seed: number, size: number, lo: number, hi: number): Float32Array {
-  let state = seed >>> 0 || 1;
-  return Float32Array.from({ length: size }, () => {
-    state ^= state << 13;
-    state ^= state >>> 17;
-    state ^= state << 5;
-    return lo + ((state >>> 0) / 2 ** 32) * (hi - lo);
-  });
-}
 
 /** Gradients by name: [shape, lo, hi]; `count` is int32, `nan` holds a NaN, `zero` is all zeros. */
 const GRADIENTS: Record<string, [number[], number, number]> = {
@@ -61,7 +51,7 @@ async function clip(maxNorm: number, fused: boolean): Promise<Run> {
   const gradients = new Map(
     Object.entries(GRADIENTS).map(([name, [shape, lo, hi]], i) => {
       const size = shape.reduce((a, b) => a * b, 1);
-      const data = values(i + 1, size, lo, hi);
+      const data = seededUniformValues(i + 1, size, lo, hi);
       if (name === 'nan') data[4] = NaN;
       if (name === 'count') return [name, tf.tensor(Int32Array.from(data, Math.round), shape, 'int32')];
       return [name, tf.tensor(data, shape)];
@@ -120,7 +110,7 @@ describe.skipIf(!nativeAvailable)('clipGradientsPerParameter with the fused Self
       const norm = (name: string) => fused.norms[Object.keys(GRADIENTS).indexOf(name)]!;
       expect([norm('zero'), norm('empty'), Number.isNaN(norm('nan'))]).toEqual([0, 0, true]);
       // a NaN norm leaves the gradient as it is (its NaN included)
-      const nanInput = values(Object.keys(GRADIENTS).indexOf('nan') + 1, 9, -1, 1);
+      const nanInput = seededUniformValues(Object.keys(GRADIENTS).indexOf('nan') + 1, 9, -1, 1);
       nanInput[4] = NaN;
       expectBitwiseEqual(`maxNorm ${maxNorm}: the NaN gradient`, fused.clipped.nan!, nanInput);
     }

@@ -20,6 +20,7 @@
 // GPUs whose sqrt and / are not correctly rounded or that contract products into FMAs.
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { seededUniformValues } from '@selfsup/testing';
 import { isSslError } from '@selfsup/core';
 import { useBackend, type BackendName } from '../use-backend.js';
 import { describeInWebgpuChild, findWebgpuTestAdapter, runsOnWebgpu } from '../../test/webgpu-child-process.js';
@@ -61,19 +62,6 @@ function fused(h: Hyper, p: tf.Tensor, g: tf.Tensor, m: tf.Tensor, v: tf.Tensor)
   return tf.engine().runKernel(SELFSUP_ADAMW, { p, g, m, v }, attrsOf(h)) as tf.Tensor[];
 }
 
-/** A seeded generator of uniform float32 values (xorshift32), so that failures reproduce. */
-function uniformValues(seed: number, size: number, low: number, high: number): Float32Array {
-  let state = seed >>> 0 || 1;
-  const values = new Float32Array(size);
-  for (let i = 0; i < size; i++) {
-    state ^= state << 13;
-    state ^= state >>> 17;
-    state ^= state << 5;
-    values[i] = low + ((state >>> 0) / 2 ** 32) * (high - low);
-  }
-  return values;
-}
-
 interface Case {
   readonly label: string;
   readonly shape: number[];
@@ -83,8 +71,8 @@ interface Case {
 
 function trainingCase(shape: number[], seed: number): Case {
   const size = shape.reduce((a, b) => a * b, 1);
-  const v = uniformValues(seed + 3, size, 0, 1e-4).map((x, i) => (i % 97 === 0 ? 0 : x));
-  return { label: `[${shape}]`, shape, values: [uniformValues(seed, size, -1, 1), uniformValues(seed + 1, size, -1e-2, 1e-2), uniformValues(seed + 2, size, -1e-3, 1e-3), v] };
+  const v = seededUniformValues(seed + 3, size, 0, 1e-4).map((x, i) => (i % 97 === 0 ? 0 : x));
+  return { label: `[${shape}]`, shape, values: [seededUniformValues(seed, size, -1, 1), seededUniformValues(seed + 1, size, -1e-2, 1e-2), seededUniformValues(seed + 2, size, -1e-3, 1e-3), v] };
 }
 
 /** Finite values at the edges: zeros, signed zero, subnormals, tiny and large (g^2 stays finite). */

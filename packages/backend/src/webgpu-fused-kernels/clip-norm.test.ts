@@ -18,6 +18,7 @@
 // The cases keep c away from 1 by more than these bounds, so both sides take the same branch.
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { seededUniformValues } from '@selfsup/testing';
 import { isSslError } from '@selfsup/core';
 import { useBackend, type BackendName } from '../use-backend.js';
 import { describeInWebgpuChild, findWebgpuTestAdapter, runsOnWebgpu } from '../../test/webgpu-child-process.js';
@@ -43,19 +44,6 @@ function fused(maxNorm: number, g: tf.Tensor): tf.Tensor[] {
   return tf.engine().runKernel(SELFSUP_CLIP_NORM, { g }, { maxNorm }) as tf.Tensor[];
 }
 
-/** A seeded generator of uniform float32 values (xorshift32), so that failures reproduce. */
-function uniformValues(seed: number, size: number, low: number, high: number): Float32Array {
-  let state = seed >>> 0 || 1;
-  const values = new Float32Array(size);
-  for (let i = 0; i < size; i++) {
-    state ^= state << 13;
-    state ^= state >>> 17;
-    state ^= state << 5;
-    values[i] = low + ((state >>> 0) / 2 ** 32) * (high - low);
-  }
-  return values;
-}
-
 interface Case {
   readonly label: string;
   readonly shape: number[];
@@ -64,7 +52,7 @@ interface Case {
 
 function gradientCase(shape: number[], seed: number, scale: number): Case {
   const size = shape.reduce((a, b) => a * b, 1);
-  return { label: `[${shape}] of about ${scale}`, shape, values: uniformValues(seed, size, -scale, scale).map((x, i) => (i % 89 === 0 ? 0 : x)) };
+  return { label: `[${shape}] of about ${scale}`, shape, values: seededUniformValues(seed, size, -scale, scale).map((x, i) => (i % 89 === 0 ? 0 : x)) };
 }
 
 const CASES: readonly Case[] = [
@@ -168,7 +156,7 @@ describe.skipIf(!inProcess)(`SelfsupClipNorm on webgpu (${inProcess ? adapter.re
 
   it('runs in 2 dispatches, where the composite takes 8', async () => {
     await useBackend('webgpu');
-    const g = tf.tensor(uniformValues(50, 40 * 96, -1, 1), [40, 96]);
+    const g = tf.tensor(seededUniformValues(50, 40 * 96, -1, 1), [40, 96]);
     const counter = countWebgpuDispatches();
     const count = (fn: () => tf.Tensor[]) => {
       counter.reset();

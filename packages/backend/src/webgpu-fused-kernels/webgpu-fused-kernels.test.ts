@@ -18,6 +18,7 @@
 //   rounding of exp(-x^2/2), whose argument carries |x|^2 2^-24) gives rtol 2e-6 + 2e-7 x^2, atol 1e-30.
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { seededUniformValues } from '@selfsup/testing';
 import { isSslError } from '@selfsup/core';
 import { useBackend, type BackendName } from '../use-backend.js';
 import { describeInWebgpuChild, findWebgpuTestAdapter, runsOnWebgpu } from '../../test/webgpu-child-process.js';
@@ -37,19 +38,6 @@ interface Tolerance {
 const ROW_SUMS: Tolerance = { rtol: 1e-5, atol: 1e-6 };
 const COLUMN_SUMS: Tolerance = { rtol: 1e-5, atol: 2e-5 };
 const GELU_VS_COMPOSITE: Tolerance = { rtol: 1e-5, atol: 1e-6 };
-
-/** A seeded generator of uniform float32 values (xorshift32), so that failures reproduce. */
-function uniformValues(seed: number, size: number, low: number, high: number): Float32Array {
-  let state = seed >>> 0 || 1;
-  const values = new Float32Array(size);
-  for (let i = 0; i < size; i++) {
-    state ^= state << 13;
-    state ^= state >>> 17;
-    state ^= state << 5;
-    values[i] = low + ((state >>> 0) / 2 ** 32) * (high - low);
-  }
-  return values;
-}
 
 function expectClose(label: string, actual: Float32Array, expected: ArrayLike<number>, tolerance: (expected: number, index: number) => number): void {
   expect(actual.length, `${label}: length`).toBe(expected.length);
@@ -190,10 +178,10 @@ describe.skipIf(!inProcess)(`selfsup's WGSL kernels on webgpu (${inProcess ? ada
 
   for (const [rows, dim] of shapes) {
     const epsilon = dim % 2 === 0 ? 1e-6 : 1e-5;
-    const x = uniformValues(rows * 1000 + dim, rows * dim, -3, 3).map((v, i) => v + (i % dim) * 0.01 + (Math.floor(i / dim) % 7) - 3);
-    const gamma = uniformValues(dim + 1, dim, 0.5, 1.5);
-    const beta = uniformValues(dim + 2, dim, -1, 1);
-    const dy = uniformValues(dim + 3, rows * dim, -1, 1);
+    const x = seededUniformValues(rows * 1000 + dim, rows * dim, -3, 3).map((v, i) => v + (i % dim) * 0.01 + (Math.floor(i / dim) % 7) - 3);
+    const gamma = seededUniformValues(dim + 1, dim, 0.5, 1.5);
+    const beta = seededUniformValues(dim + 2, dim, -1, 1);
+    const dy = seededUniformValues(dim + 3, rows * dim, -1, 1);
     const tensors = () => ({
       x: tf.tensor2d(x, [rows, dim]),
       gamma: tf.tensor1d(gamma),
@@ -241,9 +229,9 @@ describe.skipIf(!inProcess)(`selfsup's WGSL kernels on webgpu (${inProcess ? ada
 
   it("SelfsupLayerNormGrad is the gradient of SelfsupLayerNorm's y (autodiff of the composite formula on cpu)", async () => {
     const [rows, dim] = [6, 70];
-    const x = uniformValues(11, rows * dim, -2, 2);
-    const gamma = uniformValues(12, dim, 0.5, 1.5);
-    const dy = uniformValues(13, rows * dim, -1, 1);
+    const x = seededUniformValues(11, rows * dim, -2, 2);
+    const gamma = seededUniformValues(12, dim, 0.5, 1.5);
+    const dy = seededUniformValues(13, rows * dim, -1, 1);
     const actual = await onWebgpu(() => {
       const [xt, gt, bt, dyt] = [tf.tensor2d(x, [rows, dim]), tf.tensor1d(gamma), tf.zeros([dim]), tf.tensor2d(dy, [rows, dim])];
       const [y, mean, rstd] = runKernel(SELFSUP_LAYER_NORM, { x: xt, gamma: gt, beta: bt }, { epsilon: 1e-6 });
@@ -263,9 +251,9 @@ describe.skipIf(!inProcess)(`selfsup's WGSL kernels on webgpu (${inProcess ? ada
   const geluShapes: number[][] = [[1], [7, 300], [2, 3, 5, 7], [1, 1, 1, 1, 129]];
   for (const shape of geluShapes) {
     const size = shape.reduce((a, b) => a * b, 1);
-    const x = uniformValues(size + 5, size, -6, 6);
+    const x = seededUniformValues(size + 5, size, -6, 6);
     x[0] = size === 1 ? -4.5 : 0;
-    const dy = uniformValues(size + 6, size, -1, 1);
+    const dy = seededUniformValues(size + 6, size, -1, 1);
 
     it(`SelfsupGelu and SelfsupGeluGrad [${shape.join(', ')}]: match the composite formulas on cpu and float64 erf`, async () => {
       const actual = await onWebgpu(() => {
