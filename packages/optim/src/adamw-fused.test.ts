@@ -6,7 +6,7 @@
 // counted with tf.profile inside the optimizer's `adamwStep` scope.
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, describe, expect, it } from 'vitest';
-import { seededUniformValues } from '@selfsup/testing';
+import { expectBitwiseEqual, seededUniformValues } from '@selfsup/testing';
 import { FUSED_KERNELS } from '@selfsup/backbones';
 import { useBackend, type BackendName } from '@selfsup/backend';
 import type { Parameter } from '@selfsup/core';
@@ -78,20 +78,13 @@ async function train(fused: boolean): Promise<Run> {
   }
 }
 
-function expectBitwiseEqual(label: string, actual: ArrayLike<number>, expected: ArrayLike<number>): void {
-  expect(actual.length, `${label}: length`).toBe(expected.length);
-  let differing = -1;
-  for (let i = 0; i < expected.length && differing < 0; i++) if (!Object.is(actual[i], expected[i])) differing = i;
-  expect(differing, `${label}: first differing element ${differing}: ${actual[differing]} vs ${expected[differing]}`).toBe(-1);
-}
-
 function expectSameRun(label: string, a: Run, b: Run): void {
   for (const name of Object.keys(SHAPES)) {
-    expectBitwiseEqual(`${label}: ${name}`, a.weights[name]!, b.weights[name]!);
+    expectBitwiseEqual(a.weights[name]!, b.weights[name]!, `${label}: ${name}`);
     const [sa, sb] = [a.state.parameters[name]!, b.state.parameters[name]!];
     expect(sa.step, `${label}: ${name} step`).toBe(sb.step);
-    expectBitwiseEqual(`${label}: ${name} exp_avg`, sa.firstMoment.data, sb.firstMoment.data);
-    expectBitwiseEqual(`${label}: ${name} exp_avg_sq`, sa.secondMoment.data, sb.secondMoment.data);
+    expectBitwiseEqual(sa.firstMoment.data, sb.firstMoment.data, `${label}: ${name} exp_avg`);
+    expectBitwiseEqual(sa.secondMoment.data, sb.secondMoment.data, `${label}: ${name} exp_avg_sq`);
   }
 }
 

@@ -7,7 +7,7 @@
 // counted with tf.profile.
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, describe, expect, it } from 'vitest';
-import { seededUniformValues } from '@selfsup/testing';
+import { expectBitwiseEqual, seededUniformValues } from '@selfsup/testing';
 import { FUSED_KERNELS } from '@selfsup/backbones';
 import { useBackend, type BackendName } from '@selfsup/backend';
 import { clipGradientsPerParameter } from './clip-gradients-per-parameter.js';
@@ -79,20 +79,13 @@ async function clip(maxNorm: number, fused: boolean): Promise<Run> {
   }
 }
 
-function expectBitwiseEqual(label: string, actual: ArrayLike<number>, expected: ArrayLike<number>): void {
-  expect(actual.length, `${label}: length`).toBe(expected.length);
-  let differing = -1;
-  for (let i = 0; i < expected.length && differing < 0; i++) if (!Object.is(actual[i], expected[i])) differing = i;
-  expect(differing, `${label}: first differing element ${differing}: ${actual[differing]} vs ${expected[differing]}`).toBe(-1);
-}
-
 function expectSameRun(label: string, a: Run, b: Run): void {
   expect(Object.keys(a.clipped), `${label}: names`).toEqual(Object.keys(GRADIENTS));
   for (const name of Object.keys(GRADIENTS)) {
     expect(a.shapes[name], `${label}: ${name} shape`).toEqual(b.shapes[name]);
-    expectBitwiseEqual(`${label}: ${name}`, a.clipped[name]!, b.clipped[name]!);
+    expectBitwiseEqual(a.clipped[name]!, b.clipped[name]!, `${label}: ${name}`);
   }
-  expectBitwiseEqual(`${label}: norms`, a.norms, b.norms);
+  expectBitwiseEqual(a.norms, b.norms, `${label}: norms`);
 }
 
 describe.skipIf(!nativeAvailable)('clipGradientsPerParameter with the fused SelfsupClipNorm kernel (native backend)', () => {
@@ -112,7 +105,7 @@ describe.skipIf(!nativeAvailable)('clipGradientsPerParameter with the fused Self
       // a NaN norm leaves the gradient as it is (its NaN included)
       const nanInput = seededUniformValues(Object.keys(GRADIENTS).indexOf('nan') + 1, 9, -1, 1);
       nanInput[4] = NaN;
-      expectBitwiseEqual(`maxNorm ${maxNorm}: the NaN gradient`, fused.clipped.nan!, nanInput);
+      expectBitwiseEqual(fused.clipped.nan!, nanInput, `maxNorm ${maxNorm}: the NaN gradient`);
     }
     await useBackend('native');
     const run = await clip(3, true);

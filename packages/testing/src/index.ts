@@ -1,5 +1,5 @@
 export { referenceDir, bundledReferenceDir, loadFixture, fromFixture, imagesFromFixture, type FixtureTensor } from './fixtures.js';
-export { expectClose, maxAbsDiff, type Tolerance } from './matchers.js';
+export { expectClose, expectBitwiseEqual, maxAbsDiff, type Tolerance } from './matchers.js';
 export { seededUniformValues } from './seeded-values.js';
 export { leakedTensors, expectNoLeaks, collectTensors } from './leaks.js';
 export {

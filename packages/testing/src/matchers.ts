@@ -111,3 +111,17 @@ export function maxAbsDiff(actual: Values, expected: Values): number {
   for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - e[i]!));
   return m;
 }
+
+/**
+ * Asserts that `actual` holds the same floats as `expected`, bit for bit: `Object.is` per element,
+ * so NaN equals NaN and -0 differs from 0. The failure names the first differing element. For host
+ * arrays (read tensors first).
+ */
+export function expectBitwiseEqual(actual: ArrayLike<number>, expected: ArrayLike<number>, label = 'values'): void {
+  if (actual.length !== expected.length) throw new Error(`${label}: ${actual.length} values, expected ${expected.length}`);
+  for (let i = 0; i < expected.length; i++) {
+    if (!Object.is(actual[i], expected[i])) {
+      throw new Error(`${label}: first differing element ${i}: got ${actual[i]}, expected ${expected[i]} (bit for bit)`);
+    }
+  }
+}
