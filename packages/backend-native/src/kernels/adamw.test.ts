@@ -148,7 +148,7 @@ describe.skipIf(!nativeReady)('SelfsupAdamW on the native backend', () => {
         [pf, mf, vf] = nextFused;
         [pc, mc, vc] = nextComposite;
       }
-      const [a, b] = [[pf!, mf!, vf!], [pc!, mc!, vc!]].map((list) => list.map((x) => x.dataSync() as Float32Array));
+      const [a, b] = await Promise.all([[pf!, mf!, vf!], [pc!, mc!, vc!]].map((list) => Promise.all(list.map((x) => x.data() as Promise<Float32Array>))));
       a!.forEach((values, o) => expect(values.findIndex((x, i) => !Object.is(x, b![o]![i])), `${OUTPUTS[o]} after 50 steps`).toBe(-1));
       tf.dispose([pf!, mf!, vf!, pc!, mc!, vc!]);
     } finally {
