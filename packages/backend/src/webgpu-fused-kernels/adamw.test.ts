@@ -20,8 +20,7 @@
 // GPUs whose sqrt and / are not correctly rounded or that contract products into FMAs.
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { seededUniformValues } from '@selfsup/testing';
-import { isSslError } from '@selfsup/core';
+import { expectInvalidArgumentErrors, seededUniformValues, type InvalidArgumentCase } from '@selfsup/testing';
 import { useBackend, type BackendName } from '../use-backend.js';
 import { describeInWebgpuChild, findWebgpuTestAdapter, runsOnWebgpu } from '../../test/webgpu-child-process.js';
 import { countWebgpuDispatches } from '../webgpu-dispatch-count.js';
@@ -208,25 +207,14 @@ describe.skipIf(!inProcess)(`SelfsupAdamW on webgpu (${inProcess ? adapter.reaso
     await useBackend('webgpu');
     const attrs = attrsOf(HYPERS[0]!);
     const run = (inputs: Record<string, tf.Tensor>, a: Record<string, unknown> = attrs) => tf.engine().runKernel(SELFSUP_ADAMW, inputs as tf.NamedTensorMap, a as tf.NamedAttrMap);
-    const cases: [() => unknown, RegExp][] = [
+    const cases: InvalidArgumentCase[] = [
       [() => run({ p: tf.ones([3, 4]), g: tf.ones([4, 3]), m: tf.zeros([3, 4]), v: tf.zeros([3, 4]) }), /SelfsupAdamW input g: expected float32 \[3, 4\] \(the gradient, shaped as p\), got "float32 \[4, 3\]"/],
       [() => run({ p: tf.ones([3]), g: tf.ones([3]), m: tf.zeros([3], 'int32'), v: tf.zeros([3]) }), /SelfsupAdamW input m: expected a float32 tensor, got "int32 \[3\]"/],
       [() => run({ p: tf.ones([3]), g: tf.ones([3]), m: tf.zeros([3]) }), /SelfsupAdamW input v: expected a float32 tensor, got undefined/],
       [() => run({ p: tf.ones([3]), g: tf.ones([3]), m: tf.zeros([3]), v: tf.zeros([3]) }, { ...attrs, eps: '1e-8' }), /SelfsupAdamW attrs\.eps: expected a number, got "1e-8"/],
     ];
     const before = tf.memory().numTensors;
-    for (const [call, message] of cases) {
-      let error: unknown;
-      tf.tidy(() => {
-        try {
-          call();
-        } catch (caught) {
-          error = caught;
-        }
-      });
-      expect(isSslError(error, 'INVALID_ARGUMENT'), String(error)).toBe(true);
-      expect((error as Error).message).toMatch(message);
-    }
+    expectInvalidArgumentErrors(cases);
     expect(tf.memory().numTensors).toBe(before);
   });
 });

@@ -18,8 +18,7 @@
 // The cases keep c away from 1 by more than these bounds, so both sides take the same branch.
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { seededUniformValues } from '@selfsup/testing';
-import { isSslError } from '@selfsup/core';
+import { expectInvalidArgumentErrors, seededUniformValues, type InvalidArgumentCase } from '@selfsup/testing';
 import { useBackend, type BackendName } from '../use-backend.js';
 import { describeInWebgpuChild, findWebgpuTestAdapter, runsOnWebgpu } from '../../test/webgpu-child-process.js';
 import { countWebgpuDispatches } from '../webgpu-dispatch-count.js';
@@ -175,25 +174,14 @@ describe.skipIf(!inProcess)(`SelfsupClipNorm on webgpu (${inProcess ? adapter.re
   it('refuses bad inputs and attributes with an SslError naming them, and leaves no tensor behind', async () => {
     await useBackend('webgpu');
     const run = (inputs: Record<string, tf.Tensor>, attrs: Record<string, unknown>) => tf.engine().runKernel(SELFSUP_CLIP_NORM, inputs as tf.NamedTensorMap, attrs as tf.NamedAttrMap);
-    const cases: [() => unknown, RegExp][] = [
+    const cases: InvalidArgumentCase[] = [
       [() => run({ g: tf.ones([3], 'int32') }, { maxNorm: 1 }), /SelfsupClipNorm input g: expected a float32 tensor, got "int32 \[3\]"/],
       [() => run({}, { maxNorm: 1 }), /SelfsupClipNorm input g: expected a float32 tensor, got undefined/],
       [() => run({ g: tf.ones([3]) }, {}), /SelfsupClipNorm attrs\.maxNorm: expected a positive finite number, got undefined/],
       [() => run({ g: tf.ones([3]) }, { maxNorm: -1 }), /SelfsupClipNorm attrs\.maxNorm: expected a positive finite number, got "?-1/],
     ];
     const before = tf.memory().numTensors;
-    for (const [call, message] of cases) {
-      let error: unknown;
-      tf.tidy(() => {
-        try {
-          call();
-        } catch (caught) {
-          error = caught;
-        }
-      });
-      expect(isSslError(error, 'INVALID_ARGUMENT'), String(error)).toBe(true);
-      expect((error as Error).message).toMatch(message);
-    }
+    expectInvalidArgumentErrors(cases);
     expect(tf.memory().numTensors).toBe(before);
   });
 });

@@ -18,8 +18,7 @@
 //   rounding of exp(-x^2/2), whose argument carries |x|^2 2^-24) gives rtol 2e-6 + 2e-7 x^2, atol 1e-30.
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { seededUniformValues } from '@selfsup/testing';
-import { isSslError } from '@selfsup/core';
+import { expectInvalidArgumentErrors, seededUniformValues, type InvalidArgumentCase } from '@selfsup/testing';
 import { useBackend, type BackendName } from '../use-backend.js';
 import { describeInWebgpuChild, findWebgpuTestAdapter, runsOnWebgpu } from '../../test/webgpu-child-process.js';
 import { countWebgpuDispatches } from '../webgpu-dispatch-count.js';
@@ -326,27 +325,16 @@ describe.skipIf(!inProcess)(`selfsup's WGSL kernels on webgpu (${inProcess ? ada
 
   it('refuses bad inputs with an SslError naming the input, the expected and actual shape or dtype', async () => {
     await useBackend('webgpu');
-    const cases: [string, () => unknown, RegExp][] = [
-      [SELFSUP_LAYER_NORM, () => runKernel(SELFSUP_LAYER_NORM, { x: tf.zeros([2, 3, 4]), gamma: tf.ones([4]), beta: tf.zeros([4]) }, { epsilon: 1e-6 }), /SelfsupLayerNorm input x: expected float32 \[rows, dim\].*, got "float32 \[2, 3, 4\]"/],
-      [SELFSUP_LAYER_NORM, () => runKernel(SELFSUP_LAYER_NORM, { x: tf.zeros([2, 4]), gamma: tf.ones([5]), beta: tf.zeros([4]) }, { epsilon: 1e-6 }), /SelfsupLayerNorm input gamma: expected float32 \[4\].*, got "float32 \[5\]"/],
-      [SELFSUP_LAYER_NORM, () => runKernel(SELFSUP_LAYER_NORM, { x: tf.zeros([2, 4], 'int32'), gamma: tf.ones([4]), beta: tf.zeros([4]) }, { epsilon: 1e-6 }), /input x: expected a float32 tensor, got "int32 \[2, 4\]"/],
-      [SELFSUP_LAYER_NORM, () => runKernel(SELFSUP_LAYER_NORM, { x: tf.zeros([2, 4]), gamma: tf.ones([4]), beta: tf.zeros([4]) }), /SelfsupLayerNorm attrs.epsilon: expected a number >= 0, got undefined/],
-      [SELFSUP_LAYER_NORM_GRAD, () => runKernel(SELFSUP_LAYER_NORM_GRAD, { dy: tf.zeros([2, 4]), x: tf.zeros([2, 4]), gamma: tf.ones([4]), mean: tf.zeros([2]), rstd: tf.ones([2, 1]) }), /input mean: expected float32 \[2, 1\].*, got "float32 \[2\]"/],
-      [SELFSUP_GELU_GRAD, () => runKernel(SELFSUP_GELU_GRAD, { dy: tf.zeros([3]), x: tf.zeros([4]) }), /SelfsupGeluGrad input dy: expected float32 \[4\].*, got "float32 \[3\]"/],
+    const cases: InvalidArgumentCase[] = [
+      [() => runKernel(SELFSUP_LAYER_NORM, { x: tf.zeros([2, 3, 4]), gamma: tf.ones([4]), beta: tf.zeros([4]) }, { epsilon: 1e-6 }), /SelfsupLayerNorm input x: expected float32 \[rows, dim\].*, got "float32 \[2, 3, 4\]"/],
+      [() => runKernel(SELFSUP_LAYER_NORM, { x: tf.zeros([2, 4]), gamma: tf.ones([5]), beta: tf.zeros([4]) }, { epsilon: 1e-6 }), /SelfsupLayerNorm input gamma: expected float32 \[4\].*, got "float32 \[5\]"/],
+      [() => runKernel(SELFSUP_LAYER_NORM, { x: tf.zeros([2, 4], 'int32'), gamma: tf.ones([4]), beta: tf.zeros([4]) }, { epsilon: 1e-6 }), /input x: expected a float32 tensor, got "int32 \[2, 4\]"/],
+      [() => runKernel(SELFSUP_LAYER_NORM, { x: tf.zeros([2, 4]), gamma: tf.ones([4]), beta: tf.zeros([4]) }), /SelfsupLayerNorm attrs.epsilon: expected a number >= 0, got undefined/],
+      [() => runKernel(SELFSUP_LAYER_NORM_GRAD, { dy: tf.zeros([2, 4]), x: tf.zeros([2, 4]), gamma: tf.ones([4]), mean: tf.zeros([2]), rstd: tf.ones([2, 1]) }), /input mean: expected float32 \[2, 1\].*, got "float32 \[2\]"/],
+      [() => runKernel(SELFSUP_GELU_GRAD, { dy: tf.zeros([3]), x: tf.zeros([4]) }), /SelfsupGeluGrad input dy: expected float32 \[4\].*, got "float32 \[3\]"/],
     ];
     const before = tf.memory().numTensors;
-    for (const [kernel, call, message] of cases) {
-      let error: unknown;
-      tf.tidy(() => {
-        try {
-          call();
-        } catch (caught) {
-          error = caught;
-        }
-      });
-      expect(isSslError(error, 'INVALID_ARGUMENT'), `${kernel}: ${String(error)}`).toBe(true);
-      expect((error as Error).message).toMatch(message);
-    }
+    expectInvalidArgumentErrors(cases);
     expect(tf.memory().numTensors).toBe(before);
   });
 });
