@@ -33,6 +33,7 @@ started=$(date +%s)
 npm run build -w apps/playground
 SELFSUP_REQUIRE_BROWSER=1 SELFSUP_PLAYGROUND_DIST="$PWD/apps/playground/dist" npm run test:browser -w apps/playground
 # @selfsup/backend's own browser test: useBackend('webgpu') on navigator.gpu (SwiftShader), a tiny ViT
-# forward and backward with the WGSL fused kernels against cpu in the page, no tensor leaks (~12 s)
+# forward and backward and three clipping + AdamW steps with the WGSL fused kernels against cpu in the
+# page, no tensor leaks (~12 s)
 SELFSUP_REQUIRE_BROWSER=1 npx vitest run --config packages/backend/test/browser-webgpu.config.ts
 echo "browser-tests: passed in $(( $(date +%s) - started )) s; screenshots in $SELFSUP_ARTIFACT_DIR"

@@ -1,10 +1,11 @@
 // useBackend('webgpu') in a real browser: browser-webgpu-page.ts, bundled by esbuild from the
 // packages' TypeScript source (the `@selfsup/source` condition), served on 127.0.0.1 (a secure
 // context, which WebGPU needs) and opened in headless Debian Chromium (/usr/bin/chromium) driven by
-// npm's playwright-core, with WebGPU on Chromium's software adapter (SwiftShader). The page trains
-// nothing: it runs a tiny ViT's forward and backward pass on cpu and on webgpu, and this test checks
-// that webgpu ran through navigator.gpu with selfsup's WGSL LayerNorm and GELU kernels, the loss and
-// every gradient match cpu, and no tensor leaked.
+// npm's playwright-core, with WebGPU on Chromium's software adapter (SwiftShader). The page runs a
+// tiny ViT's forward and backward pass on cpu and on webgpu, then three optimizer steps (clipping
+// per parameter, AdamW) from cpu's weights and gradients on each, and this test checks that webgpu
+// ran through navigator.gpu with every one of selfsup's WGSL kernels (LayerNorm, GELU, clipping,
+// AdamW), the loss, every gradient, the norms and the updated weights match cpu, and no tensor leaked.
 //
 // Run: npx vitest run --config packages/backend/test/browser-webgpu.config.ts
 // Skipped, with the reason, when /usr/bin/chromium (or SELFSUP_CHROMIUM) is missing or Chromium
@@ -12,7 +13,10 @@
 //
 // Tolerances (float32, |webgpu - cpu| <= atol + rtol |cpu|): rtol 1e-3, atol 1e-4, as for the ViT in
 // packages/backbones/src/webgpu-custom-ops.test.ts: two blocks chain sums of a few hundred products
-// taken in another order on each backend, far below a wrong kernel's error.
+// taken in another order on each backend, far below a wrong kernel's error. The optimizer steps start
+// from the same numbers on both backends, so their weights must agree much closer (rtol 1e-5, atol
+// 1e-7; an update is about 1e-2, the learning rate, and a wrong moment or bias correction changes it
+// by a sizeable part of that).
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
@@ -27,7 +31,8 @@ const CHROMIUM = process.env.SELFSUP_CHROMIUM ?? '/usr/bin/chromium';
 const REQUIRED = process.env.SELFSUP_REQUIRE_BROWSER === '1';
 const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--enable-unsafe-webgpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'];
 const TOLERANCE = { rtol: 1e-3, atol: 1e-4 };
-const FUSED_KERNELS = ['SelfsupLayerNorm', 'SelfsupLayerNormGrad', 'SelfsupGelu', 'SelfsupGeluGrad'];
+const OPTIMIZER_TOLERANCE = { rtol: 1e-5, atol: 1e-7 };
+const FUSED_KERNELS = ['SelfsupLayerNorm', 'SelfsupLayerNormGrad', 'SelfsupGelu', 'SelfsupGeluGrad', 'SelfsupClipNorm', 'SelfsupAdamW'];
 
 const missing = existsSync(CHROMIUM) ? undefined : `no Chromium at ${CHROMIUM} (apt-get install chromium, or set SELFSUP_CHROMIUM)`;
 if (missing !== undefined && REQUIRED) throw new Error(`browser-webgpu: SELFSUP_REQUIRE_BROWSER=1 but ${missing}`);
@@ -82,10 +87,10 @@ async function runPage(url: string): Promise<{ result: BrowserWebgpuResult; cons
   }
 }
 
-function expectClose(label: string, actual: readonly number[], expected: readonly number[]): void {
+function expectClose(label: string, actual: readonly number[], expected: readonly number[], tolerance = TOLERANCE): void {
   expect(actual.length, `${label}: length`).toBe(expected.length);
   for (let i = 0; i < expected.length; i++) {
-    const bound = TOLERANCE.atol + TOLERANCE.rtol * Math.abs(expected[i]!);
+    const bound = tolerance.atol + tolerance.rtol * Math.abs(expected[i]!);
     if (!(Math.abs(actual[i]! - expected[i]!) <= bound)) {
       throw new Error(`${label}: element ${i} is ${actual[i]} on webgpu, ${expected[i]} on cpu (allowed ${bound})`);
     }
@@ -106,7 +111,7 @@ describe.skipIf(missing !== undefined)(`useBackend('webgpu') in headless Chromiu
     await new Promise((resolve) => server?.close(resolve));
   });
 
-  it('runs a ViT forward and backward pass on navigator.gpu with the WGSL kernels, as on cpu', (context) => {
+  it('runs a ViT forward and backward pass and optimizer steps on navigator.gpu with the WGSL kernels, as on cpu', (context) => {
     const { result } = page;
     const noAdapter = !result.ok && /no WebGPU adapter|navigator\.gpu/.test(result.error ?? '');
     if (noAdapter && !REQUIRED) {
@@ -125,5 +130,15 @@ describe.skipIf(missing !== undefined)(`useBackend('webgpu') in headless Chromiu
     expect(Object.keys(webgpu!.gradients).sort()).toEqual(Object.keys(cpu!.gradients).sort());
     expect(Object.keys(cpu!.gradients)).toContain('blocks.0.norm1.weight');
     for (const [name, gradient] of Object.entries(cpu!.gradients)) expectClose(`gradient of ${name}`, webgpu!.gradients[name]!, gradient);
+    const { cpuSteps, webgpuSteps } = result;
+    expect(webgpuSteps!.norms).toHaveLength(cpuSteps!.norms.length);
+    cpuSteps!.norms.forEach((norms, step) => expectClose(`step ${step}: gradient norms`, webgpuSteps!.norms[step]!, norms, OPTIMIZER_TOLERANCE));
+    expect(Object.keys(webgpuSteps!.weights).sort()).toEqual(Object.keys(cpu!.gradients).sort());
+    for (const [name, weights] of Object.entries(cpuSteps!.weights)) {
+      const before = cpu!.weights[name]!.values;
+      // the steps moved every weight whose gradient is not zero (by about the learning rate)
+      expect(weights.some((w, i) => Math.abs(w - before[i]!) > 1e-3), `${name} moved`).toBe(true);
+      expectClose(`weight ${name} after the steps`, webgpuSteps!.weights[name]!, weights, OPTIMIZER_TOLERANCE);
+    }
   });
 });
