@@ -10,7 +10,7 @@ const example = await startFashionMnistExample('runs/ibot-fashion-mnist-subset')
 const { epochs, batchSize } = example.args;
 const { iterationsPerEpoch } = example;
 
-// the reference configuration, scaled to the subset (a smaller head keeps a CPU run short)
+// the full-data reference configuration (ViT dim 128, head 1024/512/128) with the flags' epochs and batch size
 const config: IbotConfigInput = {
   ...IBOT_FASHION_MNIST_REFERENCE,
   epochs,

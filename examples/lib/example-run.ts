@@ -70,7 +70,7 @@ export function parseExampleArgs(defaultOut: string): ExampleArgs {
  * Starts a TensorFlow.js backend with `useBackend` of `@selfsup/backend` and prints
  * `backend: <name> (<threads> thread(s))`.
  *
- * @param name - `auto`, `cpu`, `wasm`, `native`, `tensorflow` or `tensorflow-gpu`.
+ * @param name - `auto` or one of `webgpu`, `tensorflow-gpu`, `native`, `tensorflow`, `wasm`, `cpu`.
  * @returns what started.
  */
 export async function startBackend(name: BackendName): Promise<BackendInfo> {
