@@ -28,7 +28,10 @@ function describeIssues(issues: readonly z.core.$ZodIssue[]): string {
  * options of `createVit` and `createSwin`, validated by `backboneConfigSchema` with the same
  * defaults). Recipes, the CLI and export then use only the {@link Backbone} contract.
  *
- * @throws SslError `INVALID_CONFIG` naming each key that is wrong (an unknown `arch` lists the known ones).
+ * @throws SslError `INVALID_CONFIG` for an unknown `arch` (listing the known ones) or a key of the wrong
+ *   type or range (naming each); `INVALID_ARGUMENT` / `NOT_SUPPORTED` from `createVit` / `createSwin`
+ *   for options that conflict (`imageSize` not a multiple of `patchSize`, `headCount` not dividing
+ *   `embedDim`).
  *
  * @example
  * ```ts

@@ -25,7 +25,7 @@ export interface VitSizes {
  *
  * @example
  * ```ts
- * vitParameterCount(createVit({ preset: 'small' }).config); // 21,743,232 with the mask token
+ * vitParameterCount(createVit({ preset: 'small' }).config); // 21,666,048 with the mask token
  * ```
  */
 export function vitParameterCount(sizes: VitSizes): number {

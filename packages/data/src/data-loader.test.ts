@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { createDataLoader, type Batch } from './data-loader.js';
 import { createImageDataset, type ImageDataset } from './image-dataset.js';
 
@@ -69,6 +69,18 @@ describe('createDataLoader', () => {
     expect((await collect(withPrefetch.epoch(1))).map((x) => [...x.images])).toEqual(
       (await collect(without.epoch(1))).map((x) => [...x.images]),
     );
+  });
+
+  it('prefetches where there is no setImmediate (a browser) with the same batches', async () => {
+    const expected = (await collect(createDataLoader({ dataset: dataset(), batchSize: 3, seed: 2, prefetch: 0 }).epoch(1))).map((x) => [...x.images]);
+    vi.stubGlobal('setImmediate', undefined);
+    try {
+      expect(typeof (globalThis as { setImmediate?: unknown }).setImmediate).toBe('undefined');
+      const batches = await collect(createDataLoader({ dataset: dataset(), batchSize: 3, seed: 2, prefetch: 2 }).epoch(1));
+      expect(batches.map((x) => [...x.images])).toEqual(expected);
+    } finally {
+      vi.unstubAllGlobals();
+    }
   });
 
   it('prepares the next batches while the caller works, not when it asks', async () => {

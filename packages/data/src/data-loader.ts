@@ -1,5 +1,6 @@
 import { SslError, checkInteger, invalidArgument } from '@selfsup/core';
 import { epochOrder } from './epoch-order.js';
+import { runAsMacrotask } from './run-as-macrotask.js';
 import type { ImageDataset } from './image-dataset.js';
 import { checkShard, shardLength, shardOrder, type DataShard } from './shard-order.js';
 
@@ -199,7 +200,7 @@ export function createDataLoader(options: DataLoaderOptions): DataLoader {
         const index = next++;
         const pending = new Promise<Batch>((resolve, reject) => {
           // a macrotask: runs when the training step yields the event loop, not inside it
-          setImmediate(() => {
+          runAsMacrotask(() => {
             if (stopped) {
               reject(new SslError('INVALID_ARGUMENT', 'the epoch iterator was closed'));
               return;

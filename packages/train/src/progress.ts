@@ -94,7 +94,7 @@ function isCi(env: Readonly<Record<string, string | undefined>>): boolean {
  * @example
  * ```ts
  * const progress = createProgress({ totalSteps: 1000, epochs: 10 }, { mode: 'lines' });
- * progress.update(record); // step 10/1000 (1%) | epoch 1/10 | loss 1.2345 | lr 1.00e-4 | 5.2 it/s | eta 3:10
+ * progress.update(record); // step 10/1000 (1%) | epoch 1/10 | loss 1.2345 | lr 1.00e-4 | wd 4.00e-2 | 5.20 it/s | eta 3:10
  * ```
  */
 export function createProgress(run: ProgressRun, options: ProgressOptions = {}): Progress {
