@@ -48,7 +48,7 @@ export interface VitOptions {
   inChannels?: number;
   /** @defaultValue the preset's (384 for small) */
   embedDim?: number;
-  /** Number of transformer blocks. @defaultValue the preset's (12) */
+  /** Number of transformer blocks. @defaultValue the preset's (12 for small) */
   depth?: number;
   /** Attention heads; must divide `embedDim`. @defaultValue the preset's (6 for small) */
   headCount?: number;
