@@ -13,7 +13,7 @@ export interface InstallStatus {
   readonly detail: string;
   /** Why each installed prebuilt was not used (it did not load, its version differs, `--force`). */
   readonly prebuiltNotUsed?: readonly string[];
-  /** node-gyp's output, for `built` and `failed`. */
+  /** The file holding node-gyp's output (`build/install.log`), for `built` and `failed`. */
   readonly log?: string;
   /** `name@version` of the prebuilt the install found loading, for `prebuilt`. */
   readonly prebuilt?: string;

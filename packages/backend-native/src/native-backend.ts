@@ -64,12 +64,12 @@ export interface NativeBuildInfo {
   readonly addonPath: string;
   /**
    * Which binary is in use (`binary.summary`: `prebuilt @selfsup/backend-native-linux-x64-gnu@<v>`,
-   * `built from source at install`, ...) or why none is; see {@link nativeBinaryInfo}.
+   * `built from source at install (<why no prebuilt>)`, ...) or why none is; see {@link nativeBinaryInfo}.
    */
   readonly binary: NativeBinaryInfo;
   /** The addon's own report (undefined when unavailable): instruction set, GEMM engine, OpenBLAS, threads, compiler. */
   readonly addon: AddonInfo | undefined;
-  /** The kernels that run natively. */
+  /** The kernels the backend runs with its own code ({@link NATIVE_KERNELS}). */
   readonly kernels: readonly string[];
 }
 
@@ -309,8 +309,9 @@ export async function registerNativeBackend(options: NativeBackendOptions = {}):
 }
 
 /**
- * True when the compiled addon is present and loads on this machine (it is built by the package's
- * install script; the install never fails without it).
+ * True when a native binary loads on this machine: `SELFSUP_NATIVE_ADDON`, this platform's prebuilt
+ * package, or the build from source at install (see {@link nativeBinaryInfo}); the install never
+ * fails without one.
  *
  * @example
  * ```ts

@@ -42,7 +42,8 @@ export interface NativeBinaryInfo {
   readonly path: string | undefined;
   /**
    * One line for people: `prebuilt @selfsup/backend-native-linux-x64-gnu@0.1.0`, `built from
-   * source at install`, `SELFSUP_NATIVE_ADDON=<path>`, or `none` when no binary loaded.
+   * source at install (<why no prebuilt>)`, `SELFSUP_NATIVE_ADDON=<path>`, or `none` when no binary
+   * loaded.
    */
   readonly summary: string;
   /** One line saying why no binary is in use and how to get one; undefined when one is. */

@@ -17,9 +17,10 @@ import { tileKernel } from './kernels/tile.js';
 import { transposeKernel } from './kernels/transpose.js';
 
 /**
- * Every kernel the native backend runs in native code: on float32 tensors; int32 too for the
- * copying kernels and ArgMax / ArgMin; float32, int32 and bool for comparisons, logical ops,
- * Select, Tile and Cast.
+ * Every kernel the native backend runs with its own code, in native code except UnsortedSegmentSum
+ * (a one-pass JavaScript loop in place of the cpu kernel's quadratic one): on float32 tensors;
+ * int32 too for the copying kernels and ArgMax / ArgMin; float32, int32 and bool for comparisons,
+ * logical ops, Select, Tile and Cast.
  */
 export const NATIVE_KERNEL_LIST: readonly NativeKernel[] = [
   batchMatMulKernel,
@@ -46,7 +47,8 @@ export const NATIVE_KERNEL_LIST: readonly NativeKernel[] = [
 export const FUSED_KERNEL_LIST: readonly NativeKernel[] = [layerNormKernel, layerNormGradKernel, geluKernel, geluGradKernel, linearGradKernel, adamwKernel, clipNormKernel];
 
 /**
- * The names of the kernels that run natively, the fused ones included; every other kernel runs
+ * The names of the kernels the native backend runs with its own code (natively, but for
+ * UnsortedSegmentSum's JavaScript loop), the fused ones included; every other kernel runs
  * tfjs-backend-cpu's code.
  */
 export const NATIVE_KERNELS: readonly string[] = [...NATIVE_KERNEL_LIST, ...FUSED_KERNEL_LIST].map((k) => k.kernelName);

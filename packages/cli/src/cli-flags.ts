@@ -228,7 +228,8 @@ function flagText(declaration: FlagDeclaration, keys: readonly ConfigKey[]): str
  * override a config key, from the config schema's keys): `  --name, -n <value>  description`,
  * aligned and wrapped to `width` columns.
  *
- * @param keys - the config keys of the method (`configKeys(method)`), for flags with `configKey`.
+ * @param options - `keys`: the config keys of the method (`configKeys(method)`), for flags with
+ *   `configKey`; `width`: the columns to wrap to (100).
  */
 export function describeFlags(declarations: readonly FlagDeclaration[], options: { readonly keys?: readonly ConfigKey[]; readonly width?: number } = {}): string {
   const all: readonly FlagDeclaration[] = [...declarations, ...COMMON_FLAGS];

@@ -28,7 +28,8 @@ export interface OpenedCheckpoint {
  * in it, selects the backend, rebuilds the method's networks from that configuration and loads the
  * saved state into them.
  *
- * @param backend - the backend, else the one the configuration names.
+ * @param options - `backend`: else the configuration's `run.backend`; `threads`: else `run.threads`;
+ *   `cwd`: where a relative `path` is read from.
  */
 export async function openCheckpoint(path: string, options: { backend?: string; threads?: number; cwd?: string } = {}): Promise<OpenedCheckpoint> {
   const full = resolve(options.cwd ?? process.cwd(), path);

@@ -1,7 +1,7 @@
 import { invalidArgument } from '@selfsup/core';
 import type { ReduceOp } from './communicator.js';
 
-/** Checks a collective's buffer: a Float32Array, or (`anyTyped`) any of the typed arrays broadcast takes. */
+/** Checks a collective's buffer: a Float32Array with `float32Only`, else any of the typed arrays broadcast takes. */
 export function checkBuffer(argument: string, buffer: unknown, float32Only: boolean): void {
   const ok = float32Only ? buffer instanceof Float32Array : buffer instanceof Float32Array || buffer instanceof Int32Array || buffer instanceof Uint8Array;
   if (!ok) {

@@ -62,7 +62,7 @@ export function loadMpiAddon(path: string = process.env.SELFSUP_MPI_ADDON ?? MPI
       'BACKEND_UNAVAILABLE',
       `createMpiCommunicator: ${path} does not load (${error instanceof Error ? error.message : String(error)}). ` +
         `Install Open MPI's runtime (${MPI_INSTALL_HINT}), then npm rebuild @selfsup/distributed.`,
-      { cause: error, details: { path: MPI_ADDON_PATH } },
+      { cause: error, details: { path } },
     );
   }
   return cached.addon;

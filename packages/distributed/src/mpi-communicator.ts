@@ -8,8 +8,8 @@ let active: Communicator | undefined;
 /**
  * The Open MPI communicator of this process: its rank and world size are mpirun's
  * (`mpirun -np 2 node train.js`; run without mpirun it is a world of 1). MPI is initialised on the
- * first call; later calls return the same communicator until it is disposed (MPI allows one
- * initialisation per process).
+ * first call; later calls return the same communicator, also after it is disposed (MPI allows one
+ * initialisation per process; a disposed communicator's collectives reject with `DISPOSED`).
  *
  * Collectives run on libuv's thread pool (Node-API async work), one at a time in call order, so
  * the event loop stays free while a rank waits for the others. A failing collective (a peer that

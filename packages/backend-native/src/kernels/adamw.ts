@@ -31,7 +31,7 @@ function adamwScalars(attrs: tf.NamedAttrMap | undefined): Float32Array {
  * SelfsupAdamW: `{ p, g, m, v }` (float32, one shape) with the attributes of
  * {@link ADAMW_ATTRIBUTES} -> `[p', m', v']`, one AdamW update of one parameter in one native call
  * and one pass over memory, computing exactly what @selfsup/optim's composite formula computes
- * with the separate Multiply, Add, Sqrt, RealDiv and Sub kernels (about 13 calls).
+ * with the separate Multiply, Add, Sqrt, RealDiv and Sub kernels (14 calls, 13 without weight decay).
  */
 export const adamwKernel: NativeKernel = {
   kernelName: ADAMW,

@@ -11,7 +11,8 @@ export const CLIP_NORM = 'SelfsupClipNorm';
  * `[clipped (g's shape), norm (a scalar)]`: `norm = sqrt(sum(g^2))`, `c = maxNorm / (norm + 1e-6)`,
  * `clipped = c < 1 ? g * c : g`, in one native call, computing exactly what the composite of
  * @selfsup/optim's clipGradientsPerParameter computes with the separate Square, Sum, Sqrt, Add,
- * RealDiv, Less, Select and Multiply kernels (8 calls).
+ * RealDiv, Less, Select and Multiply kernels (8 kernels, 11 calls: tf.where clones its three scalar
+ * operands with Identity).
  */
 export const clipNormKernel: NativeKernel = {
   kernelName: CLIP_NORM,

@@ -8,7 +8,7 @@ export const GELU_GRAD = 'SelfsupGeluGrad';
 
 /**
  * SelfsupGelu: `{ x }` -> `[y]`, `x * Phi(x)` in one native pass, computing exactly what the
- * composite formula computes with the Multiply, Erf, Add and Multiply kernels (Erf: the cpu
+ * composite formula computes with the Multiply, Erf, Add, Multiply and Multiply kernels (Erf: the cpu
  * backend's Abramowitz-Stegun formula, as PyTorch's vectorised CPU erf).
  */
 export const geluKernel: NativeKernel = {

@@ -76,7 +76,7 @@ function biasKind(biasShape: readonly number[], outShape: readonly number[]): 0 
 
 /**
  * _FusedMatMul: the product, then bias and activation in one native pass over the output (linear,
- * relu, relu6, elu, leakyrelu, sigmoid; prelu runs the cpu kernel on the product).
+ * relu, relu6, elu, leakyrelu, sigmoid; with prelu, or any other activation, the whole cpu kernel runs).
  */
 export const fusedMatMulKernel: NativeKernel = {
   kernelName: tf._FusedMatMul,
