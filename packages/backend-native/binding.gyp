@@ -2,7 +2,7 @@
   "variables": {
     # 1 for the prebuilt binaries of the platform packages (node-gyp rebuild --selfsup_portable=1):
     # on Linux, libstdc++ is linked in (its symbols kept inside the addon) so the binary needs
-    # only glibc >= 2.34, libm and libgcc_s. See ../backend-native-linux-x64-gnu/scripts/build.mjs.
+    # only glibc >= 2.34, libm and libgcc_s. See scripts/prebuilt.mjs (build).
     "selfsup_portable%": 0
   },
   "targets": [

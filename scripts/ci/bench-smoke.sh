@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# CI: every child a benchmark starts still runs and prints its JSON line, at the smallest sizes
+# CI: the children of the native and vit-step benchmarks and the PyTorch reference scripts still run
+# and print their JSON line, at the smallest sizes (the webgpu benchmark's worker and the distributed
+# benchmarks' children are not covered here)
 # (seconds each; timings mean nothing here). The benchmarks themselves (`npm run bench`) are too long
 # for CI, and a child that stopped working would otherwise only show as a "failed (...)" row:
 #   - native-bench-worker.ts (npm run bench native): vit, swin, ibot, gemm and soak on native (cpu

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # CI: the playground (apps/playground) in a real browser. Installs Debian's Chromium when missing (as
-# root), builds the app to static files (`npm run build -w apps/playground`) and runs its browser tests
-# (apps/playground/test/*.browser.test.ts, playwright-core driving /usr/bin/chromium headless, no GPU):
+# root), builds the app to static files (`npm run build -w apps/playground`) and runs its tests (the
+# unit tests in src/**/*.test.ts and the browser tests in test/*.browser.test.ts, playwright-core
+# driving /usr/bin/chromium headless, no GPU):
 #   - MAE-style trains 36 steps on wasm and 24 on WebGPU (Chromium's software adapter, SwiftShader):
 #     the loss stays finite and falls, k-NN is shown, the attention canvas is painted, tf.memory()'s
 #     tensor count is the same after every step, WebGPU gives wasm's losses;

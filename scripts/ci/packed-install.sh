@@ -5,6 +5,8 @@
 # plain npm into a new project in a temporary folder outside the workspace (no workspaces, no
 # @selfsup/source condition; @tensorflow/tfjs-core, tsx, typescript and @types/node from the
 # registry), and there:
+#   0. checks that packages/backend/vendor/register-gradients.js matches the installed tfjs-core
+#      (bundle-gradients.mjs --check);
 #   1. checks each tarball's contents (required files, the root LICENSE, no tests, fixtures, test
 #      helpers, stale build output) and prints its packed and unpacked size (pack.mjs);
 #   2. prints the install size of the tarballs with @tensorflow/tfjs-core (before the tools this
