@@ -12,7 +12,7 @@ export interface MetricsRecord extends StepResult {
   readonly imagesPerSecond?: number;
   /** Optimizer steps per second over the step and the wait for its batch. */
   readonly stepsPerSecond: number;
-  /** Milliseconds of `trainStep` (views, targets, forward, backward, update, afterStep). */
+  /** Milliseconds of `trainStep` (views, targets, forward, backward, update, afterStep), and with several ranks the averaging of the step's metrics across them. */
   readonly stepMs: number;
   /** Milliseconds spent waiting for the step's batches. */
   readonly dataMs: number;
