@@ -39,6 +39,18 @@ describe('the rules between keys of the built-in methods', () => {
 
   it("iBOT's mask ratios and variances, MAE's mask ratio and decoder, BEiT's tokenizer", () => {
     expect(refusal({ method: 'ibot', backbone: vit, augmentation: { localSize: 14 }, masking: { ratio: 0.3 } })).toMatch(/masking\.variance: expected one number, or one per masking\.ratio \(1\).*got \[0, 0\.2\]/);
+    for (const method of ['ibot', 'dinov2', 'dino']) {
+      expect(refusal({ method, backbone: vit, augmentation: { localSize: 14, localScale: [0.25, 0.05] } })).toMatch(/augmentation\.localScale: .*min <= max.*swap.*got \[0\.25, 0\.05\]/);
+      expect(refusal({ method, backbone: vit, augmentation: { localSize: 14, globalScale: [0, 1] } })).toMatch(/augmentation\.globalScale\.0: .*got 0/);
+    }
+    for (const method of ['mae', 'beit']) {
+      const parts = method === 'mae' ? { decoder: { embedDim: 16, headCount: 2 } } : { tokenizer: { kind: 'kmeans' } };
+      expect(refusal({ method, backbone: vit, ...parts, augmentation: { size: 28, scale: [1, 0.5] } })).toMatch(/augmentation\.scale: .*min <= max.*got \[1, 0\.5\]/);
+    }
+    for (const method of ['ibot', 'dinov2']) {
+      expect(refusal({ method, backbone: vit, augmentation: { localSize: 14 }, epochs: 3, masking: { startEpoch: 4 } })).toMatch(/masking\.startEpoch: expected at most epochs \(3\).*got 4/);
+      expect(refusal({ method, backbone: vit, augmentation: { localSize: 14 }, epochs: 3, masking: { startEpoch: 3 } })).toBe('');
+    }
     expect(refusal({ method: 'mae', backbone: vit, decoder: { embedDim: 16, headCount: 2 }, augmentation: { size: 28 }, masking: { ratio: 0 } })).toMatch(/masking\.ratio: expected a share that removes at least 1 of the 16 patches of a crop \(>= 0\.0625\), got 0/);
     expect(refusal({ method: 'mae', backbone: vit, decoder: { embedDim: 16, headCount: 3 }, augmentation: { size: 28 } })).toMatch(/decoder\.headCount: expected a divisor of decoder\.embedDim \(16\), got 3/);
     expect(refusal({ method: 'beit', backbone: vit, tokenizer: { kind: 'dvae' } })).toMatch(/tokenizer\.weights: expected a file with DALL-E's encoder weights.*got nothing \(the key is missing\)/);

@@ -1,5 +1,6 @@
 import { multiCropProblems } from '../crop-problems.js';
 import { maskRatioProblems } from '../ibot/mask-ratio-problems.js';
+import { maskStartProblems } from '../ibot/mask-start-problems.js';
 import type { MethodDefinition } from '../method-definition.js';
 import { multiCropInput } from '../method-input.js';
 import { backboneProblems } from '../vit-problems.js';
@@ -17,5 +18,5 @@ export const dinov2Method: MethodDefinition<typeof dinov2ConfigSchema> = {
   input: multiCropInput,
   lossParts: ['cls', 'patch'],
   presets: { 'fashion-mnist-reference': DINOV2_FASHION_MNIST_REFERENCE },
-  check: (config) => [...backboneProblems(config.backbone), ...multiCropProblems(config), ...maskRatioProblems(config.masking)],
+  check: (config) => [...backboneProblems(config.backbone), ...multiCropProblems(config), ...maskRatioProblems(config.masking), ...maskStartProblems(config)],
 };

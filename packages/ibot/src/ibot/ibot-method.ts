@@ -5,6 +5,7 @@ import { backboneProblems } from '../vit-problems.js';
 import { ibotConfigSchema, IBOT_FASHION_MNIST_REFERENCE } from './ibot-config.js';
 import { createIbotPretraining } from './ibot-pretraining.js';
 import { maskRatioProblems } from './mask-ratio-problems.js';
+import { maskStartProblems } from './mask-start-problems.js';
 
 /** iBOT as the command line runs it (`method: ibot`). */
 export const ibotMethod: MethodDefinition<typeof ibotConfigSchema> = {
@@ -17,5 +18,5 @@ export const ibotMethod: MethodDefinition<typeof ibotConfigSchema> = {
   input: multiCropInput,
   lossParts: ['cls', 'patch'],
   presets: { 'fashion-mnist-reference': IBOT_FASHION_MNIST_REFERENCE },
-  check: (config) => [...backboneProblems(config.backbone), ...multiCropProblems(config), ...maskRatioProblems(config.masking)],
+  check: (config) => [...backboneProblems(config.backbone), ...multiCropProblems(config), ...maskRatioProblems(config.masking), ...maskStartProblems(config)],
 };
