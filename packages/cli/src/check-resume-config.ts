@@ -8,7 +8,7 @@ import type { CliConfig } from './cli-config-schema.js';
  * two runs in one, so `--resume` refuses a change to it.
  */
 export const RESUME_SAFE_KEYS: Readonly<Record<string, string>> = {
-  epochs: 'train longer (or stop sooner): the schedules are stretched to the new length from the resumed step on',
+  epochs: 'train longer (or stop sooner, not before the checkpoint): the schedules are stretched to the new length from the resumed step on',
   'run.outDir': 'the run folder may have been moved',
   'run.checkpointEverySteps': 'how often checkpoints are saved',
   'run.keepCheckpoints': 'how many checkpoints are kept',

@@ -14,6 +14,8 @@ export interface RunStartOptions {
   readonly requestedSeed: number | undefined;
   /** The seed of a new run. */
   readonly seed: number;
+  /** `train`'s `epochs`: a resumed checkpoint must not lie past their end. */
+  readonly epochs: number;
   readonly iterationsPerEpoch: number;
   readonly accumulationSteps: number;
   readonly recipe: CheckpointRecipe;
@@ -58,6 +60,22 @@ function checkResumable(metadata: CheckpointMetadata, path: string, iterationsPe
 }
 
 /**
+ * Refuses a checkpoint past the end of the run: `epochs` lowered below the epochs it already trained
+ * would otherwise train nothing and report the run completed (a checkpoint exactly at the end is a
+ * completed run, resumed as such).
+ */
+function checkWithinRun(metadata: CheckpointMetadata, path: string, epochs: number, iterationsPerEpoch: number): void {
+  if (metadata.step <= epochs * iterationsPerEpoch) return;
+  const needed = Math.ceil(metadata.step / iterationsPerEpoch);
+  throw invalidArgument({
+    argument: 'train(options.epochs)',
+    expected: `at least ${needed}: ${path} is at step ${metadata.step} (${iterationsPerEpoch} steps an epoch), past the end of ${epochs} epoch(s)`,
+    actual: epochs,
+    fix: `Resume with ${needed} epochs or more (selfsup pretrain: --epochs ${needed}), or start a new run in another folder.`,
+  });
+}
+
+/**
  * Reads, checks and loads the checkpoint at `path` into the recipe and optimizer. A damaged one is
  * refused with `CHECKPOINT_CORRUPT` naming the folder's other checkpoints.
  */
@@ -65,6 +83,7 @@ async function loadResumed(path: string, options: RunStartOptions): Promise<Chec
   try {
     const saved = await readCheckpoint(path);
     checkResumable(saved.metadata, path, options.iterationsPerEpoch, options.accumulationSteps);
+    checkWithinRun(saved.metadata, path, options.epochs, options.iterationsPerEpoch);
     return await loadCheckpoint(saved, { recipe: options.recipe, optimizer: options.optimizer });
   } catch (error) {
     if (!isSslError(error, 'CHECKPOINT_CORRUPT') || !options.dir) throw error;

@@ -258,6 +258,23 @@ describe('train', () => {
     });
   });
 
+  it('refuses to resume with fewer epochs than the checkpoint already trained, and resumes a finished run as finished', async () => {
+    const dir = tempDir();
+    const run = makeRun(2);
+    await train({ ...run.base, checkpoint: { dir, everySteps: 2 } });
+    run.dispose();
+    const files = readdirSync(dir).sort();
+    const shorter = makeRun(1);
+    const error = await train({ ...shorter.base, checkpoint: { dir }, resume: true }).catch((e: unknown) => e);
+    expect((error as SslError).code).toBe('INVALID_ARGUMENT');
+    expect((error as SslError).message).toMatch(/train\(options\.epochs\): expected at least 2: .*step-8\.safetensors is at step 8 \(4 steps an epoch\), past the end of 1 epoch\(s\).*got 1.*--epochs 2/s);
+    expect(readdirSync(dir).sort()).toEqual(files);
+    shorter.dispose();
+    const same = makeRun(2);
+    expect(await train({ ...same.base, checkpoint: { dir }, resume: true })).toMatchObject({ status: 'completed', step: 8 });
+    same.dispose();
+  });
+
   it('never overwrites a run: refuses a fresh start in a used folder, a damaged or foreign checkpoint', async () => {
     const dir = tempDir();
     const run = makeRun(1);

@@ -453,6 +453,7 @@ async function startRun<Batch, Views, Outputs, Targets>(
     dir: checkpoint?.dir,
     requestedSeed: options.seed,
     seed: settings.seed,
+    epochs: settings.epochs,
     iterationsPerEpoch,
     accumulationSteps,
     recipe,
