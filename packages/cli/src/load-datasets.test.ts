@@ -50,6 +50,18 @@ describe('loadDatasets on an image folder', () => {
     expect(data.skipped[0]!.reason).toMatch(/\.txt/);
   });
 
+  it('refuses a folder without train/ or without the held-out split before decoding anything, naming the key and the layout', async () => {
+    const classes = imageFolder('classes-only', { 'a/0.png': png(10), 'b/0.png': png(200) });
+    const noTrain = await loadDatasets({ dataset: 'image-folder', folder: classes, download: false, heldOut: 'test' }, 3, root).catch((e: unknown) => e);
+    expect(isSslError(noTrain, 'INVALID_CONFIG')).toBe(true);
+    expect((noTrain as Error).message).toMatch(/^data\.folder: expected .*<split>\/<class>\/<image>.*got no folder .*classes-only\/train\. Point data\.folder at the folder above train\//);
+    const trainOnly = imageFolder('train-only', { 'train/a/0.png': pngClaiming(20000, 20000), 'train/b/0.png': png(1) });
+    const noTest = await loadDatasets({ dataset: 'image-folder', folder: trainOnly, download: false, heldOut: 'test' }, 3, root).catch((e: unknown) => e);
+    expect(isSslError(noTest, 'INVALID_CONFIG')).toBe(true);
+    // refused for the split, not for the huge image in train/: nothing was decoded
+    expect((noTest as Error).message).toMatch(/^data\.heldOut: expected a folder .*train-only\/test .*got none\. .*\{ from: train, last: <images> \}/);
+  });
+
   it('refuses an image over the pixel limit as bad input (INVALID_CONFIG, exit 2) before decoding it', async () => {
     const folder = imageFolder('bomb', { 'train/a/0.png': pngClaiming(20000, 20000), 'train/b/0.png': png(1) });
     const error = await loadDatasets({ dataset: 'image-folder', folder, download: false, heldOut: 'none' }, 3, root).then(

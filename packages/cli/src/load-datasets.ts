@@ -3,6 +3,7 @@ import { SslError, isSslError } from '@selfsup/core';
 import { holdOutLast } from '@selfsup/data';
 import { loadBundledFashionMnist, loadFashionMnist, loadIdxDataset, loadImageFolder, type ImageDataset, type SkippedEntry } from '@selfsup/data/node';
 import type { DataConfig } from './cli-config-schema.js';
+import { checkImageFolderSplits } from './check-image-folder-splits.js';
 
 /** The images of a run: the training set (also the k-NN memory bank) and the held-out set. */
 export interface RunDatasets {
@@ -71,6 +72,9 @@ function holdOutOfTrain(
 export async function loadDatasets(data: DataConfig, channels: number, cwd = process.cwd()): Promise<RunDatasets> {
   let train: ImageDataset & { skipped?: readonly SkippedEntry[] };
   let heldOut: (ImageDataset & { skipped?: readonly SkippedEntry[] }) | undefined;
+  if (data.dataset === 'image-folder' && data.folder !== undefined) {
+    checkImageFolderSplits(resolve(cwd, data.folder), typeof data.heldOut === 'string' && data.heldOut !== 'none' ? data.heldOut : undefined);
+  }
   try {
     train = await loadSplit(data, 'train', channels, cwd);
     heldOut = data.heldOut === 'none' || typeof data.heldOut === 'object' ? undefined : await loadSplit(data, data.heldOut, channels, cwd);
