@@ -2,7 +2,7 @@ import type { Backbone } from '@selfsup/core';
 import type { KnnMonitor } from '@selfsup/eval';
 import type { MetricsRecord } from '@selfsup/train/node';
 import type { PretrainRun } from './pretrain-run.js';
-import { createRunKnnMonitor } from './run-knn-monitor.js';
+import { createRunKnnMonitor, knnNeighbours } from './run-knn-monitor.js';
 import { appendRunFile } from './run-files.js';
 import type { KnnLine } from './run-metrics.js';
 import type { TrainingClock } from './train-seconds.js';
@@ -74,7 +74,7 @@ export function createKnnSchedule(run: PretrainRun, clock: TrainingClock): KnnSc
         iteration,
         step: iteration + 1,
         which,
-        k: settings.knnK,
+        k: knnNeighbours(settings.knnK, data.train.count),
         temperature: settings.knnTemperature,
         top1,
         top5,

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { inputOf } from './method-registry.js';
-import { createRunKnnMonitor } from './run-knn-monitor.js';
+import { createRunKnnMonitor, knnNeighbours } from './run-knn-monitor.js';
 import { runLinearProbe } from './run-linear-probe.js';
 import { loadDatasets } from './load-datasets.js';
 import { describeHeldOut, heldOutLabel } from './held-out-label.js';
@@ -94,7 +94,7 @@ function checkpointTrainSeconds(checkpoint: string, step: number): number | unde
 export async function runEvalKnn(options: EvalKnnOptions, io: CliIo): Promise<{ top1: number; top5: number }> {
   const { opened, which, backbone, input, data, heldOut, heldOutLabel, heldOutWords, shown, trainSeconds } = await prepare(options, io);
   try {
-    const k = options.k ?? opened.config.run.knnK;
+    const k = knnNeighbours(options.k ?? opened.config.run.knnK, data.train.count);
     const temperature = options.temperature ?? opened.config.run.knnTemperature;
     const knn = createRunKnnMonitor(data.train, heldOut, { input, token: opened.method.featureToken ?? 'class', k, temperature });
     const { top1, top5 } = await knn.evaluate(backbone, opened.metadata.epoch - 1);

@@ -106,6 +106,11 @@ describe('main', () => {
       expect(metrics.knn.map((r) => r.epoch)).toEqual([0, 1]);
       expect(readdirSync(join(outDir, 'checkpoints'))).toContain('step-4.safetensors');
       const checkpoint = join(outDir, 'checkpoints', 'step-4.safetensors');
+      // fewer epochs than the checkpoint reached: refused as bad input, nothing trained
+      const shorter = await run(['pretrain', '--config', jsonPath, '--steps', '2', '--resume', '--epochs', '1'], folder);
+      expect(shorter.code).toBe(2);
+      expect(shorter.err).toMatch(/step-4\.safetensors is at step 4 \(2 steps an epoch\), past the end of 1 epoch\(s\)\. Resume with --epochs 2 or more/);
+      expect(readRunMetrics(join(outDir, 'metrics.jsonl')).steps).toHaveLength(4);
 
       const knn = await run(['eval', 'knn', '--checkpoint', checkpoint, '--backend', 'cpu', '--json'], folder);
       expect(knn.code, knn.err).toBe(0);
@@ -115,6 +120,10 @@ describe('main', () => {
       expect(report.top1).toBeCloseTo(metrics.knn[1]!.top1, 6);
       const sentence = await run(['eval', 'knn', '--checkpoint', checkpoint, '--backend', 'cpu', '--which', 'student', '--k', '5'], folder);
       expect(sentence.out).toMatch(/^k-NN \(k=5, T=0\.07\) of the student of .*\(step 4\) on fashion-mnist-subset .*: top-1 \d+\.\d\d%, top-5 \d+\.\d\d%\n$/);
+      // k above the 1,000 training images: every one of them votes, and the report says so
+      const everyImage = await run(['eval', 'knn', '--checkpoint', checkpoint, '--backend', 'cpu', '--k', '5000', '--json'], folder);
+      expect(everyImage.code, everyImage.err).toBe(0);
+      expect(JSON.parse(everyImage.out)).toMatchObject({ k: 1000, trainImages: 1000 });
 
       const exported = join(folder, 'backbone.safetensors');
       const exportRun = await run(['export', '--checkpoint', checkpoint, '--out', exported], folder);

@@ -174,7 +174,20 @@ function checkResumeChanges(resumeFrom: VerifiedCheckpoint, method: MethodDefini
         'Resume with its configuration, or start a new run in another folder (--out <folder>).',
     );
   }
+  refuseEndBeforeCheckpoint(resumeFrom, config, show);
   return checkResumeConfig(stored.config, config, show(resumeFrom.path));
+}
+
+/** Refuses `epochs` lowered below the epoch the checkpoint reached: the run would train nothing. */
+function refuseEndBeforeCheckpoint(resumeFrom: VerifiedCheckpoint, config: CliConfig, show: (path: string) => string): void {
+  const { step, iterationsPerEpoch } = resumeFrom.metadata;
+  const epochs = config.epochs;
+  if (typeof epochs !== 'number' || step <= epochs * iterationsPerEpoch) return;
+  const needed = Math.ceil(step / iterationsPerEpoch);
+  throw usageError(
+    `selfsup pretrain --resume: ${show(resumeFrom.path)} is at step ${step} (${iterationsPerEpoch} steps an epoch), past the end of ${epochs} epoch(s). ` +
+      `Resume with --epochs ${needed} or more, or start a new run in another folder (--out <folder>).`,
+  );
 }
 
 /**

@@ -34,7 +34,8 @@ function knnSummary(run: PretrainRun, knn: readonly KnnLine[]): string | undefin
   const lastEpoch = Math.max(-1, ...knn.map((r) => r.epoch));
   const last = knn.filter((r) => r.epoch === lastEpoch);
   if (last.length === 0) return undefined;
-  const { knnK, knnTemperature } = run.plan.config.run;
+  const { knnTemperature } = run.plan.config.run;
+  const knnK = last[0]!.k; // the neighbours that voted (at most the training images)
   const before = (which: string) => knn.find((r) => r.epoch === -1 && r.which === which);
   return (
     `k-NN (k=${knnK}, T=${knnTemperature}) on ${run.runData.data.name} ${heldOutLabel(run.plan.config.data.heldOut)}, ${lastEpoch < 0 ? 'before training' : `after epoch ${lastEpoch + 1}`}: ` +

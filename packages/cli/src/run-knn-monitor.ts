@@ -26,6 +26,14 @@ export interface RunKnnMonitorOptions {
 }
 
 /**
+ * The neighbours that vote in a run's k-NN: `k`, or every training image when there are fewer (a
+ * small image folder with the default 20). Reports and metrics lines give this number.
+ */
+export function knnNeighbours(k: number, trainCount: number): number {
+  return Math.min(k, trainCount);
+}
+
+/**
  * The k-NN monitor (`createKnnMonitor` of `@selfsup/eval`) of a run's data: the training images
  * are the memory bank, the held-out images are classified (DINO's and iBOT's `eval_knn.py`
  * protocol), both preprocessed as in training, with every class of either set counted.
@@ -46,7 +54,7 @@ export function createRunKnnMonitor(train: ImageDataset, heldOut: ImageDataset, 
     testLabels: heldOut.labels,
     classCount: Math.max(train.classNames.length, heldOut.classNames.length),
     token: options.token ?? 'class',
-    k: Math.min(options.k ?? 20, train.count),
+    k: knnNeighbours(options.k ?? 20, train.count),
     temperature: options.temperature ?? 0.07,
     batchSize: options.batchSize ?? 250,
     preprocess: evaluationPreprocess(options.input),
