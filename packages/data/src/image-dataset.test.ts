@@ -22,6 +22,10 @@ describe('createImageDataset', () => {
     expect(() => createImageDataset({ images: new Uint8Array(5), labels: [0], height: 2, width: 2 })).toThrow(/4 bytes/);
     expect(() => createImageDataset({ images: new Uint8Array(4), labels: [3], height: 2, width: 2, classNames: ['a', 'b'] })).toThrow(/below 2/);
     expect(() => createImageDataset({ images: new Uint8Array(4), labels: [-1], height: 2, width: 2 })).toThrow(/labels\[0\]/);
+    // not integers: refused, not truncated (1.9 -> 1, NaN -> 0) by the Int32Array copy
+    expect(() => createImageDataset({ images: new Uint8Array(8), labels: [0, 1.9], height: 2, width: 2 })).toThrow(/labels\[1\]\): expected an integer class index >= 0, got 1\.9/);
+    expect(() => createImageDataset({ images: new Uint8Array(4), labels: [Number.NaN], height: 2, width: 2 })).toThrow(/labels\[0\].*got NaN/);
+    expect(() => createImageDataset({ images: new Uint8Array(4), labels: ['1'] as unknown as number[], height: 2, width: 2 })).toThrow(/labels\[0\]/);
   });
 });
 

@@ -43,6 +43,20 @@ export interface ImageDatasetOptions {
   classNames?: readonly string[];
 }
 
+/** `labels` when each is an integer (an Int32Array copy would truncate 1.9 to 1 and turn NaN into 0). */
+function checkedLabels(labels: ArrayLike<number>): ArrayLike<number> {
+  if (labels === null || typeof labels !== 'object' || typeof labels.length !== 'number') {
+    throw invalidArgument({ argument: 'createImageDataset(options.labels)', expected: 'an array of class indices, one per image', actual: labels });
+  }
+  for (let i = 0; i < labels.length; i++) {
+    const label = labels[i];
+    if (typeof label !== 'number' || !Number.isInteger(label)) {
+      throw invalidArgument({ argument: `createImageDataset(options.labels[${i}])`, expected: 'an integer class index >= 0', actual: label, fix: 'Map each class to 0, 1, 2, ...' });
+    }
+  }
+  return labels;
+}
+
 /**
  * Makes an {@link ImageDataset} from raw arrays, checking that sizes and labels agree.
  *
@@ -59,7 +73,7 @@ export function createImageDataset(options: ImageDatasetOptions): ImageDataset {
   if (!(options.images instanceof Uint8Array)) {
     throw invalidArgument({ argument: 'createImageDataset(options.images)', expected: 'a Uint8Array', actual: options.images });
   }
-  const labels = options.labels instanceof Int32Array ? options.labels : Int32Array.from(options.labels);
+  const labels = options.labels instanceof Int32Array ? options.labels : Int32Array.from(checkedLabels(options.labels));
   const count = labels.length;
   const imageSize = height * width * channels;
   if (options.images.length !== count * imageSize) {

@@ -34,6 +34,17 @@ describe('createScheduledAdamW', () => {
     custom.dispose();
   });
 
+  it('refuses missing settings and run lengths naming the key, not a TypeError or a NaN schedule', () => {
+    const parameters = [parameter('w', [2])];
+    const run = { batchSize: 256, epochs: 1, iterationsPerEpoch: 2 };
+    expect(() => createScheduledAdamW(parameters, undefined as never, run)).toThrow(/createScheduledAdamW\(settings\): expected an options object/);
+    expect(() => createScheduledAdamW(parameters, settings, undefined as never)).toThrow(/createScheduledAdamW\(run\): expected an options object/);
+    const { minLearningRate: _, ...noMinimum } = settings;
+    expect(() => createScheduledAdamW(parameters, noMinimum as never, run)).toThrow(/createScheduledAdamW\(settings\.minLearningRate\): expected .*got undefined/);
+    expect(() => createScheduledAdamW(parameters, settings, { ...run, batchSize: undefined as never })).toThrow(/createScheduledAdamW\(run\.batchSize\): expected an integer/);
+    expect(() => createScheduledAdamW(parameters, { ...settings, learningRate: Number.NaN }, run)).toThrow(/settings\.learningRate.*got NaN/);
+  });
+
   it('caps the warm-up at the run length', () => {
     const optimizer = createScheduledAdamW([parameter('w', [2, 2])], { ...settings, warmupEpochs: 5 }, { batchSize: 256, epochs: 1, iterationsPerEpoch: 2 });
     // warm-up over the whole run (1 epoch, 2 iterations): linspace(0, 1e-3, 2)

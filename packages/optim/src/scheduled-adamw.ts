@@ -1,4 +1,4 @@
-import type { Parameter } from '@selfsup/core';
+import { checkInteger, checkNumber, checkOptions, type Parameter } from '@selfsup/core';
 import { createAdamW, type AdamW } from './adamw.js';
 import { cosineSchedule } from './cosine-schedule.js';
 import { createParameterGroups, type ParameterGroupsOptions } from './parameter-groups.js';
@@ -46,7 +46,14 @@ export function createScheduledAdamW(
   run: RunLength,
   groups: ParameterGroupsOptions = {},
 ): AdamW {
-  const { batchSize, epochs, iterationsPerEpoch } = run;
+  checkOptions('createScheduledAdamW(settings)', o);
+  checkOptions('createScheduledAdamW(run)', run);
+  for (const key of ['learningRate', 'minLearningRate', 'warmupEpochs', 'weightDecay', 'weightDecayEnd'] as const) {
+    checkNumber(`createScheduledAdamW(settings.${key})`, o[key], 0);
+  }
+  const batchSize = checkInteger('createScheduledAdamW(run.batchSize)', run.batchSize, 1);
+  const epochs = checkInteger('createScheduledAdamW(run.epochs)', run.epochs, 1);
+  const iterationsPerEpoch = checkInteger('createScheduledAdamW(run.iterationsPerEpoch)', run.iterationsPerEpoch, 1);
   return createAdamW({
     groups: createParameterGroups(parameters, groups),
     learningRate: cosineSchedule({

@@ -258,6 +258,18 @@ describe('train', () => {
     });
   });
 
+  it('refuses options that must be functions when they are not, before the first step', async () => {
+    const run = makeRun(1);
+    let steps = 0;
+    for (const [key, value] of [['batchSize', 64], ['onStep', 'log']] as const) {
+      const error = await train({ ...run.base, [key]: value as never, onStep: key === 'onStep' ? (value as never) : () => void steps++ }).catch((e: unknown) => e);
+      expect((error as SslError).code, key).toBe('INVALID_ARGUMENT');
+      expect((error as SslError).message).toMatch(new RegExp(`train\\(options\\.${key}\\): expected a function.*got`));
+    }
+    expect(steps).toBe(0);
+    run.dispose();
+  });
+
   it('refuses to resume with fewer epochs than the checkpoint already trained, and resumes a finished run as finished', async () => {
     const dir = tempDir();
     const run = makeRun(2);

@@ -204,6 +204,11 @@ interface TrainSettings<Batch, Views, Outputs, Targets> {
   readonly writesFiles: boolean;
 }
 
+/** Refuses an option that must be a function when given (a number passed as `batchSize` would fail only after the first step). */
+function checkOptionalFunction(argument: string, value: unknown, expected: string, fix: string): void {
+  if (value !== undefined && typeof value !== 'function') throw invalidArgument({ argument, expected, actual: value, fix });
+}
+
 /** Checks `train`'s options and fills in the defaults. */
 function resolveTrainSettings<Batch, Views, Outputs, Targets>(options: TrainOptions<Batch, Views, Outputs, Targets>): TrainSettings<Batch, Views, Outputs, Targets> {
   if (options === null || typeof options !== 'object') {
@@ -228,6 +233,8 @@ function resolveTrainSettings<Batch, Views, Outputs, Targets>(options: TrainOpti
       actual: batches,
     });
   }
+  checkOptionalFunction('train(options.batchSize)', options.batchSize, 'a function (batch) => the number of images in it', 'Leave it out (batch.size is read), or pass (batch) => batch.size.');
+  checkOptionalFunction('train(options.onStep)', onStep, 'a function (record) => void, called after every step', 'Pass a function, or leave it out.');
   const epochs = checkInteger('train(options.epochs)', options.epochs, 1);
   const iterationsPerEpoch = checkInteger('train(options.iterationsPerEpoch)', options.iterationsPerEpoch, 1);
   const accumulationSteps = checkInteger('train(options.accumulationSteps)', options.accumulationSteps ?? 1, 1);

@@ -7,7 +7,7 @@ import { expectNoLeaks } from '@selfsup/testing';
 import { createMaePretraining, maeLearningRateSchedule } from './mae-pretraining.js';
 import { createMaeRecipe } from './mae-recipe.js';
 import { createMaeDecoder } from '@selfsup/heads';
-import { createSwin, type Vit } from '@selfsup/backbones';
+import { createSwin, createVit, type Vit } from '@selfsup/backbones';
 import { maeConfigSchema, MAE_FASHION_MNIST_REFERENCE, type MaeConfigInput } from './mae-config.js';
 import { parseConfig } from '../parse-config.js';
 import type { ImageBatch } from '../pretraining.js';
@@ -130,6 +130,16 @@ describe('createMaePretraining', () => {
     expect(make).toThrow(expect.objectContaining({ code: 'INVALID_CONFIG' }));
     expect(() => createMaePretraining({ ...tiny, backbone: { ...tiny.backbone, arch: 'swin' } as never }, 3)).toThrow(/backbone\.arch/);
     swin.dispose();
+    decoder.dispose();
+  });
+
+  it('refuses a positionEmbedding that is neither "sin-cos" nor "learned" (not silently learned)', () => {
+    const vit = createVit({ imageSize: 16, patchSize: 4, inChannels: 1, embedDim: 8, depth: 1, headCount: 2 });
+    const decoder = createMaeDecoder({ embedDim: 8, decoderEmbedDim: 8, depth: 1, headCount: 2, imageSize: 16, patchSize: 4, inChannels: 1 });
+    const make = () => createMaeRecipe({ backbone: vit, decoder, positionEmbedding: 'sincos' as never, makeViews: () => { throw new Error('not called'); } });
+    expect(make).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
+    expect(make).toThrow(/createMaeRecipe\(options\.positionEmbedding\): expected "sin-cos".*or "learned", got "?sincos"?/);
+    vit.dispose();
     decoder.dispose();
   });
 

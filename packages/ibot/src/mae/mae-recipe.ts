@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { SslError, checkOptions, mergeModules, type Module, type Parameter, type Recipe, type StepContext } from '@selfsup/core';
+import { SslError, checkOptions, invalidArgument, mergeModules, type Module, type Parameter, type Recipe, type StepContext } from '@selfsup/core';
 import type { Vit } from '@selfsup/backbones';
 import { sinCosPositionEmbedding, type MaeDecoder } from '@selfsup/heads';
 import { maeLoss } from '@selfsup/losses';
@@ -80,6 +80,14 @@ export function createMaeRecipe<Batch>(options: MaeRecipeOptions<Batch>): MaeRec
   }
   const normalizePixels = options.normalizePixels ?? true;
   const positionEmbedding = options.positionEmbedding ?? 'sin-cos';
+  if (positionEmbedding !== 'sin-cos' && positionEmbedding !== 'learned') {
+    throw invalidArgument({
+      argument: 'createMaeRecipe(options.positionEmbedding)',
+      expected: '"sin-cos" (a fixed table, as MAE) or "learned"',
+      actual: positionEmbedding,
+      fix: 'Leave it out for MAE\'s fixed sine-cosine table.',
+    });
+  }
   const d = decoder.config;
   if (d.embedDim !== backbone.embedDim || d.patchSize !== backbone.patchSize || d.inChannels !== backbone.inChannels) {
     throw new SslError(
