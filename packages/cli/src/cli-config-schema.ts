@@ -75,7 +75,7 @@ export const runConfigSchema = z.strictObject({
   linearEpochs: z.number().int().positive().default(100).describe('Epochs of each probe of the linear-probe sweep (DINO: 100)'),
   maxStepsPerEpoch: z.number().int().positive().optional().describe('Cap on the steps of an epoch, for smoke runs (default: the whole data set)'),
   backend: z.enum(['auto', ...BACKEND_NAMES]).default('auto').describe('TensorFlow.js backend: auto picks the fastest installed'),
-  threads: z.number().int().positive().optional().describe('Threads of the backend (default SELFSUP_THREADS, else the cores)'),
+  threads: z.number().int().positive().max(1024).optional().describe('Threads of the backend (default SELFSUP_THREADS, else the cores)'), // at most useBackend's 1024
   progress: z.enum(['auto', 'bar', 'lines', 'none']).default('auto').describe('auto: a bar with ETA on a terminal, plain lines in CI and pipes'),
   plot: z.boolean().default(true).describe('Write plot.png (loss curves and k-NN accuracy) at the end'),
 });

@@ -27,6 +27,10 @@ describe('the rules between keys of the built-in methods', () => {
     }
   });
 
+  it('run.threads at most 1024, as useBackend takes', () => {
+    expect(refusal({ method: 'ibot', backbone: vit, augmentation: { localSize: 14 }, run: { threads: 5000 } })).toMatch(/run\.threads: expected a number <= 1024.*got 5000/);
+  });
+
   it('MAE and BEiT crops, the ViT itself, and the normalisation per channel', () => {
     expect(refusal({ method: 'mae', backbone: vit, decoder: { embedDim: 16, headCount: 2 }, augmentation: { size: 24 } })).toMatch(/augmentation\.size: expected a multiple of backbone\.patchSize \(7\), e\.g\. 21 or 28, got 24/);
     expect(refusal({ method: 'beit', backbone: vit, tokenizer: { kind: 'kmeans' }, augmentation: { size: 24 } })).toMatch(/augmentation\.size: expected a multiple/);

@@ -43,7 +43,8 @@ export async function prepareRunData(options: PrepareRunDataOptions): Promise<Ru
   const data = await loadDatasets(config.data, options.channels, options.cwd);
   const batchSize = methodConfig.batchSize;
   if (typeof batchSize === 'number' && batchSize > data.train.count) {
-    throw new SslError('INVALID_CONFIG', `batchSize: expected at most ${data.train.count} (the training images of ${data.name}), got ${batchSize}.`, {
+    throw new SslError('INVALID_CONFIG', `batchSize: expected at most ${data.train.count} (the training images of ${data.name}), got ${batchSize}. ` +
+        `Lower batchSize (--set batchSize=${Math.max(1, Math.min(64, data.train.count))}), or train on more images.`, {
       details: { key: 'batchSize', expected: data.train.count, actual: batchSize },
     });
   }
