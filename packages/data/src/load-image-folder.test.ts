@@ -79,6 +79,13 @@ describe('loadImageFolder', () => {
     expect((await rejection(loadImageFolder(flat))).message).toMatch(/no sub-folders/);
   });
 
+  it('refuses an extension without its dot (it would match no file), naming the fix', async () => {
+    const tree = makeTree('extensions', { 'a/1.png': png(10) });
+    const error = await rejection(loadImageFolder(tree, { extensions: ['.jpg', 'png'] }));
+    expect(error.message).toMatch(/loadImageFolder\(options\.extensions\[1\]\): expected a file extension with its dot.*got "?png"?\. Write it with its dot: "\.png"/);
+    expect((await loadImageFolder(tree, { extensions: ['.PNG'] })).count).toBe(1);
+  });
+
   it('follows a symbolic link to a class folder', async () => {
     const real = makeTree('real-cats', { 'cat/1.png': png(10), 'cat/2.png': png(11) });
     const dir = makeTree('linked-class', { 'dog/a.png': png(20), 'dog/b.png': png(21) });

@@ -47,6 +47,15 @@ export interface ImageFolderDataset extends ImageDataset {
   readonly skipped: readonly SkippedEntry[];
 }
 
+/** One of `options.extensions`, lower case; `png` without its dot would match no file, so it is refused. */
+function checkExtension(extension: unknown, index: number): string {
+  if (typeof extension !== 'string' || !/^\.[^./\\]+$/.test(extension)) {
+    const fix = typeof extension === 'string' && /^[^./\\]+$/.test(extension) ? `Write it with its dot: ".${extension}".` : 'Give extensions such as ".png".';
+    throw invalidArgument({ argument: `loadImageFolder(options.extensions[${index}])`, expected: 'a file extension with its dot, e.g. ".png"', actual: extension, fix });
+  }
+  return extension.toLowerCase();
+}
+
 /** A directory entry with symbolic links resolved: a folder, a file, or something skipped. */
 type FolderEntry =
   | { readonly name: string; readonly path: string; readonly kind: 'folder' | 'file' }
@@ -122,7 +131,7 @@ export async function loadImageFolder(root: string, options: LoadImageFolderOpti
   if (channels !== 1 && channels !== 3) {
     throw invalidArgument({ argument: 'loadImageFolder(options.channels)', expected: '1 or 3', actual: channels });
   }
-  const extensions = new Set((options.extensions ?? ['.png', '.jpg', '.jpeg']).map((e) => e.toLowerCase()));
+  const extensions = new Set((options.extensions ?? ['.png', '.jpg', '.jpeg']).map((e, i) => checkExtension(e, i)));
   const concurrency = checkInteger('loadImageFolder(options.concurrency)', options.concurrency ?? 16, 1);
   const maxPixels = checkInteger('loadImageFolder(options.maxPixels)', options.maxPixels ?? DEFAULT_MAX_IMAGE_PIXELS, 1);
 

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { invalidArgument } from '@selfsup/core';
 import { adamwWebgpuConfig } from './adamw.js';
 import { clipNormWebgpuConfig } from './clip-norm.js';
 import { geluWebgpuConfig } from './gelu.js';
@@ -31,6 +32,28 @@ function unsupportedBy(limits: Readonly<Record<string, number>>): string | undef
 }
 
 /**
+ * Whether `SELFSUP_WEBGPU_FUSED_KERNELS` switches the WGSL kernels off: `0` does, `1` or unset does
+ * not, anything else is refused (as `SELFSUP_NATIVE_FUSED` is), so that a typo cannot leave an A/B
+ * measurement comparing the fused kernels with themselves.
+ *
+ * @throws SslError `INVALID_CONFIG` for a value other than 0 or 1.
+ */
+export function fusedKernelsDisabledBy(env: Readonly<Record<string, string | undefined>>): boolean {
+  const raw = env.SELFSUP_WEBGPU_FUSED_KERNELS?.trim();
+  if (raw === undefined || raw === '') return false;
+  if (raw !== '0' && raw !== '1') {
+    throw invalidArgument({
+      argument: 'SELFSUP_WEBGPU_FUSED_KERNELS',
+      expected: '0 (the composite formulas) or 1 (the WGSL kernels)',
+      actual: raw,
+      code: 'INVALID_CONFIG',
+      fix: 'Unset it to use the WGSL kernels.',
+    });
+  }
+  return raw === '0';
+}
+
+/**
  * Registers selfsup's WGSL kernels (`SelfsupLayerNorm`, `SelfsupLayerNormGrad`, `SelfsupGelu`,
  * `SelfsupGeluGrad`, `SelfsupAdamW`, `SelfsupClipNorm`) for the `webgpu` backend, so that
  * @selfsup/backbones' LayerNorm and GELU and @selfsup/optim's AdamW update and per-parameter
@@ -39,7 +62,7 @@ function unsupportedBy(limits: Readonly<Record<string, number>>): string | undef
  * (Node.js; for A/B measurements).
  */
 export function installWebgpuFusedKernels(limits: Readonly<Record<string, number>>): FusedKernelInstall {
-  const disabled = typeof process !== 'undefined' && process.env?.SELFSUP_WEBGPU_FUSED_KERNELS === '0';
+  const disabled = typeof process !== 'undefined' && fusedKernelsDisabledBy(process.env ?? {});
   const reason = disabled ? 'SELFSUP_WEBGPU_FUSED_KERNELS=0' : unsupportedBy(limits);
   if (reason !== undefined) {
     uninstallWebgpuFusedKernels();
