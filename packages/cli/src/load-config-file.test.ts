@@ -22,6 +22,9 @@ describe('loadConfigFile', () => {
   it('refuses broken syntax and duplicate keys with the position', () => {
     expect(() => loadConfigFile(write('b.yaml', 'method: ibot\nepochs: 1\nepochs: 2\n'))).toThrow(/not valid YAML \(line 3, column 1\)/);
     expect(() => loadConfigFile(write('b.json', '{"method": "ibot",}'))).toThrow(/not valid JSON/);
+    // JSON.parse would keep the last epochs without a word
+    expect(() => loadConfigFile(write('c.json', '{\n  "method": "ibot",\n  "epochs": 1,\n  "epochs": 2\n}'))).toThrow(/c\.json is not valid JSON for a config \(line 4, column 3\): a key appears twice/);
+    expect(loadConfigFile(write('d.json', '{"a": {"epochs": 1}, "epochs": 2}'))).toEqual({ a: { epochs: 1 }, epochs: 2 });
   });
 
   it('refuses a YAML alias bomb as an invalid configuration, before expanding it', () => {

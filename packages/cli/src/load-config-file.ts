@@ -28,11 +28,14 @@ export function loadConfigFile(path: string): unknown {
     );
   }
   if (extname(path).toLowerCase() === '.json') {
+    let value: unknown;
     try {
-      return JSON.parse(text) as unknown;
+      value = JSON.parse(text) as unknown;
     } catch (cause) {
       throw new SslError('INVALID_CONFIG', `${path} is not valid JSON: ${(cause as Error).message}.`, { cause, details: { path } });
     }
+    refuseDuplicateJsonKeys(text, path);
+    return value;
   }
   const document = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
   const error = document.errors[0];
@@ -45,6 +48,21 @@ export function loadConfigFile(path: string): unknown {
     });
   }
   return valueOfDocument(document, path);
+}
+
+/**
+ * JSON.parse keeps the last of two equal keys without a word; a config file would then silently
+ * lose a setting, so JSON is held to YAML's rule: valid JSON is YAML 1.2, whose parser names the
+ * position of a repeated key.
+ */
+function refuseDuplicateJsonKeys(text: string, path: string): void {
+  const duplicate = parseDocument(text, { prettyErrors: true, uniqueKeys: true }).errors.find((error) => error.code === 'DUPLICATE_KEY');
+  if (!duplicate) return;
+  const position = duplicate.linePos?.[0];
+  const where = position ? `line ${position.line}, column ${position.col}` : 'unknown position';
+  throw new SslError('INVALID_CONFIG', `${path} is not valid JSON for a config (${where}): a key appears twice in one object; keep one.`, {
+    details: { path, line: position?.line, column: position?.col },
+  });
 }
 
 /** Alias references a config file may expand (the yaml library's default): a handful is plenty. */
