@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { SslError, type Backbone } from '@selfsup/core';
+import { SslError, describeValue, type Backbone } from '@selfsup/core';
 import { backboneConfigSchema, type BackboneConfig, type BackboneConfigInput } from './backbone-config.js';
 import { createSwin, type Swin } from './swin.js';
 import { createVit, type Vit } from './vit.js';
@@ -19,8 +19,18 @@ export const BACKBONE_ARCHITECTURES = {
   },
 } as const satisfies { [Arch in BackboneConfig['arch']]: (config: Extract<BackboneConfig, { arch: Arch }>) => Backbone };
 
-function describeIssues(issues: readonly z.core.$ZodIssue[]): string {
-  return issues.map((issue) => `${issue.path.length ? `config.${issue.path.join('.')}` : 'config'}: ${issue.message}`).join('; ');
+/** The value at `path` in `config` (undefined where the path leaves it). */
+function valueAt(config: unknown, path: readonly PropertyKey[]): unknown {
+  let value = config;
+  for (const key of path) value = value !== null && typeof value === 'object' ? (value as Record<PropertyKey, unknown>)[key] : undefined;
+  return value;
+}
+
+/** `config.patchSize: Too small: expected number to be >0, got 0; ...`: each issue with the value it found. */
+function describeIssues(config: unknown, issues: readonly z.core.$ZodIssue[]): string {
+  return issues
+    .map((issue) => `${issue.path.length ? `config.${issue.path.join('.')}` : 'config'}: ${issue.message}, got ${describeValue(valueAt(config, issue.path))}`)
+    .join('; ');
 }
 
 /**
@@ -54,7 +64,7 @@ export function createBackbone(config: BackboneConfigInput): Backbone {
   }
   const result = backboneConfigSchema.safeParse(config);
   if (!result.success) {
-    throw new SslError('INVALID_CONFIG', `createBackbone: the ${arch} config is invalid: ${describeIssues(result.error.issues)}.`, {
+    throw new SslError('INVALID_CONFIG', `createBackbone: the ${arch} config is invalid: ${describeIssues(config, result.error.issues)}. See the options of create${arch === 'vit' ? 'Vit' : 'Swin'}.`, {
       cause: result.error,
       details: { issues: result.error.issues },
     });
