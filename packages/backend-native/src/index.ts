@@ -11,7 +11,7 @@ export {
 } from './native-backend.js';
 export { NATIVE_KERNELS } from './native-kernels.js';
 export { nativeFallbackReport, resetNativeFallbackReport, type NativeFallback, type NativeFallbackReason } from './fallback-report.js';
-export { resolveThreads as nativeThreadsSetting, MAX_NATIVE_THREADS } from './threads.js';
+export { nativeThreadsSetting, MAX_NATIVE_THREADS } from './threads.js';
 export type { AddonInfo } from './addon.js';
 export type { NativeBinaryInfo, NativeBinaryCandidate, NativeBinarySource } from './native-binary.js';
 export type { InstallStatus } from './install-status.js';

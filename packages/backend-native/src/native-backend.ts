@@ -287,7 +287,7 @@ function option<T extends string>(name: string, value: T | undefined, environmen
  * ```
  */
 export async function registerNativeBackend(options: NativeBackendOptions = {}): Promise<boolean> {
-  const threads = resolveThreads(options.threads);
+  const threads = resolveThreads(options.threads, process.env, 'registerNativeBackend(options.threads)');
   const gemm = option('gemm', options.gemm, 'SELFSUP_NATIVE_GEMM', ['auto', 'builtin', 'openblas'] as const);
   const isa = option('isa', options.isa, 'SELFSUP_NATIVE_ISA', ['auto', 'avx512', 'avx2', 'generic'] as const);
   const fused = fusedKernelsSetting(options.fusedKernels);

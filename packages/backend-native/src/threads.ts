@@ -5,10 +5,10 @@ import { checkInteger, invalidArgument } from '@selfsup/core';
 export const MAX_NATIVE_THREADS = 1024;
 
 /**
- * The thread count of the native backend: `option` when given, else `SELFSUP_THREADS`, else every
+ * The thread count of the native backend: `threads` when given, else `SELFSUP_THREADS`, else every
  * core the process may use (`os.availableParallelism()`).
  *
- * @throws SslError `INVALID_ARGUMENT` for a bad option, `INVALID_CONFIG` for a bad `SELFSUP_THREADS`.
+ * @throws SslError `INVALID_ARGUMENT` for a bad `threads`, `INVALID_CONFIG` for a bad `SELFSUP_THREADS`.
  *
  * @example
  * ```ts
@@ -16,8 +16,20 @@ export const MAX_NATIVE_THREADS = 1024;
  * nativeThreadsSetting(2); // 2
  * ```
  */
-export function resolveThreads(option?: number, env: NodeJS.ProcessEnv = process.env): number {
-  if (option !== undefined) return checkInteger('registerNativeBackend(options.threads)', option, 1, MAX_NATIVE_THREADS);
+export function nativeThreadsSetting(threads?: number, env: NodeJS.ProcessEnv = process.env): number {
+  return resolveThreads(threads, env, 'nativeThreadsSetting(threads)');
+}
+
+/**
+ * {@link nativeThreadsSetting} with the name its error gives a bad `option`: each caller names the
+ * argument its own user passed (`registerNativeBackend(options.threads)` for the backend).
+ */
+export function resolveThreads(
+  option: number | undefined,
+  env: NodeJS.ProcessEnv,
+  argument: string,
+): number {
+  if (option !== undefined) return checkInteger(argument, option, 1, MAX_NATIVE_THREADS);
   const raw = env.SELFSUP_THREADS;
   if (raw === undefined || raw.trim() === '') return availableParallelism();
   const trimmed = raw.trim();
