@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createProgress, formatDuration } from './progress.js';
 import type { MetricsRecord } from './metrics-writer.js';
 
@@ -69,6 +69,39 @@ describe('createProgress', () => {
     expect(out.chunks[2]).toBe(out.chunks[0]); // the bar is redrawn below the message
     progress.finish();
     expect(out.chunks.at(-1)).toBe('\n');
+  });
+
+  describe('ETA', () => {
+    afterEach(() => {
+      vi.useRealTimers();
+    });
+
+    function etaAfter(progress: ReturnType<typeof createProgress>, out: ReturnType<typeof stream>, iteration: number): string {
+      progress.update(record(iteration));
+      return out.chunks.at(-1)!.split('eta ')[1]!.trim();
+    }
+
+    it('counts an evaluation between steps once per step it covers, not as a slow step', () => {
+      vi.useFakeTimers({ toFake: ['performance'] });
+      const out = stream(false);
+      const progress = createProgress({ totalSteps: 1001, epochs: 1 }, { mode: 'lines', stream: out, everySteps: 1 });
+      // steps of 0.5 s (the record's stepMs), the wall clock in step with them
+      for (let i = 0; i < 100; i++) {
+        progress.update(record(i));
+        vi.advanceTimersByTime(500);
+      }
+      expect(etaAfter(progress, out, 100)).toBe(formatDuration(900 * 0.5));
+      // a 100 s evaluation, then the next step: 100 s over 101 gaps, not a 100 s step
+      vi.advanceTimersByTime(500 + 100_000);
+      expect(etaAfter(progress, out, 101)).toBe(formatDuration(899 * (0.5 + 100 / 101)));
+    });
+
+    it('takes a step time from the record when the clock has nothing to compare', () => {
+      vi.useFakeTimers({ toFake: ['performance'] });
+      const out = stream(false);
+      const progress = createProgress({ totalSteps: 11, epochs: 1 }, { mode: 'lines', stream: out, everySteps: 1 });
+      expect(etaAfter(progress, out, 0)).toBe(formatDuration(10 * 0.5));
+    });
   });
 
   it('prints lines in CI even on a terminal, and nothing in none mode', () => {

@@ -88,8 +88,10 @@ function isCi(env: Readonly<Record<string, string | undefined>>): boolean {
 /**
  * Creates the progress display of a run: a bar with the step, loss, learning rate, speed and ETA
  * redrawn in place on a terminal, or plain lines every `everySteps` steps elsewhere. The ETA is
- * the remaining steps times an exponential average of the recent step times (the first steps,
- * slower while kernels warm up, fade out quickly).
+ * the remaining steps times the time a step costs: an exponential average of the recent steps' own
+ * time (data and compute; the first steps, slower while kernels warm up, fade out quickly) plus the
+ * mean time spent between steps so far (evaluations, checkpoints, hooks), so that periodic
+ * evaluations are counted in the ETA as they recur, and one of them does not inflate the step time.
  *
  * @example
  * ```ts
@@ -108,7 +110,11 @@ export function createProgress(run: ProgressRun, options: ProgressOptions = {}):
   }
   const mode: Progress['mode'] =
     requested === 'auto' ? (stream.isTTY === true && !isCi(options.env ?? process.env) ? 'bar' : 'lines') : requested;
-  let averageSeconds: number | undefined;
+  // a step's own time (data + compute), averaged over the recent steps
+  let stepSeconds: number | undefined;
+  // the time between steps outside them (evaluations, checkpoints, hooks), summed over `gaps`
+  let betweenSeconds = 0;
+  let gaps = 0;
   let lastTime: number | undefined;
   let barText = '';
   let lastShown = -1;
@@ -142,15 +148,15 @@ export function createProgress(run: ProgressRun, options: ProgressOptions = {}):
     update(record: MetricsRecord): void {
       if (mode === 'none') return;
       const now = performance.now();
+      const ownSeconds = (record.stepMs + record.dataMs) / 1000;
+      stepSeconds = stepSeconds === undefined ? ownSeconds : 0.9 * stepSeconds + 0.1 * ownSeconds;
       if (lastTime !== undefined) {
-        const seconds = (now - lastTime) / 1000;
-        averageSeconds = averageSeconds === undefined ? seconds : 0.9 * averageSeconds + 0.1 * seconds;
-      } else {
-        averageSeconds = (record.stepMs + record.dataMs) / 1000;
+        betweenSeconds += Math.max(0, (now - lastTime) / 1000 - ownSeconds);
+        gaps += 1;
       }
       lastTime = now;
       const done = record.iteration + 1;
-      const etaSeconds = (totalSteps - done) * averageSeconds;
+      const etaSeconds = (totalSteps - done) * (stepSeconds + (gaps > 0 ? betweenSeconds / gaps : 0));
       if (mode === 'lines') {
         if (done % everySteps === 0 || done === totalSteps || lastShown < 0) {
           stream.write(`${summary(record, done, etaSeconds, false)}\n`);
