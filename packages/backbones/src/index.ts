@@ -7,6 +7,7 @@ export { vitTimmModel, vitTimmDescription, vitTimmName, type VitTimmSizes } from
 export { createSwin, type Swin, type SwinOptions } from './swin.js';
 export { SWIN_PRESETS, type SwinPreset, type SwinPresetName } from './swin-presets.js';
 export { planSwinStages, type SwinStage, type SwinStageSizes } from './swin-stages.js';
+export { swinGrids, type SwinGrids } from './swin-grids.js';
 export { swinLayerIndex, swinTimmModel, swinTimmDescription, swinTimmName, type SwinTimmSizes } from './swin-rules.js';
 export { createSwinBlock, type SwinBlock, type SwinBlockOptions } from './swin-block.js';
 export { createPatchMerging, type PatchMerging, type PatchMergingOptions } from './patch-merging.js';

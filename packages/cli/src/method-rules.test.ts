@@ -61,4 +61,56 @@ describe('the rules between keys of the built-in methods', () => {
     expect(refusal({ method: 'beit', backbone: vit, tokenizer: { kind: 'teacher', weights: 't.safetensors', backbone: { ...vit, patchSize: 4 } } })).toMatch(/tokenizer\.backbone\.patchSize: expected backbone\.patchSize \(7\).*got 4/);
     expect(refusal({ method: 'beit', backbone: vit, tokenizer: { kind: 'kmeans', vocabularySize: 100, maxPatches: 50 } })).toMatch(/tokenizer\.vocabularySize: expected at most tokenizer\.maxPatches \(50\)/);
   });
+
+  it('a Swin keeps a token in its last stage, and masks whole patches (iBOT, DINOv2)', () => {
+    // the tiny preset's 4 stages halve a 7x7 patch grid to 0x0 at stage 3
+    expect(refusal({ method: 'ibot', backbone: { arch: 'swin' }, augmentation: { localSize: 16 } })).toMatch(
+      /backbone\.imageSize: expected at least 32 \(backbone\.patchSize \* 2\^\(stages - 1\)\).*the tiny preset's \[2, 2, 6, 2\].*got 28/,
+    );
+    const swin = { arch: 'swin', imageSize: 32, patchSize: 2, embedDim: 16, depths: [1, 1], headCounts: [2, 2], windowSize: 4 };
+    for (const method of ['ibot', 'dinov2']) {
+      // 14x14 patches give a 7x7 last stage: fine; 10x10 give 5x5: fine; 18x18 give 9x9: fine; 6x6 -> 3x3; all even grids halve whole
+      expect(refusal({ method, backbone: swin, augmentation: { globalSize: 28, localSize: 12 } })).toBe('');
+      // 30 px: 15x15 patches, a 8x8 last stage (ceil), which does not divide 15
+      expect(refusal({ method, backbone: swin, augmentation: { globalSize: 30, localSize: 12 } })).toMatch(
+        /augmentation\.globalSize: expected a side whose patch grid is a multiple of the Swin's last-stage grid.*\(15x15 patches give a 8x8 last stage after 1 halvings\), e\.g\. 28 or 32, got 30/,
+      );
+    }
+    expect(refusal({ method: 'dino', backbone: swin, augmentation: { globalSize: 30, localSize: 12 } })).toBe('');
+  });
+
+  it("a shared head's patch prototypes are its [CLS] prototypes (iBOT, DINOv2, BEiT's teacher)", () => {
+    for (const method of ['ibot', 'dinov2']) {
+      expect(refusal({ method, backbone: vit, augmentation: { localSize: 14 }, head: { outDim: 64, patchOutDim: 32, sharedHead: true } })).toMatch(
+        /head\.patchOutDim: expected head\.outDim \(64\) while head\.sharedHead is true.*got 32/,
+      );
+      expect(refusal({ method, backbone: vit, augmentation: { localSize: 14 }, head: { outDim: 64, patchOutDim: 32, sharedHead: false } })).toBe('');
+    }
+    // iBOT shares by default, DINOv2 does not
+    expect(refusal({ method: 'ibot', backbone: vit, augmentation: { localSize: 14 }, head: { outDim: 64, patchOutDim: 32 } })).toMatch(/head\.patchOutDim/);
+    expect(refusal({ method: 'dinov2', backbone: vit, augmentation: { localSize: 14 }, head: { outDim: 64, patchOutDim: 32 } })).toBe('');
+    const teacher = { kind: 'teacher', weights: 't.safetensors', backbone: { ...vit, inChannels: 1 } };
+    expect(refusal({ method: 'beit', backbone: { ...vit, inChannels: 1 }, tokenizer: { ...teacher, head: { outDim: 64, patchOutDim: 32 } } })).toMatch(
+      /tokenizer\.head\.patchOutDim: expected tokenizer\.head\.outDim \(64\)/,
+    );
+  });
+
+  it("BEiT's teacher takes the student's channels; MAE's sine-cosine positions a width that is a multiple of 4", () => {
+    const teacher = { kind: 'teacher', weights: 't.safetensors', backbone: { ...vit, inChannels: 1 } };
+    expect(refusal({ method: 'beit', backbone: { ...vit, inChannels: 3 }, augmentation: { mean: [0.5, 0.5, 0.5], std: [0.2, 0.2, 0.2] }, tokenizer: teacher })).toMatch(
+      /tokenizer\.backbone\.inChannels: expected backbone\.inChannels \(3\).*got 1/,
+    );
+    expect(refusal({ method: 'beit', backbone: { ...vit, inChannels: 1 }, tokenizer: teacher })).toBe('');
+    const mae = { method: 'mae', decoder: { embedDim: 16, headCount: 2 }, augmentation: { size: 28 } };
+    expect(refusal({ ...mae, backbone: { ...vit, embedDim: 18, headCount: 3 } })).toMatch(/backbone\.embedDim: expected a multiple of 4 with backbone\.positionEmbedding: sin-cos.*e\.g\. 16 or 20.*got 18/);
+    expect(refusal({ ...mae, backbone: { ...vit, embedDim: 18, headCount: 3, positionEmbedding: 'learned' } })).toBe('');
+  });
+
+  it('seeds stay safe integers after the +1 of the heads, and betas below 1 by at least the float epsilon', () => {
+    const ibot = { method: 'ibot', backbone: vit, augmentation: { localSize: 14 } };
+    expect(refusal({ ...ibot, seed: Number.MAX_SAFE_INTEGER })).toMatch(/seed/);
+    expect(refusal({ ...ibot, seed: Number.MAX_SAFE_INTEGER - 1 })).toBe('');
+    expect(refusal({ ...ibot, optimizer: { betas: [0.9, 1 - Number.EPSILON / 2] } })).toMatch(/optimizer\.betas/);
+    expect(refusal({ ...ibot, optimizer: { betas: [0.9, 1 - Number.EPSILON] } })).toBe('');
+  });
 });

@@ -3,6 +3,7 @@ import { latestCheckpoint } from '@selfsup/train/node';
 import type { CliConfig } from './cli-config-schema.js';
 import type { MethodDefinition } from './method-registry.js';
 import { parseCliConfig } from './parse-cli-config.js';
+import { checkNamedFiles } from './check-named-files.js';
 import { loadConfigFile } from './load-config-file.js';
 import { setKeyPath } from './apply-overrides.js';
 import { checkResumeConfig, type ConfigDifference } from './check-resume-config.js';
@@ -193,9 +194,9 @@ function refuseEndBeforeCheckpoint(resumeFrom: VerifiedCheckpoint, config: CliCo
 /**
  * Plans `selfsup pretrain` without creating or computing anything: reads the configuration (the
  * file, or the one stored in the checkpoint to resume from), applies the flags, validates every key
- * and the method's rules between keys, finds and verifies the checkpoint to resume from, checks
- * that a resume keeps the run's configuration (only `RESUME_SAFE_KEYS` may change), and that a new
- * run does not go into a folder that holds one.
+ * and the method's rules between keys, checks that the files it names can be read, finds and
+ * verifies the checkpoint to resume from, checks that a resume keeps the run's configuration (only
+ * `RESUME_SAFE_KEYS` may change), and that a new run does not go into a folder that holds one.
  *
  * @throws SslError `INVALID_CONFIG` or usage `INVALID_ARGUMENT` (exit code 2) for what the user
  *   can fix in the command; `CHECKPOINT_CORRUPT` for a damaged checkpoint, with the way past it.
@@ -204,6 +205,7 @@ export async function planPretrainRun(options: PretrainOptions, cwd: string): Pr
   const request = readPlanRequest(options, cwd);
   const read = await readRawConfig(options, request, cwd);
   const { method, config } = parseCliConfig(read.raw, read.source);
+  await checkNamedFiles(method, config, cwd, read.source);
   const outDir = resolve(cwd, config.run.outDir ?? join('runs', method.name));
   const checkpointDir = join(outDir, 'checkpoints');
   let resumeFrom = read.resumeFrom;

@@ -66,6 +66,22 @@ describe('selfsup pretrain checks everything before it writes', () => {
     expect(existsSync(outDir)).toBe(false);
   });
 
+  it("refuses a tokenizer weights file that is not there with exit 2, naming the key and where it looked, before anything starts", async () => {
+    const outDir = join(folder, 'weights');
+    const config = {
+      method: 'beit',
+      epochs: 1,
+      batchSize: 4,
+      backbone: { imageSize: 28, patchSize: 7, inChannels: 1, embedDim: 16, depth: 1, headCount: 2 },
+      tokenizer: { kind: 'teacher', weights: 'missing-teacher.safetensors', backbone: { imageSize: 28, patchSize: 7, inChannels: 1, embedDim: 16, depth: 1, headCount: 2 } },
+      run: { outDir, backend: 'cpu' },
+    };
+    const result = await run(['pretrain', '--config', writeConfig(folder, 'weights.yaml', config)], folder);
+    expect(result.code).toBe(2);
+    expect(result.err).toMatch(/^error \(INVALID_CONFIG\): .*weights\.yaml is invalid:\n {2}- tokenizer\.weights: expected a file that can be read \(looked for at .*missing-teacher\.safetensors: no such file\), got "missing-teacher\.safetensors"\n$/);
+    expect(existsSync(outDir)).toBe(false);
+  });
+
   it('refuses a YAML alias bomb as an invalid configuration (exit 2), not an internal error', async () => {
     const lines = ['a0: &a0 [x, x, x, x, x, x, x, x, x]'];
     for (let i = 1; i <= 7; i++) lines.push(`a${i}: &a${i} [${new Array(9).fill(`*a${i - 1}`).join(', ')}]`);

@@ -1,9 +1,11 @@
 export { METHODS } from './methods.js';
-export { inputOf, type MethodDefinition, type MethodContext } from './method-definition.js';
+export { inputOf, type MethodDefinition, type MethodContext, type NamedFile } from './method-definition.js';
 export { methodInputOf, multiCropInput, singleViewInput, type MethodInput } from './method-input.js';
 export { describeProblem, type ConfigProblem } from './config-problem.js';
 export { vitProblems, swinProblems, backboneProblems, patchMultipleProblems, type BackboneSection, type SwinBackboneSection } from './vit-problems.js';
 export { cropProblems, multiCropProblems } from './crop-problems.js';
+export { headProblems, type HeadSection } from './head-problems.js';
+export { swinMaskGridProblems } from './swin-mask-grid-problems.js';
 export type { ImageBatch, Pretraining } from './pretraining.js';
 export type { TrainingImageBytes } from './training-image-bytes.js';
 export { parseConfig } from './parse-config.js';
@@ -90,6 +92,7 @@ export { createDinov2StylePretraining, type Dinov2StylePretraining } from './din
 export { maeMethod } from './mae/mae-method.js';
 export { maeMaskingProblems } from './mae/mae-masking-problems.js';
 export { maeDecoderProblems } from './mae/mae-decoder-problems.js';
+export { maePositionProblems } from './mae/mae-position-problems.js';
 export { reconstructMae, maeViewsFor, type MaeParts, type MaeReconstruction, type ReconstructMaeOptions, type MaeViewsForOptions } from './mae/mae-reconstruction.js';
 export { createMaeRecipe, type MaeRecipe, type MaeRecipeOptions, type MaeViews, type MaeOutputs, type MaeTargets } from './mae/mae-recipe.js';
 export {

@@ -76,6 +76,19 @@ export interface MethodDefinition<Schema extends z.ZodObject = z.ZodObject> {
    * @defaultValue no rules
    */
   check?(config: z.output<Schema>): ConfigProblem[];
+  /**
+   * The files a validated configuration names that `create` reads (BEiT's `tokenizer.weights`),
+   * each with its key: a program checks that they can be read before it creates or computes
+   * anything (the command line does, relative to its working folder).
+   * @defaultValue none
+   */
+  files?(config: z.output<Schema>): readonly NamedFile[];
+}
+
+/** A file a configuration names under `key` (a path as written there: relative to the working folder, or absolute). */
+export interface NamedFile {
+  readonly key: string;
+  readonly path: string;
 }
 
 /** The input of `method` for a validated configuration (its `input`, else {@link methodInputOf}). */

@@ -9,6 +9,7 @@ export const optimizerConfigSchema = z.strictObject({
   weightDecayEnd: z.number().min(0).default(0.4),
   clipGradient: z.number().min(0).default(3).describe('Per-parameter gradient clipping (0 disables)'),
   freezeLastLayerEpochs: z.number().int().min(0).default(1),
-  betas: z.tuple([z.number().min(0).lt(1), z.number().min(0).lt(1)]).default([0.9, 0.999]),
+  // below 1 by at least Number.EPSILON, as createAdamW requires (the double just below 1 is refused)
+  betas: z.tuple([z.number().min(0).max(1 - Number.EPSILON), z.number().min(0).max(1 - Number.EPSILON)]).default([0.9, 0.999]),
   eps: z.number().positive().default(1e-8),
 });

@@ -51,10 +51,11 @@ export interface SwinBackboneSection {
 }
 
 /**
- * The Swin Transformer's rules (`createSwin`, `swin.checkInputSize`): the image side a multiple of
- * the patch side, one head count per stage, and each stage's width (`embedDim * 2^stage`) a
- * multiple of its heads. Windows larger than a stage's grid are clipped and odd grids are padded,
- * so those need no rule.
+ * The Swin Transformer's rules (`createSwin`, `planSwinStages`, `swin.checkInputSize`): the image
+ * side a multiple of the patch side, one head count per stage, each stage's width
+ * (`embedDim * 2^stage`) a multiple of its heads, and an image large enough that the last stage
+ * keeps a token (the patch grid halved, rounding down, once per stage after the first). Windows
+ * larger than a stage's grid are clipped and odd grids are padded, so those need no rule.
  */
 export function swinProblems(backbone: SwinBackboneSection, key = 'backbone'): ConfigProblem[] {
   const preset = SWIN_PRESETS[backbone.preset];
@@ -70,6 +71,16 @@ export function swinProblems(backbone: SwinBackboneSection, key = 'backbone'): C
     const width = embedDim * 2 ** stage;
     if (width % heads !== 0) problems.push({ key: `${key}.headCounts.${stage}`, expected: `a divisor of stage ${stage}'s width (${width} = embedDim * 2^${stage})`, actual: heads });
   });
+  const mergings = depths.length - 1;
+  if (Math.floor(Math.floor(backbone.imageSize / backbone.patchSize) / 2 ** mergings) < 1) {
+    problems.push({
+      key: `${key}.imageSize`,
+      expected:
+        `at least ${backbone.patchSize * 2 ** mergings} (${key}.patchSize * 2^(stages - 1)), so that the last of the ${depths.length} stages keeps a token ` +
+        `(or a smaller ${key}.patchSize, or fewer stages: ${key}.depths${backbone.depths === undefined ? `, the ${backbone.preset} preset's [${depths.join(', ')}]` : ''})`,
+      actual: backbone.imageSize,
+    });
+  }
   return problems;
 }
 

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { vitBackboneConfigSchema } from '../backbone-config.js';
 import { headConfigSchema } from '../head-config.js';
 import { rangeSchema } from '../range-schema.js';
+import { seedSchema } from '../seed-schema.js';
 
 /** BEiT's student: the shared ViT fields with BEiT's layer scale (0.1) and drop path (0.1). */
 export const beitBackboneConfigSchema = vitBackboneConfigSchema.extend({
@@ -71,7 +72,7 @@ export const beitOptimizerConfigSchema = z.strictObject({
 
 /** A complete BEiT-style pretraining configuration; every field has the paper's (or the reference run's) default. */
 export const beitConfigSchema = z.strictObject({
-  seed: z.number().int().min(0).default(0).describe('Seed of weights, data order, views, masks and the tokenizer fit'),
+  seed: seedSchema('Seed of weights, data order, views, masks and the tokenizer fit'),
   epochs: z.number().int().positive().default(2),
   batchSize: z.number().int().positive().default(128),
   backbone: beitBackboneConfigSchema.default(beitBackboneConfigSchema.parse({})),

@@ -40,6 +40,7 @@ export const beitMethod: MethodDefinition<typeof beitConfigSchema> = {
   check: (config) => [
     ...vitProblems(config.backbone),
     ...cropProblems(config.backbone, [['augmentation.size', config.augmentation.size, 1]], config.augmentation),
-    ...beitTokenizerProblems(config.tokenizer, config.backbone.patchSize),
+    ...beitTokenizerProblems(config.tokenizer, config.backbone.patchSize, config.backbone.inChannels),
   ],
+  files: (config) => (config.tokenizer.kind !== 'kmeans' && config.tokenizer.weights !== undefined ? [{ key: 'tokenizer.weights', path: config.tokenizer.weights }] : []),
 };

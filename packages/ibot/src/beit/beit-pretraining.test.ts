@@ -149,6 +149,15 @@ describe('createBeitTokenizer', () => {
     await expect(createBeitTokenizer(tiny)).rejects.toThrow(/a "kmeans" tokenizer needs the training images/);
   });
 
+  it("refuses training images whose sides the patch does not divide, or with fewer patches than visual tokens, naming the config's key", async () => {
+    const odd = { images: new Uint8Array(20 * 18 * 18), count: 20, height: 18, width: 18, channels: 1 };
+    await expect(createBeitTokenizer(tiny, { images: odd })).rejects.toThrow(/backbone\.patchSize: expected a divisor of the training images' 18x18 pixels.*got 4/);
+    const few = { images: dataset.images.subarray(0, 256), count: 1, height: 16, width: 16, channels: 1 };
+    await expect(createBeitTokenizer({ ...tiny, tokenizer: { kind: 'kmeans', vocabularySize: 17, iterations: 5 } }, { images: few })).rejects.toThrow(
+      /tokenizer\.vocabularySize: expected at most the 16 patches of the 1 training images \(4x4 each\).*got 17/,
+    );
+  });
+
   it("loads DALL-E's encoder and a frozen teacher from state dicts, and says what is missing", async () => {
     const dvaeConfig: BeitConfigInput = { ...tiny, tokenizer: { kind: 'dvae', vocabularySize: 5, hiddenDim: 4, groupCount: 2, blocksPerGroup: 1, inChannels: 1 } };
     await expect(createBeitTokenizer(dvaeConfig)).rejects.toThrow(/"dvae" tokenizer needs DALL-E's encoder weights/);

@@ -16,4 +16,11 @@ describe('beitTokenizerProblems', () => {
     const broken = beitTokenizerProblems({ kind: 'teacher', backbone: { ...teacherBackbone, headCount: 3, patchSize: 5 } }, 7); // 28 is no multiple of 5, 16 of 3
     expect(broken.map((p) => p.key)).toEqual(['tokenizer.weights', 'tokenizer.backbone.imageSize', 'tokenizer.backbone.headCount', 'tokenizer.backbone.patchSize']);
   });
+
+  it("the teacher takes the student's channels, and its shared head one set of prototypes", () => {
+    const teacher = { kind: 'teacher' as const, weights: 't.safetensors', backbone: teacherBackbone };
+    expect(beitTokenizerProblems(teacher, 7, 1)).toEqual([]);
+    expect(beitTokenizerProblems(teacher, 7, 3)).toMatchObject([{ key: 'tokenizer.backbone.inChannels', actual: 1 }]);
+    expect(beitTokenizerProblems({ ...teacher, head: { outDim: 8, patchOutDim: 4, sharedHead: true } }, 7, 1)).toMatchObject([{ key: 'tokenizer.head.patchOutDim', actual: 4 }]);
+  });
 });

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { SslError, createRng, isSslError, loadStateDict, type HostTensor } from '@selfsup/core';
+import { SslError, createRng, invalidArgument, isSslError, loadStateDict, type HostTensor } from '@selfsup/core';
 import { createIbotHead } from '@selfsup/heads';
 import { beitConfigSchema, type BeitConfig, type BeitConfigInput } from './beit-config.js';
 import { createDvaeTokenizer } from './dvae-tokenizer.js';
@@ -34,6 +34,31 @@ export function beitVocabularySize(config: BeitConfig): number {
 
 function missing(kind: string, what: string, fix: string): SslError {
   return new SslError('INVALID_ARGUMENT', `createBeitTokenizer: a "${kind}" tokenizer needs ${what}. ${fix}`);
+}
+
+/**
+ * Refuses training images a k-means codebook cannot be fitted on, naming the configuration's keys:
+ * it is fitted on the patches of the images as stored, so `backbone.patchSize` divides their sides,
+ * and they hold at least `tokenizer.vocabularySize` patches.
+ */
+function checkKmeansImages(bytes: TrainingImageBytes, patchSize: number, vocabularySize: number): void {
+  if (bytes.height % patchSize !== 0 || bytes.width % patchSize !== 0) {
+    throw invalidArgument({
+      argument: 'backbone.patchSize',
+      expected: `a divisor of the training images' ${bytes.height}x${bytes.width} pixels: tokenizer.kind kmeans fits its codebook on the patches of the images as stored`,
+      actual: patchSize,
+      fix: 'Use a patch side that divides the images (the crops of augmentation.size are cut into the same patches), or resize the images.',
+    });
+  }
+  const patches = bytes.count * (bytes.height / patchSize) * (bytes.width / patchSize);
+  if (patches < vocabularySize) {
+    throw invalidArgument({
+      argument: 'tokenizer.vocabularySize',
+      expected: `at most the ${patches} patches of the ${bytes.count} training images (${bytes.height / patchSize}x${bytes.width / patchSize} each), one centroid per visual token`,
+      actual: vocabularySize,
+      fix: `Ask for at most ${patches} visual tokens, or train on more images.`,
+    });
+  }
 }
 
 /** `count` images of `bytes` chosen by `rng` (all of them when there are fewer), as floats in [0, 1]. */
@@ -71,6 +96,7 @@ export async function createBeitTokenizer(input: BeitConfigInput | BeitConfig, s
     const source = sources.images;
     if (!source) throw missing('kmeans', 'the training images to fit its codebook on', 'Pass { images } (a dataset of @selfsup/data or a [count, H, W, C] tensor in [0, 1]).');
     const patchesPerImage = (config.augmentation.size / patchSize) ** 2;
+    if (!(source instanceof tf.Tensor)) checkKmeansImages(source, patchSize, t.vocabularySize);
     const images = source instanceof tf.Tensor ? source : imagesFromBytes(source, Math.ceil((2 * t.maxPatches) / patchesPerImage), config.seed);
     try {
       return await fitKmeansTokenizer(images, { vocabularySize: t.vocabularySize, patchSize, rng: createRng(config.seed), iterations: t.iterations, maxPatches: t.maxPatches });

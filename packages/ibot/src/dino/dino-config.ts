@@ -5,6 +5,7 @@ import { headConfigSchema } from '../head-config.js';
 import { optimizerConfigSchema } from '../optimizer-config.js';
 import { teacherConfigSchema } from '../teacher-config.js';
 import { rangeSchema } from '../range-schema.js';
+import { seedSchema } from '../seed-schema.js';
 
 /** DINO's head: the iBOT head's fields without the patch output, 65536 prototypes. */
 export const dinoHeadConfigSchema = headConfigSchema.omit({ patchOutDim: true, sharedHead: true }).extend({
@@ -35,7 +36,7 @@ export const dinoLossConfigSchema = z.strictObject({
 
 /** A complete DINO pretraining configuration; every field has the paper's (or the reference run's) default. */
 export const dinoConfigSchema = z.strictObject({
-  seed: z.number().int().min(0).default(0).describe('Seed of weights, data order and views'),
+  seed: seedSchema('Seed of weights, data order and views'),
   epochs: z.number().int().positive().default(2),
   batchSize: z.number().int().positive().default(128),
   backbone: backboneConfigSchema.default(backboneConfigSchema.parse({})),

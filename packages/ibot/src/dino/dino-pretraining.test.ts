@@ -149,6 +149,9 @@ describe('createDinoPretraining', () => {
     fails({ loss: { centering: 'mean' } }, /loss\.centering: .*got "mean"/);
     fails({ loss: { koleoWeight: -1 } }, /loss\.koleoWeight: .*got -1/);
     expect(() => createDinoPretraining({ ...tiny, augmentation: { localSize: 10 } }, 3)).toThrow(/localSize: expected a multiple of backbone.patchSize \(4\), got 10/);
+    // without local crops, their size is not used: no rule for it (as the command line's rules)
+    const globalOnly = createDinoPretraining({ ...tiny, augmentation: { globalSize: 16, localSize: 10, localCrops: 0 } }, 3);
+    globalOnly.dispose();
     expect(() => createDinoPretraining(tiny, 0)).toThrow(/iterationsPerEpoch/);
   });
 

@@ -58,7 +58,7 @@ export function createDinoPretraining(input: DinoConfigInput | DinoConfig, itera
   const a = config.augmentation;
   checkNormalization(config.backbone.inChannels, a.mean, a.std);
   patchGrid(a.globalSize, config.backbone.patchSize, 'augmentation.globalSize');
-  patchGrid(a.localSize, config.backbone.patchSize, 'augmentation.localSize');
+  if (a.localCrops > 0) patchGrid(a.localSize, config.backbone.patchSize, 'augmentation.localSize');
   const { student, teacher } = createDinoNetworks(config);
   const multiCrop = createMultiCropFromConfig(a);
   const l = config.loss;

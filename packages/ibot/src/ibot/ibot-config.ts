@@ -4,6 +4,7 @@ import { backboneConfigSchema } from '../backbone-config.js';
 import { headConfigSchema } from '../head-config.js';
 import { optimizerConfigSchema } from '../optimizer-config.js';
 import { teacherConfigSchema } from '../teacher-config.js';
+import { seedSchema } from '../seed-schema.js';
 
 /** Block-wise masking of the student's global crops. */
 export const maskingConfigSchema = z.strictObject({
@@ -29,7 +30,7 @@ export const lossConfigSchema = z.strictObject({
 
 /** A complete iBOT pretraining configuration; every field has the paper's (or the reference run's) default. */
 export const ibotConfigSchema = z.strictObject({
-  seed: z.number().int().min(0).default(0).describe('Seed of weights, data order, views and masks'),
+  seed: seedSchema('Seed of weights, data order, views and masks'),
   epochs: z.number().int().positive().default(2),
   batchSize: z.number().int().positive().default(128),
   backbone: backboneConfigSchema.default(backboneConfigSchema.parse({})),

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { vitBackboneConfigSchema } from '../backbone-config.js';
 import { rangeSchema } from '../range-schema.js';
+import { seedSchema } from '../seed-schema.js';
 
 /** MAE's encoder: the shared ViT fields, without drop path (MAE pretrains without it). */
 export const maeBackboneConfigSchema = vitBackboneConfigSchema.extend({
@@ -50,7 +51,7 @@ export const maeOptimizerConfigSchema = z.strictObject({
 
 /** A complete MAE pretraining configuration; every field has the paper's (or the reference run's) default. */
 export const maeConfigSchema = z.strictObject({
-  seed: z.number().int().min(0).default(0).describe('Seed of weights, data order, views and masks'),
+  seed: seedSchema('Seed of weights, data order, views and masks'),
   epochs: z.number().int().positive().default(2),
   batchSize: z.number().int().positive().default(128),
   backbone: maeBackboneConfigSchema.default(maeBackboneConfigSchema.parse({})),

@@ -5,6 +5,7 @@ import { vitProblems } from '../vit-problems.js';
 import { maeConfigSchema, MAE_FASHION_MNIST_REFERENCE } from './mae-config.js';
 import { maeDecoderProblems } from './mae-decoder-problems.js';
 import { maeMaskingProblems } from './mae-masking-problems.js';
+import { maePositionProblems } from './mae-position-problems.js';
 import { createMaePretraining } from './mae-pretraining.js';
 
 /** The masked autoencoder as the command line runs it (`method: mae`). */
@@ -19,6 +20,7 @@ export const maeMethod: MethodDefinition<typeof maeConfigSchema> = {
   presets: { 'fashion-mnist-reference': MAE_FASHION_MNIST_REFERENCE },
   check: (config) => [
     ...vitProblems(config.backbone),
+    ...maePositionProblems(config.backbone),
     ...cropProblems(config.backbone, [['augmentation.size', config.augmentation.size, 1]], config.augmentation),
     ...maeMaskingProblems(config.masking.ratio, config.augmentation.size, config.backbone.patchSize),
     ...maeDecoderProblems(config.decoder),
