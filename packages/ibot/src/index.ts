@@ -55,6 +55,7 @@ export {
 export { createIbotPretraining, createIbotNetworks, type IbotPretraining } from './ibot/ibot-pretraining.js';
 export { ibotTeacherTemperatures } from './ibot/ibot-teacher-temperatures.js';
 export { maskRatioProblems } from './ibot/mask-ratio-problems.js';
+export { ibotProblems, type IbotRuleSections } from './ibot/ibot-problems.js';
 
 export { dinoMethod } from './dino/dino-method.js';
 export {

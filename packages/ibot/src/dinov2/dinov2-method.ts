@@ -1,11 +1,6 @@
-import { multiCropProblems } from '../crop-problems.js';
-import { headProblems } from '../head-problems.js';
-import { maskRatioProblems } from '../ibot/mask-ratio-problems.js';
-import { maskStartProblems } from '../ibot/mask-start-problems.js';
+import { ibotProblems } from '../ibot/ibot-problems.js';
 import type { MethodDefinition } from '../method-definition.js';
 import { multiCropInput } from '../method-input.js';
-import { swinMaskGridProblems } from '../swin-mask-grid-problems.js';
-import { backboneProblems } from '../vit-problems.js';
 import { dinov2ConfigSchema, DINOV2_FASHION_MNIST_REFERENCE } from './dinov2-config.js';
 import { createDinov2StylePretraining } from './dinov2-pretraining.js';
 
@@ -20,12 +15,5 @@ export const dinov2Method: MethodDefinition<typeof dinov2ConfigSchema> = {
   input: multiCropInput,
   lossParts: ['cls', 'patch'],
   presets: { 'fashion-mnist-reference': DINOV2_FASHION_MNIST_REFERENCE },
-  check: (config) => [
-    ...backboneProblems(config.backbone),
-    ...multiCropProblems(config),
-    ...swinMaskGridProblems(config.backbone, config.augmentation.globalSize),
-    ...headProblems(config.head),
-    ...maskRatioProblems(config.masking),
-    ...maskStartProblems(config),
-  ],
+  check: ibotProblems,
 };
