@@ -62,6 +62,24 @@ describe('loadDatasets on an image folder', () => {
     expect((noTest as Error).message).toMatch(/^data\.heldOut: expected a folder .*train-only\/test .*got none\. .*\{ from: train, last: <images> \}/);
   });
 
+  it("labels the held-out split by the training split's classes; a class only it has is refused (INVALID_CONFIG)", async () => {
+    const folder = imageFolder('missing-class', {
+      'train/ant/0.png': png(10),
+      'train/bee/0.png': png(100),
+      'train/cow/0.png': png(200),
+      'test/ant/0.png': png(20),
+      'test/cow/0.png': png(210),
+    });
+    const data = await loadDatasets({ dataset: 'image-folder', folder, download: false, heldOut: 'test' }, 3, root);
+    // "cow" is class 2 in both splits, although test/ has only two class folders
+    expect([...data.heldOut!.labels]).toEqual([0, 2]);
+    expect(data.heldOut!.classNames).toEqual(data.train.classNames);
+    const extra = imageFolder('extra-class', { 'train/ant/0.png': png(10), 'train/bee/0.png': png(100), 'test/ant/0.png': png(20), 'test/dog/0.png': png(90) });
+    const error = await loadDatasets({ dataset: 'image-folder', folder: extra, download: false, heldOut: 'test' }, 3, root).catch((e: unknown) => e);
+    expect(isSslError(error, 'INVALID_CONFIG')).toBe(true);
+    expect((error as Error).message).toMatch(/extra-class\/test has class folder\(s\) "dog" that .*\(ant, bee\) does not list/);
+  });
+
   it('refuses an image over the pixel limit as bad input (INVALID_CONFIG, exit 2) before decoding it', async () => {
     const folder = imageFolder('bomb', { 'train/a/0.png': pngClaiming(20000, 20000), 'train/b/0.png': png(1) });
     const error = await loadDatasets({ dataset: 'image-folder', folder, download: false, heldOut: 'none' }, 3, root).then(

@@ -22,7 +22,18 @@ export interface RunDatasets {
 /** Codes of the data readers that mean the files themselves are bad input (exit 2), not a failed run. */
 const BAD_DATA_CODES = ['INVALID_ARGUMENT', 'DATA_CORRUPT', 'NOT_SUPPORTED'] as const;
 
-async function loadSplit(data: DataConfig, split: string, channels: number, cwd: string): Promise<ImageDataset & { skipped?: readonly SkippedEntry[] }> {
+/**
+ * One split of the data. An image folder's held-out split is read with the training split's
+ * classes (`classNames`), so that a label means the same class in both, even when the held-out
+ * split lacks a class; a class only the held-out split has is refused.
+ */
+async function loadSplit(
+  data: DataConfig,
+  split: string,
+  channels: number,
+  cwd: string,
+  classNames?: readonly string[],
+): Promise<ImageDataset & { skipped?: readonly SkippedEntry[] }> {
   const folder = data.folder === undefined ? undefined : resolve(cwd, data.folder);
   switch (data.dataset) {
     case 'fashion-mnist-subset':
@@ -32,7 +43,7 @@ async function loadSplit(data: DataConfig, split: string, channels: number, cwd:
     case 'mnist':
       return loadIdxDataset({ folder: folder!, split: split as 'train' | 'test', name: 'mnist' });
     case 'image-folder':
-      return loadImageFolder(join(folder!, split), { channels: channels === 1 ? 1 : 3 });
+      return loadImageFolder(join(folder!, split), { channels: channels === 1 ? 1 : 3, ...(classNames ? { classNames } : {}) });
   }
 }
 
@@ -77,7 +88,7 @@ export async function loadDatasets(data: DataConfig, channels: number, cwd = pro
   }
   try {
     train = await loadSplit(data, 'train', channels, cwd);
-    heldOut = data.heldOut === 'none' || typeof data.heldOut === 'object' ? undefined : await loadSplit(data, data.heldOut, channels, cwd);
+    heldOut = data.heldOut === 'none' || typeof data.heldOut === 'object' ? undefined : await loadSplit(data, data.heldOut, channels, cwd, train.classNames);
   } catch (error) {
     if (!isSslError(error) || !(BAD_DATA_CODES as readonly string[]).includes(error.code)) throw error;
     throw new SslError('INVALID_CONFIG', `data: the ${data.dataset} images cannot be loaded: ${error.message}`, {

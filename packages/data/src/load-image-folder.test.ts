@@ -61,6 +61,22 @@ describe('loadImageFolder', () => {
     expect(gray.images[4]).toBe(30);
   });
 
+  it("reads a split with another split's classes: the same labels when a class is missing, refused when one is extra", async () => {
+    const train = await loadImageFolder(makeTree('classes/train', { 'ant/a.png': png(1), 'bee/a.png': png(2), 'cow/a.png': png(3) }));
+    // the test split has no "bee": alone, "cow" would be label 1; with the training classes it is 2
+    const testDir = makeTree('classes/test', { 'ant/a.png': png(1), 'cow/a.png': png(3) });
+    expect([...(await loadImageFolder(testDir)).labels]).toEqual([0, 1]);
+    const test = await loadImageFolder(testDir, { classNames: train.classNames });
+    expect(test.classNames).toEqual(['ant', 'bee', 'cow']);
+    expect([...test.labels]).toEqual([0, 2]);
+    const extra = makeTree('classes/extra', { 'ant/a.png': png(1), 'dog/a.png': png(4) });
+    const error = await rejection(loadImageFolder(extra, { classNames: train.classNames }));
+    expect(error.message).toMatch(/has class folder\(s\) "dog" that options\.classNames \(ant, bee, cow\) does not list/);
+    for (const classNames of [[], ['ant', 'ant'], ['']]) {
+      expect((await rejection(loadImageFolder(testDir, { classNames }))).message).toMatch(/loadImageFolder\(options\.classNames\)/);
+    }
+  });
+
   it('names a damaged file and returns nothing', async () => {
     const broken = png(10).subarray(0, 30);
     const dir = makeTree('broken', { 'a/1.png': png(10), 'a/2.png': broken, 'b/1.png': png(20) });

@@ -27,6 +27,13 @@ export interface LoadImageFolderOptions {
    * @defaultValue `DEFAULT_MAX_IMAGE_PIXELS` (2^26, 64 megapixels)
    */
   maxPixels?: number;
+  /**
+   * The classes and their order, when the labels must follow another folder's (a test split read
+   * with the training split's `classNames`): each class folder's label is its index in this list,
+   * a class folder the list does not have is refused, and a listed class may have no folder.
+   * @defaultValue the class folders' names, sorted
+   */
+  classNames?: readonly string[];
 }
 
 /** A directory entry {@link loadImageFolder} did not read, and why. */
@@ -54,6 +61,23 @@ function checkExtension(extension: unknown, index: number): string {
     throw invalidArgument({ argument: `loadImageFolder(options.extensions[${index}])`, expected: 'a file extension with its dot, e.g. ".png"', actual: extension, fix });
   }
   return extension.toLowerCase();
+}
+
+/** `options.classNames`: distinct, non-empty names. */
+function checkClassNames(classNames: unknown): readonly string[] {
+  const ok =
+    Array.isArray(classNames) &&
+    classNames.length > 0 &&
+    classNames.every((name) => typeof name === 'string' && name.length > 0) &&
+    new Set(classNames).size === classNames.length;
+  if (!ok) {
+    throw invalidArgument({
+      argument: 'loadImageFolder(options.classNames)',
+      expected: 'distinct, non-empty class names (e.g. the classNames of the training split)',
+      actual: classNames,
+    });
+  }
+  return classNames as readonly string[];
 }
 
 /** A directory entry with symbolic links resolved: a folder, a file, or something skipped. */
@@ -112,7 +136,8 @@ async function listEntries(folder: string, what: string): Promise<FolderEntry[]>
  * unreadable or damaged file, an empty class or images of different sizes throw an `SslError`
  * naming the file, so nothing half-read is trained on. Nothing is left out silently: entries not
  * read (other files, nested folders, broken links, link loops) are listed in `skipped`. Each
- * image's header is checked against `maxPixels` before it is decoded.
+ * image's header is checked against `maxPixels` before it is decoded. A split read with another's
+ * `classNames` gets that split's labels, so the two agree even when one lacks a class.
  *
  * @param root - The folder of class folders: `root/cat/001.png`, `root/dog/a.jpg`, ...
  * @example
@@ -134,6 +159,7 @@ export async function loadImageFolder(root: string, options: LoadImageFolderOpti
   const extensions = new Set((options.extensions ?? ['.png', '.jpg', '.jpeg']).map((e, i) => checkExtension(e, i)));
   const concurrency = checkInteger('loadImageFolder(options.concurrency)', options.concurrency ?? 16, 1);
   const maxPixels = checkInteger('loadImageFolder(options.maxPixels)', options.maxPixels ?? DEFAULT_MAX_IMAGE_PIXELS, 1);
+  const givenClasses = options.classNames === undefined ? undefined : checkClassNames(options.classNames);
 
   const skipped: SkippedEntry[] = [];
   const skip = (path: string, reason: string) => skipped.push({ path, reason });
@@ -151,9 +177,18 @@ export async function loadImageFolder(root: string, options: LoadImageFolderOpti
       `loadImageFolder: ${root} has no sub-folders${describeSkipped(skipped)}. Put the images of each class in a sub-folder named after the class.`,
     );
   }
-  const classNames = classFolders.map((entry) => entry.name);
+  const classNames = givenClasses ?? classFolders.map((entry) => entry.name);
+  const unlisted = classFolders.filter((entry) => !classNames.includes(entry.name)).map((entry) => JSON.stringify(entry.name));
+  if (unlisted.length > 0) {
+    throw new SslError(
+      'INVALID_ARGUMENT',
+      `loadImageFolder: ${root} has class folder(s) ${unlisted.join(', ')} that options.classNames (${classNames.join(', ')}) does not list, ` +
+        'so their labels would mean nothing there. Give the other split (the training images) those classes too, or remove the folder(s).',
+    );
+  }
   const files: { path: string; label: number }[] = [];
-  for (const [label, classFolder] of classFolders.entries()) {
+  for (const classFolder of classFolders) {
+    const label = classNames.indexOf(classFolder.name);
     const skippedBefore = skipped.length;
     let images = 0;
     for (const entry of await listEntries(classFolder.path, 'class folder')) {
