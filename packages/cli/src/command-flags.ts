@@ -42,8 +42,8 @@ export const PRETRAIN_FLAGS = [
 
 /** The flags of `selfsup eval knn` and `selfsup eval linear`. */
 export const EVAL_FLAGS = [
-  { name: 'checkpoint', value: '<file>', required: true, description: 'a checkpoint written by selfsup pretrain' },
-  { name: 'which', value: '<backbone>', description: 'teacher (default when the method has one) or student' },
+  { name: 'checkpoint', value: '<file|folder>', required: true, description: 'a checkpoint written by selfsup pretrain, or a run folder (its latest checkpoint)' },
+  { name: 'which', value: '<backbone>', choices: ['teacher', 'student'], description: 'teacher (default when the method has one) or student' },
   { name: 'backend', value: '<name>', choices: BACKEND_CHOICES, defaultText: "the run's", description: 'the TensorFlow.js backend' },
   { name: 'threads', value: '<n>', read: 'count', description: 'threads of the backend' },
   { name: 'json', description: 'print one JSON object instead of a sentence' },
@@ -63,7 +63,7 @@ export const EVAL_FLAGS = [
 
 /** The flags of `selfsup export`. */
 export const EXPORT_FLAGS = [
-  { name: 'checkpoint', value: '<file>', required: true, description: 'a checkpoint written by selfsup pretrain' },
+  { name: 'checkpoint', value: '<file|folder>', required: true, description: 'a checkpoint written by selfsup pretrain, or a run folder (its latest checkpoint)' },
   {
     name: 'out',
     short: 'o',
@@ -72,7 +72,7 @@ export const EXPORT_FLAGS = [
     description: "the safetensors file to write; never the checkpoint read nor a file in a run's checkpoints/ folder; written atomically",
   },
   { name: 'force', description: 'replace --out when it exists' },
-  { name: 'which', value: '<backbone>', description: 'teacher (default when the method has one) or student' },
+  { name: 'which', value: '<backbone>', choices: ['teacher', 'student'], description: 'teacher (default when the method has one) or student' },
   { name: 'keep-mask-token', description: "keep iBOT's masked_embed (timm has no such parameter)" },
   { name: 'layer-scale-names', value: '<names>', choices: ['timm', 'dino'], defaultText: 'timm', description: 'the names of layer scale: timm (ls1.gamma) or dino (gamma_1)' },
   { name: 'backend', value: '<name>', choices: BACKEND_CHOICES, defaultText: 'cpu: nothing is computed', description: 'the TensorFlow.js backend' },

@@ -13,6 +13,7 @@ import { usageError } from './usage-error.js';
 
 /** Options of `selfsup eval knn` and `selfsup eval linear`. */
 export interface EvalOptions {
+  /** A checkpoint of `selfsup pretrain`, or a run folder (its latest checkpoint). */
   readonly checkpoint: string;
   /** `teacher` (the default when there is one) or `student`. */
   readonly which?: string;
@@ -52,12 +53,14 @@ async function prepare(options: EvalOptions, io: CliIo) {
     const { which, backbone } = pickBackbone(opened, options.which);
     const input = inputOf(opened.method, opened.config);
     const heldOutConfig = options.split === 'test' ? 'test' : opened.config.data.heldOut;
-    const data = options.split === 'test' ? await loadDatasets({ ...opened.config.data, heldOut: 'test' }, input.channels, cwd) : await opened.datasets();
-    if (!data.heldOut) {
+    // before any image is read
+    if (heldOutConfig === 'none') {
       throw usageError(
         `${options.checkpoint}: its run has data.heldOut: none, so there are no held-out images to evaluate on. Add --split test to classify the test split.`,
       );
     }
+    const data = options.split === 'test' ? await loadDatasets({ ...opened.config.data, heldOut: 'test' }, input.channels, cwd) : await opened.datasets();
+    if (!data.heldOut) throw new Error(`eval: no held-out images although data.heldOut is ${JSON.stringify(heldOutConfig)}`);
     return {
       opened,
       which,

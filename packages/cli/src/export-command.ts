@@ -5,10 +5,12 @@ import { exportBackbone } from './export-backbone.js';
 import { checkExportTarget } from './check-export-target.js';
 import { withFileSystemPath } from './file-system-error.js';
 import { openCheckpoint, pickBackbone } from './open-checkpoint.js';
+import { resolveCheckpoint } from './resolve-checkpoint.js';
 import { displayPath, type CliIo } from './cli-io.js';
 
 /** Options of `selfsup export`. */
 export interface ExportOptions {
+  /** A checkpoint of `selfsup pretrain`, or a run folder (its latest checkpoint). */
   readonly checkpoint: string;
   /** The safetensors file to write. */
   readonly out: string;
@@ -37,8 +39,9 @@ export async function runExport(options: ExportOptions, io: CliIo): Promise<{ pa
   const cwd = io.cwd ?? process.cwd();
   const path = resolve(cwd, options.out);
   const target = { force: options.force ?? false, show: (p: string) => displayPath(p, cwd) };
-  checkExportTarget(path, resolve(cwd, options.checkpoint), target);
-  const opened = await openCheckpoint(options.checkpoint, { backend: options.backend ?? 'cpu', cwd });
+  const checkpoint = await resolveCheckpoint(options.checkpoint, cwd);
+  checkExportTarget(path, checkpoint, target);
+  const opened = await openCheckpoint(checkpoint, { backend: options.backend ?? 'cpu', cwd });
   try {
     const { which, backbone } = pickBackbone(opened, options.which);
     const { bytes, stateDict, metadata } = await exportBackbone(backbone, {

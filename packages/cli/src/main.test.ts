@@ -125,8 +125,16 @@ describe('main', () => {
       expect(everyImage.code, everyImage.err).toBe(0);
       expect(JSON.parse(everyImage.out)).toMatchObject({ k: 1000, trainImages: 1000 });
 
+      // a run folder stands for its latest checkpoint; a typo in --which is refused by the flag
+      const fromFolder = await run(['eval', 'knn', '--checkpoint', outDir, '--backend', 'cpu', '--json'], folder);
+      expect(fromFolder.code, fromFolder.err).toBe(0);
+      expect(JSON.parse(fromFolder.out)).toMatchObject({ step: 4, top1: report.top1 });
+      const typo = await run(['eval', 'knn', '--checkpoint', outDir, '--which', 'teacehr'], folder);
+      expect(typo.code).toBe(2);
+      expect(typo.err).toMatch(/--which.*teacher.*student/);
+
       const exported = join(folder, 'backbone.safetensors');
-      const exportRun = await run(['export', '--checkpoint', checkpoint, '--out', exported], folder);
+      const exportRun = await run(['export', '--checkpoint', outDir, '--out', exported], folder);
       expect(exportRun.code, exportRun.err).toBe(0);
       expect(exportRun.out).toMatch(/exported the teacher backbone .* 18 tensors/);
       const file = readSafetensors(new Uint8Array(readFileSync(exported)));
@@ -135,14 +143,18 @@ describe('main', () => {
       const vit = createVit({ imageSize: 28, patchSize: 7, inChannels: 1, embedDim: 16, depth: 1, headCount: 2, maskToken: false });
       loadStateDict(vit, stateDictFromSafetensors(new Uint8Array(readFileSync(exported)))); // strict
       vit.dispose();
+      // the exported backbone is no checkpoint: said so, naming the flag (exit 2)
+      const notCheckpoint = await run(['eval', 'knn', '--checkpoint', exported, '--backend', 'cpu'], folder);
+      expect(notCheckpoint.code).toBe(2);
+      expect(notCheckpoint.err).toMatch(/^error \(INVALID_ARGUMENT\): --checkpoint: .*backbone\.safetensors is a safetensors file without selfsup's training metadata, such as a backbone written by selfsup export/);
     },
     300_000,
   );
 
-  it('reports a checkpoint that cannot be read with exit code 1 and no stack trace', async () => {
+  it('refuses a --checkpoint that does not exist (exit 2, naming the flag) in one line, without a stack trace', async () => {
     const result = await run(['eval', 'knn', '--checkpoint', join(folder, 'missing.safetensors'), '--backend', 'cpu'], folder);
-    expect(result.code).toBe(1);
-    expect(result.err).toMatch(/^error \(INVALID_ARGUMENT\): readCheckpoint\(.*missing\.safetensors"\): the file cannot be read \(ENOENT\)/);
+    expect(result.code).toBe(2);
+    expect(result.err).toMatch(/^error \(INVALID_ARGUMENT\): --checkpoint: .*missing\.safetensors does not exist\. Pass a checkpoint written by selfsup pretrain .* or its run folder\./);
     expect(result.err.trim().split('\n')).toHaveLength(1);
   });
 

@@ -1,4 +1,6 @@
+import { mkdirSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { PNG } from 'pngjs';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { readRunMetrics } from './run-metrics.js';
@@ -64,5 +66,46 @@ describe('the method registry', () => {
     expect(metrics.steps).toHaveLength(1);
     expect(Number.isFinite(metrics.steps[0]!.loss)).toBe(true);
     expect(metrics.knn.map((r) => r.which)).toEqual(knn ? ['student'] : []);
+  });
+
+  it("BEiT-style's k-means codebook comes from the checkpoint on resume and export: the same losses, and no data needed", async () => {
+    const folder = temporaryFolder('beit-restore');
+    // a small image folder (2 classes x 8 gray 28x28 images), removed before the export
+    const images = join(folder, 'images');
+    for (const [c, name] of ['a', 'b'].entries()) {
+      mkdirSync(join(images, 'train', name), { recursive: true });
+      for (let i = 0; i < 8; i++) {
+        const png = new PNG({ width: 28, height: 28 });
+        for (let j = 0; j < png.data.length; j++) png.data[j] = j % 4 === 3 ? 255 : (c * 97 + i * 13 + j * 7) % 256;
+        writeFileSync(join(images, 'train', name, `${i}.png`), PNG.sync.write(png));
+      }
+    }
+    const outDir = join(folder, 'run');
+    const config = {
+      method: 'beit',
+      epochs: 2,
+      batchSize: 8,
+      seed: 2,
+      ...TINY.beit,
+      data: { dataset: 'image-folder', folder: images, heldOut: 'none' },
+      run: { ...run1, outDir, checkpointEverySteps: 2 },
+    };
+    const path = writeConfig(folder, 'beit.yaml', config);
+    expect((await run(['pretrain', '--config', path], folder)).code).toBe(0);
+    const whole = readRunMetrics(join(outDir, 'metrics.jsonl')).steps;
+    expect(whole.map((s) => s.iteration)).toEqual([0, 1, 2, 3]);
+    const fork = join(folder, 'fork');
+    const resumed = await run(['pretrain', '--config', path, '--resume-from', join(outDir, 'checkpoints', 'step-2.safetensors'), '--out', fork], folder);
+    expect(resumed.code, resumed.err).toBe(0);
+    expect(readRunMetrics(join(fork, 'metrics.jsonl')).steps.map((s) => s.loss)).toEqual(whole.slice(2).map((s) => s.loss));
+    rmSync(images, { recursive: true });
+    // a run without held-out images: eval refuses before it reads any image (the folder is gone)
+    const evaluation = await run(['eval', 'knn', '--checkpoint', outDir], folder);
+    expect(evaluation.code).toBe(2);
+    expect(evaluation.err).toMatch(/its run has data\.heldOut: none, so there are no held-out images to evaluate on\. Add --split test/);
+    const exported = join(folder, 'backbone.safetensors');
+    const result = await run(['export', '--checkpoint', join(outDir, 'checkpoints', 'step-4.safetensors'), '--out', exported], folder);
+    expect(result.code, result.err).toBe(0);
+    expect(existsSync(exported)).toBe(true);
   });
 });

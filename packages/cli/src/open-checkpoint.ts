@@ -1,14 +1,15 @@
-import { resolve } from 'node:path';
-import type { Backbone } from '@selfsup/core';
+import { isSslError, type Backbone } from '@selfsup/core';
 import { useBackend, type BackendInfo, type BackendName } from '@selfsup/backend';
 import type { Pretraining } from '@selfsup/ibot';
-import { loadCheckpoint, readCheckpoint, type CheckpointMetadata } from '@selfsup/train/node';
+import { loadCheckpoint, readCheckpoint, type Checkpoint, type CheckpointMetadata } from '@selfsup/train/node';
 import { inputOf, type MethodDefinition } from './method-registry.js';
 import type { CliConfig } from './cli-config-schema.js';
 import { parseCliConfig } from './parse-cli-config.js';
 import { loadDatasets, type RunDatasets } from './load-datasets.js';
 import { createPretraining, methodConfigOf, methodContext } from './run-parts.js';
 import { usageError } from './usage-error.js';
+import { checkNamedFiles } from './check-named-files.js';
+import { resolveCheckpoint } from './resolve-checkpoint.js';
 
 /** A checkpoint of `selfsup pretrain` loaded into its rebuilt pretraining. */
 export interface OpenedCheckpoint {
@@ -23,8 +24,22 @@ export interface OpenedCheckpoint {
   datasets(): Promise<RunDatasets>;
 }
 
+/** `readCheckpoint`, with a safetensors file that is no training checkpoint (an exported backbone) refused as a usage error naming the flag. */
+async function readSelfsupCheckpoint(full: string, path: string): Promise<Checkpoint> {
+  try {
+    return await readCheckpoint(full);
+  } catch (error) {
+    if (!isSslError(error, 'CHECKPOINT_CORRUPT') || error.details.reason !== 'no-training-metadata') throw error;
+    throw usageError(
+      `--checkpoint: ${path} is a safetensors file without selfsup's training metadata, such as a backbone written by selfsup export. ` +
+        'Pass a checkpoint of selfsup pretrain (runs/<name>/checkpoints/step-<n>.safetensors) or its run folder.',
+    );
+  }
+}
+
 /**
- * Opens a checkpoint written by `selfsup pretrain`: verifies it, validates the configuration stored
+ * Opens a checkpoint written by `selfsup pretrain` (a checkpoint file, or a run folder or
+ * checkpoints folder: its latest checkpoint): verifies it, validates the configuration stored
  * in it, selects the backend, rebuilds the method's networks from that configuration and loads the
  * saved state into them.
  *
@@ -32,21 +47,23 @@ export interface OpenedCheckpoint {
  *   `cwd`: where a relative `path` is read from.
  */
 export async function openCheckpoint(path: string, options: { backend?: string; threads?: number; cwd?: string } = {}): Promise<OpenedCheckpoint> {
-  const full = resolve(options.cwd ?? process.cwd(), path);
-  const checkpoint = await readCheckpoint(full);
+  const cwd = options.cwd ?? process.cwd();
+  const full = await resolveCheckpoint(path, cwd);
+  const checkpoint = await readSelfsupCheckpoint(full, path);
   if (checkpoint.metadata.config === undefined) {
     throw usageError(
       `${path}: this checkpoint stores no configuration, so its networks cannot be rebuilt. Pass a checkpoint written by selfsup pretrain.`,
     );
   }
-  const { method, config } = parseCliConfig(checkpoint.metadata.config, `the configuration stored in ${path}`);
+  const source = `the configuration stored in ${path}`;
+  const { method, config } = parseCliConfig(checkpoint.metadata.config, source);
+  await checkNamedFiles(method, config, cwd, source);
   const name = (options.backend ?? config.run.backend) as BackendName;
   const threads = options.threads ?? config.run.threads;
   const backend = await useBackend(name, threads === undefined ? {} : { threads });
-  const cwd = options.cwd ?? process.cwd();
   let loaded: Promise<RunDatasets> | undefined;
   const datasets = () => (loaded ??= loadDatasets(config.data, inputOf(method, config).channels, cwd));
-  const context = methodContext(checkpoint.metadata.iterationsPerEpoch, async () => (await datasets()).train, cwd);
+  const context = methodContext(checkpoint.metadata.iterationsPerEpoch, async () => (await datasets()).train, cwd, true);
   const pretraining = await createPretraining(method, methodConfigOf(config), context);
   try {
     await loadCheckpoint(checkpoint, { recipe: pretraining.recipe, optimizer: pretraining.optimizer });

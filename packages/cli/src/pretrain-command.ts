@@ -49,7 +49,7 @@ export async function runPretrain(options: PretrainOptions, io: CliIo): Promise<
 
   const backend = await useBackend(config.run.backend as BackendName, config.run.threads === undefined ? {} : { threads: config.run.threads });
   const runData = await prepareRunData({ config, methodConfig, channels: input.channels, resumeFrom: plan.resumeFrom, communicator, cwd, show });
-  const pretraining = await createPretraining(method, methodConfig, methodContext(runData.iterationsPerEpoch, async () => runData.data.train, cwd));
+  const pretraining = await createPretraining(method, methodConfig, methodContext(runData.iterationsPerEpoch, async () => runData.data.train, cwd, plan.resumeFrom !== undefined));
   let lock: RunLock | undefined;
   try {
     const epochs = (pretraining.config as { epochs?: unknown }).epochs;

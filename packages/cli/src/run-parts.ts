@@ -22,11 +22,16 @@ export async function createPretraining(method: MethodDefinition, config: Record
   }
 }
 
-/** A {@link MethodContext} reading files relative to `cwd`. */
-export function methodContext(iterationsPerEpoch: number, trainImages: () => Promise<ImageDataset>, cwd: string): MethodContext {
+/**
+ * A {@link MethodContext} reading files relative to `cwd`.
+ *
+ * @param restoring - a checkpoint is loaded into the pretraining right after (resume, eval, export).
+ */
+export function methodContext(iterationsPerEpoch: number, trainImages: () => Promise<ImageDataset>, cwd: string, restoring = false): MethodContext {
   return {
     iterationsPerEpoch,
     trainImages,
+    restoring,
     readFile: (path: string) => {
       try {
         return new Uint8Array(readFileSync(resolve(cwd, path)));

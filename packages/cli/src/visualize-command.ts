@@ -1,10 +1,8 @@
-import { stat } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { isSslError, type Backbone } from '@selfsup/core';
 import type { MaeParts } from '@selfsup/ibot';
 import type { RasterImage } from '@selfsup/eval';
-import { latestCheckpoint } from '@selfsup/train/node';
 import { checkFlags, describeFlags, parseFlags } from './cli-flags.js';
 import { displayPath, type CliIo } from './cli-io.js';
 import { inputOf } from './method-registry.js';
@@ -47,19 +45,18 @@ export interface VisualizeResult {
  */
 export async function runVisualize(options: VisualizeOptions, io: CliIo): Promise<VisualizeResult> {
   const cwd = io.cwd ?? process.cwd();
-  const checkpoint = await resolveCheckpoint(options.checkpoint, cwd);
-  const opened = await openCheckpoint(checkpoint, { ...(options.backend ? { backend: options.backend } : {}), ...(options.threads ? { threads: options.threads } : {}), cwd });
+  const opened = await openCheckpoint(options.checkpoint, { ...(options.backend ? { backend: options.backend } : {}), ...(options.threads ? { threads: options.threads } : {}), cwd });
   try {
     const { which, backbone } = pickBackbone(opened, options.which);
     const input = inputOf(opened.method, opened.config);
     const source = options.images === undefined ? await runImages(opened, options.count ?? 8) : await loadVisualizeImages(options.images, options.count ?? 8, input.channels === 1 ? 1 : 3, cwd);
-    const out = resolve(cwd, options.out ?? join(dirname(dirname(checkpoint)), 'visualize'));
+    const out = resolve(cwd, options.out ?? join(dirname(dirname(opened.path)), 'visualize'));
     const pixels = visualizeTensor(source, input.imageSize, input.channels);
     // [B, S, S, C] - [C], / [C]: the network's input, as in training
     const normalised = tf.tidy(() => tf.div(tf.sub(pixels, tf.tensor1d([...input.mean])), tf.tensor1d([...input.std])) as tf.Tensor4D);
     pixels.dispose();
     try {
-      io.stderr.write(`drawing the ${which} of ${displayPath(checkpoint, cwd)} (step ${opened.metadata.step}) on ${source.images.length} image(s) of ${source.name}\n`);
+      io.stderr.write(`drawing the ${which} of ${displayPath(opened.path, cwd)} (step ${opened.metadata.step}) on ${source.images.length} image(s) of ${source.name}\n`);
       return await drawPictures(opened, backbone, normalised, { out, seed: options.seed ?? 0, normalization: input }, io);
     } finally {
       normalised.dispose();
@@ -122,26 +119,6 @@ function maePartsOf(opened: OpenedCheckpoint): MaeParts | undefined {
 async function runImages(opened: OpenedCheckpoint, count: number): Promise<VisualizeImages> {
   const data = await opened.datasets();
   return data.heldOut ? firstImages(data.heldOut, count, `${data.name} (held out)`) : firstImages(data.train, count, `${data.name} (training)`);
-}
-
-/**
- * The checkpoint file `path` names: the file itself, or the latest checkpoint of a run folder
- * (its `checkpoints/` folder) or of a checkpoints folder.
- * @throws SslError (usage) when there is none.
- */
-export async function resolveCheckpoint(path: string, cwd: string): Promise<string> {
-  const full = resolve(cwd, path);
-  const info = await stat(full).catch(() => undefined);
-  if (!info) {
-    throw usageError(`--checkpoint: ${path} does not exist. Pass a checkpoint written by selfsup pretrain (runs/<name>/checkpoints/*.safetensors) or its run folder.`);
-  }
-  if (info.isFile()) return full;
-  const folder = basename(full) !== 'checkpoints' && (await stat(join(full, 'checkpoints')).catch(() => undefined))?.isDirectory() ? join(full, 'checkpoints') : full;
-  const latest = await latestCheckpoint(folder);
-  if (latest === undefined) {
-    throw usageError(`--checkpoint: ${path} holds no checkpoint (looked in ${displayPath(folder, cwd)}). Pass a run folder of selfsup pretrain that has saved one, or a checkpoint file.`);
-  }
-  return latest;
 }
 
 /** `selfsup visualize [flags]` from its arguments: help, or the pictures. */

@@ -18,7 +18,7 @@ export const VISUALIZE_FLAGS = [
   },
   { name: 'count', short: 'n', value: '<n>', read: 'count', defaultText: '8', description: 'how many images (the first ones of the source)' },
   { name: 'out', short: 'o', value: '<folder>', defaultText: 'visualize/ in the run folder', description: 'where the PNG files go' },
-  { name: 'which', value: '<backbone>', description: 'teacher (default when the method has one) or student' },
+  { name: 'which', value: '<backbone>', choices: ['teacher', 'student'], description: 'teacher (default when the method has one) or student' },
   { name: 'seed', value: '<n>', read: 'yaml', defaultText: '0', description: "the random masks of MAE's reconstructions" },
   { name: 'backend', value: '<name>', choices: ['auto', ...BACKEND_NAMES], defaultText: "the run's", description: 'the TensorFlow.js backend' },
   { name: 'threads', value: '<n>', read: 'count', description: 'threads of the backend' },

@@ -13,6 +13,13 @@ export interface MethodContext {
   trainImages(): Promise<TrainingImageBytes>;
   /** The bytes of a file a configuration names (tokenizer weights), relative to the working folder. */
   readFile(path: string): Uint8Array;
+  /**
+   * True when a checkpoint's state will be loaded into the pretraining right after (a resumed
+   * run, an evaluation, an export): `create` may skip work whose result the checkpoint holds
+   * (BEiT-style does not fit its k-means codebook, so it needs no training images).
+   * @defaultValue false
+   */
+  readonly restoring?: boolean;
 }
 
 /**

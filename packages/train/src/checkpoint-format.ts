@@ -187,7 +187,7 @@ export function decodeCheckpoint(bytes: Uint8Array, source = 'checkpoint'): Chec
       'CHECKPOINT_CORRUPT',
       `${source}: a safetensors file without selfsup training metadata (__metadata__.${CHECKPOINT_METADATA_KEY}). ` +
         'It is not a checkpoint written by @selfsup/train; load plain weights with loadStateDict from @selfsup/core.',
-      { details: { source } },
+      { details: { source, reason: 'no-training-metadata' } },
     );
   }
   let raw: unknown;

@@ -9,10 +9,13 @@ import { createBeitPretraining } from './beit-pretraining.js';
 import { createBeitTokenizer, type BeitTokenizerSources } from './beit-tokenizer.js';
 import { beitTokenizerProblems } from './beit-tokenizer-problems.js';
 
-/** What the configured tokenizer is built from: the training images (k-means) or the weights file it names. */
+/**
+ * What the configured tokenizer is built from: the training images (k-means; none when the
+ * checkpoint about to be loaded holds its codebook) or the weights file it names.
+ */
 async function tokenizerSources(config: BeitConfig, context: MethodContext): Promise<BeitTokenizerSources> {
   const t = config.tokenizer;
-  if (t.kind === 'kmeans') return { images: await context.trainImages() };
+  if (t.kind === 'kmeans') return context.restoring ? { restoring: true } : { images: await context.trainImages() };
   return t.weights !== undefined ? { stateDict: stateDictFromSafetensors(context.readFile(t.weights), t.weights) } : {};
 }
 

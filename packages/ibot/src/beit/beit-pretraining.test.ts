@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
-import { SslError, combineModules, createRng, exportStateDict } from '@selfsup/core';
+import { SslError, combineModules, createRng, exportStateDict, loadStateDict } from '@selfsup/core';
 import { createVit } from '@selfsup/backbones';
 import { createIbotHead } from '@selfsup/heads';
 import { stepRng, trainStep } from '@selfsup/train';
@@ -147,6 +147,18 @@ describe('createBeitTokenizer', () => {
     a.dispose();
     b.dispose();
     await expect(createBeitTokenizer(tiny)).rejects.toThrow(/a "kmeans" tokenizer needs the training images/);
+  });
+
+  it('restoring: an empty codebook of the fitted shape, without images, that a checkpoint fills', async () => {
+    const fitted = await createBeitTokenizer(tiny, { images: dataset });
+    const restored = await createBeitTokenizer(tiny, { restoring: true });
+    const codebook = (t: typeof fitted) => t.parameters()[0]!.variable as tf.Tensor;
+    expect(codebook(restored).shape).toEqual(codebook(fitted).shape);
+    expect(await codebook(restored).data()).toEqual(new Float32Array(8 * 16));
+    loadStateDict(restored, await exportStateDict(fitted));
+    expect(await codebook(restored).array()).toEqual(await codebook(fitted).array());
+    fitted.dispose();
+    restored.dispose();
   });
 
   it("refuses training images whose sides the patch does not divide, or with fewer patches than visual tokens, naming the config's key", async () => {

@@ -4,7 +4,7 @@ import { createIbotHead } from '@selfsup/heads';
 import { beitConfigSchema, type BeitConfig, type BeitConfigInput } from './beit-config.js';
 import { createDvaeTokenizer } from './dvae-tokenizer.js';
 import { createFrozenTeacherTokenizer } from './frozen-teacher-tokenizer.js';
-import { fitKmeansTokenizer } from './kmeans-tokenizer.js';
+import { createKmeansTokenizer, fitKmeansTokenizer } from './kmeans-tokenizer.js';
 import { parseConfig } from '../parse-config.js';
 import { createMethodBackbone } from '../create-backbone.js';
 import type { Tokenizer } from './tokenizer.js';
@@ -24,6 +24,12 @@ export interface BeitTokenizerSources {
    * `stateDictFromSafetensors` of the file named by `tokenizer.weights`.
    */
   stateDict?: ReadonlyMap<string, HostTensor>;
+  /**
+   * The tokenizer's state will be loaded from a checkpoint right after (a resumed run, an
+   * evaluation): a k-means codebook is then made with the right shape and zeros instead of fitted,
+   * so no image is needed. The weights of a dVAE or teacher are still read from `stateDict`.
+   */
+  restoring?: boolean;
 }
 
 /** The vocabulary the configured tokenizer has (the student head's outputs). */
@@ -93,6 +99,10 @@ export async function createBeitTokenizer(input: BeitConfigInput | BeitConfig, s
   const t = config.tokenizer;
   const patchSize = config.backbone.patchSize;
   if (t.kind === 'kmeans') {
+    if (sources.restoring) {
+      const dim = patchSize * patchSize * config.backbone.inChannels;
+      return createKmeansTokenizer({ patchSize, centroids: { shape: [t.vocabularySize, dim], data: new Float32Array(t.vocabularySize * dim) } });
+    }
     const source = sources.images;
     if (!source) throw missing('kmeans', 'the training images to fit its codebook on', 'Pass { images } (a dataset of @selfsup/data or a [count, H, W, C] tensor in [0, 1]).');
     const patchesPerImage = (config.augmentation.size / patchSize) ** 2;
