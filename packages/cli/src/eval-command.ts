@@ -1,9 +1,11 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { isSslError } from '@selfsup/core';
+import type { CliConfig } from './cli-config-schema.js';
 import { inputOf } from './method-registry.js';
 import { createRunKnnMonitor, knnNeighbours } from './run-knn-monitor.js';
 import { runLinearProbe } from './run-linear-probe.js';
-import { loadDatasets } from './load-datasets.js';
+import { loadDatasets, type RunDatasets } from './load-datasets.js';
 import { describeHeldOut, heldOutLabel } from './held-out-label.js';
 import { readRunMetrics } from './run-metrics.js';
 import { trainSecondsAt } from './train-seconds.js';
@@ -46,6 +48,19 @@ export interface EvalLinearOptions extends EvalOptions {
   readonly learningRates?: readonly number[];
 }
 
+/** The run's data with the test split as held-out images (`--split test`); a folder without one is refused naming the flag. */
+async function loadTestSplit(data: CliConfig['data'], channels: number, cwd: string): Promise<RunDatasets> {
+  try {
+    return await loadDatasets({ ...data, heldOut: 'test' }, channels, cwd);
+  } catch (error) {
+    if (!isSslError(error, 'INVALID_CONFIG') || error.details.key !== 'data.heldOut') throw error;
+    throw usageError(
+      `--split test: the run's images have no test split (no folder ${String(error.details.expected)}). ` +
+        "Leave out --split to evaluate on the run's held-out images, or add the test split there.",
+    );
+  }
+}
+
 async function prepare(options: EvalOptions, io: CliIo) {
   const cwd = io.cwd ?? process.cwd();
   const opened = await openCheckpoint(options.checkpoint, { ...options, cwd });
@@ -59,7 +74,7 @@ async function prepare(options: EvalOptions, io: CliIo) {
         `${options.checkpoint}: its run has data.heldOut: none, so there are no held-out images to evaluate on. Add --split test to classify the test split.`,
       );
     }
-    const data = options.split === 'test' ? await loadDatasets({ ...opened.config.data, heldOut: 'test' }, input.channels, cwd) : await opened.datasets();
+    const data = options.split === 'test' ? await loadTestSplit(opened.config.data, input.channels, cwd) : await opened.datasets();
     if (!data.heldOut) throw new Error(`eval: no held-out images although data.heldOut is ${JSON.stringify(heldOutConfig)}`);
     return {
       opened,

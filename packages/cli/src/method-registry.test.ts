@@ -103,6 +103,10 @@ describe('the method registry', () => {
     const evaluation = await run(['eval', 'knn', '--checkpoint', outDir], folder);
     expect(evaluation.code).toBe(2);
     expect(evaluation.err).toMatch(/its run has data\.heldOut: none, so there are no held-out images to evaluate on\. Add --split test/);
+    mkdirSync(join(images, 'train'), { recursive: true });
+    const testSplit = await run(['eval', 'knn', '--checkpoint', outDir, '--split', 'test'], folder);
+    expect(testSplit.code).toBe(2);
+    expect(testSplit.err).toMatch(/^error \(INVALID_ARGUMENT\): --split test: the run's images have no test split \(no folder .*images\/test\)\. Leave out --split/);
     const exported = join(folder, 'backbone.safetensors');
     const result = await run(['export', '--checkpoint', join(outDir, 'checkpoints', 'step-4.safetensors'), '--out', exported], folder);
     expect(result.code, result.err).toBe(0);
