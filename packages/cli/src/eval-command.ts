@@ -9,7 +9,7 @@ import { loadDatasets, type RunDatasets } from './load-datasets.js';
 import { describeHeldOut, heldOutLabel } from './held-out-label.js';
 import { readRunMetrics } from './run-metrics.js';
 import { trainSecondsAt } from './train-seconds.js';
-import { openCheckpoint, pickBackbone } from './open-checkpoint.js';
+import { openCheckpoint, pickBackbone, withStoredDataHint } from './open-checkpoint.js';
 import { displayPath, type CliIo } from './cli-io.js';
 import { usageError } from './usage-error.js';
 
@@ -51,7 +51,7 @@ export interface EvalLinearOptions extends EvalOptions {
 /** The run's data with the test split as held-out images (`--split test`); a folder without one is refused naming the flag. */
 async function loadTestSplit(data: CliConfig['data'], channels: number, cwd: string): Promise<RunDatasets> {
   try {
-    return await loadDatasets({ ...data, heldOut: 'test' }, channels, cwd);
+    return await withStoredDataHint(loadDatasets({ ...data, heldOut: 'test' }, channels, cwd), data, cwd);
   } catch (error) {
     if (!isSslError(error, 'INVALID_CONFIG') || error.details.key !== 'data.heldOut') throw error;
     throw usageError(

@@ -1,4 +1,5 @@
-import { isSslError, type Backbone } from '@selfsup/core';
+import { isAbsolute } from 'node:path';
+import { SslError, isSslError, type Backbone } from '@selfsup/core';
 import { useBackend, type BackendInfo, type BackendName } from '@selfsup/backend';
 import type { Pretraining } from '@selfsup/ibot';
 import { loadCheckpoint, readCheckpoint, type Checkpoint, type CheckpointMetadata } from '@selfsup/train/node';
@@ -22,6 +23,25 @@ export interface OpenedCheckpoint {
   readonly pretraining: Pretraining;
   /** The run's data sets (`data:` of the configuration), loaded on the first call. */
   datasets(): Promise<RunDatasets>;
+}
+
+/**
+ * The run's data as the checkpoint's configuration names it, with a hint when it cannot be found
+ * because `data.folder` is relative and the command runs from another folder than the run did.
+ */
+export async function withStoredDataHint<T>(loading: Promise<T>, data: CliConfig['data'], cwd: string): Promise<T> {
+  try {
+    return await loading;
+  } catch (error) {
+    const folder = data.folder;
+    if (!isSslError(error, 'INVALID_CONFIG') || folder === undefined || isAbsolute(folder)) throw error;
+    throw new SslError(
+      'INVALID_CONFIG',
+      `${error.message} (data.folder is "${folder}" in the configuration stored in the checkpoint, read from ${cwd}: ` +
+        'run the command from the folder the run was started in.)',
+      { cause: error, details: error.details },
+    );
+  }
 }
 
 /** `readCheckpoint`, with a safetensors file that is no training checkpoint (an exported backbone) refused as a usage error naming the flag. */
@@ -62,7 +82,7 @@ export async function openCheckpoint(path: string, options: { backend?: string; 
   const threads = options.threads ?? config.run.threads;
   const backend = await useBackend(name, threads === undefined ? {} : { threads });
   let loaded: Promise<RunDatasets> | undefined;
-  const datasets = () => (loaded ??= loadDatasets(config.data, inputOf(method, config).channels, cwd));
+  const datasets = () => (loaded ??= withStoredDataHint(loadDatasets(config.data, inputOf(method, config).channels, cwd), config.data, cwd));
   const context = methodContext(checkpoint.metadata.iterationsPerEpoch, async () => (await datasets()).train, cwd, true);
   const pretraining = await createPretraining(method, methodConfigOf(config), context);
   try {
