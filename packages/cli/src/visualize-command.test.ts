@@ -4,6 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { PNG } from 'pngjs';
 import { writeIdx } from '@selfsup/data/node';
 import { run, temporaryFolder, tinyConfig, writeConfig } from './testing/cli-harness.js';
+import { defaultOutOf } from './visualize-command.js';
 
 /** Decodes a PNG file: its size and how many distinct colours it has. */
 function readPng(path: string): { width: number; height: number; colours: number } {
@@ -122,5 +123,12 @@ describe('selfsup visualize', () => {
     const help = await run(['visualize', '--help'], folder);
     expect(help.code).toBe(0);
     for (const flag of ['--checkpoint', '--images', '--count', '--out', '--which', '--seed', '--backend']) expect(help.out).toContain(flag);
+  });
+});
+
+describe('defaultOutOf', () => {
+  it("puts the pictures in the run folder for a run's checkpoint, else beside the checkpoint", () => {
+    expect(defaultOutOf(join('/r', 'run', 'checkpoints', 'step-5.safetensors'))).toBe(join('/r', 'run', 'visualize'));
+    expect(defaultOutOf(join('/home', 'me', 'step-5.safetensors'))).toBe(join('/home', 'me', 'visualize'));
   });
 });

@@ -1,4 +1,4 @@
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { isSslError, type Backbone } from '@selfsup/core';
 import type { MaeParts } from '@selfsup/ibot';
@@ -21,7 +21,7 @@ export interface VisualizeOptions {
   readonly images?: string;
   /** @defaultValue 8 */
   readonly count?: number;
-  /** @defaultValue `visualize/` in the run folder */
+  /** @defaultValue `visualize/` in the run folder (beside a checkpoint outside a `checkpoints/` folder) */
   readonly out?: string;
   /** `teacher` (the default when there is one) or `student`. */
   readonly which?: string;
@@ -50,7 +50,7 @@ export async function runVisualize(options: VisualizeOptions, io: CliIo): Promis
     const { which, backbone } = pickBackbone(opened, options.which);
     const input = inputOf(opened.method, opened.config);
     const source = options.images === undefined ? await runImages(opened, options.count ?? 8) : await loadVisualizeImages(options.images, options.count ?? 8, input.channels === 1 ? 1 : 3, cwd);
-    const out = resolve(cwd, options.out ?? join(dirname(dirname(opened.path)), 'visualize'));
+    const out = resolve(cwd, options.out ?? defaultOutOf(opened.path));
     const pixels = visualizeTensor(source, input.imageSize, input.channels);
     // [B, S, S, C] - [C], / [C]: the network's input, as in training
     const normalised = tf.tidy(() => tf.div(tf.sub(pixels, tf.tensor1d([...input.mean])), tf.tensor1d([...input.std])) as tf.Tensor4D);
@@ -119,6 +119,15 @@ function maePartsOf(opened: OpenedCheckpoint): MaeParts | undefined {
 async function runImages(opened: OpenedCheckpoint, count: number): Promise<VisualizeImages> {
   const data = await opened.datasets();
   return data.heldOut ? firstImages(data.heldOut, count, `${data.name} (held out)`) : firstImages(data.train, count, `${data.name} (training)`);
+}
+
+/**
+ * Where pictures go without `--out`: `visualize/` in the run folder of a checkpoint in its
+ * `checkpoints/` folder, else beside the checkpoint (never above a folder the user named).
+ */
+export function defaultOutOf(checkpoint: string): string {
+  const folder = dirname(checkpoint);
+  return join(basename(folder) === 'checkpoints' ? dirname(folder) : folder, 'visualize');
 }
 
 /** `selfsup visualize [flags]` from its arguments: help, or the pictures. */
