@@ -1,4 +1,4 @@
-import { readdirSync, statSync, type Stats } from 'node:fs';
+import { accessSync, constants, readdirSync, statSync, type Stats } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { LATEST_FILE } from '@selfsup/train/node';
 import { usageError } from './usage-error.js';
@@ -36,7 +36,8 @@ export function isCheckpointsFolder(dir: string): boolean {
  * Checks where `selfsup export` is about to write, before anything is read or written, so that an
  * export never harms a run: `out` must not be the checkpoint it reads (compared as files, by
  * device and inode, so a symbolic or hard link to it is refused too), must not lie in a run's
- * checkpoints folder, must not be a folder, and must not exist unless `force`.
+ * checkpoints folder, must not be a folder, must not exist unless `force`, and must be in a folder
+ * that can be made and written (the nearest existing part of its path a writable folder).
  *
  * @param out - the absolute path to write.
  * @param checkpoint - the absolute path of the checkpoint read.
@@ -70,6 +71,28 @@ export function checkExportTarget(out: string, checkpoint: string, options: Expo
   }
   if (target && !options.force) {
     throw usageError(`--out ${shown} already exists. Pass --force to replace it, or choose another path.`, { out });
+  }
+  checkCanCreateIn(folder, shown, options.show);
+}
+
+/**
+ * Refuses an `--out` whose folder cannot be made or written: the nearest part of the path that
+ * exists must be a folder this process may write in (the export creates the folders below it).
+ */
+function checkCanCreateIn(folder: string, shown: string, show: (path: string) => string): void {
+  let existing = folder;
+  while (!statOf(existing) && dirname(existing) !== existing) existing = dirname(existing);
+  const info = statOf(existing);
+  if (info && !info.isDirectory()) {
+    throw usageError(`--out ${shown}: ${show(existing)} is a file, so no folder can be made there. Pass a path in a folder.`, { out: shown });
+  }
+  try {
+    accessSync(existing, constants.W_OK);
+  } catch (error) {
+    throw usageError(
+      `--out ${shown}: the folder ${show(existing)} cannot be written (${(error as NodeJS.ErrnoException).code ?? String(error)}). Pass a path in a folder you can write to.`,
+      { out: shown },
+    );
   }
 }
 

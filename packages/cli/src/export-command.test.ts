@@ -76,4 +76,17 @@ describe('selfsup export keeps the run it reads', () => {
     expect(result.code).toBe(2);
     expect(result.err).toMatch(/^error \(INVALID_ARGUMENT\): --out .*a-folder is a folder; pass the path of a file to write, e\.g\. .*a-folder\/backbone\.safetensors\.\n$/);
   });
+
+  it('refuses an --out below a file (no folder can be made there), or ending in a slash, before it opens the checkpoint', async () => {
+    writeFileSync(join(folder, 'a-file'), 'x');
+    const result = await run(['export', '--checkpoint', checkpoint, '--out', join(folder, 'a-file', 'sub', 'backbone.safetensors')], folder);
+    expect(result.code).toBe(2);
+    expect(result.err).toMatch(/^error \(INVALID_ARGUMENT\): --out .*a-file\/sub\/backbone\.safetensors: .*a-file is a file, so no folder can be made there\./);
+    // a trailing slash names a folder: refused, not written as a file named "new-exports"
+    const slash = await run(['export', '--checkpoint', checkpoint, '--out', 'new-exports/'], folder);
+    expect(slash.code).toBe(2);
+    expect(slash.err).toMatch(/--out new-exports\/ names a folder; pass the path of a file to write, e\.g\. new-exports\/backbone\.safetensors\./);
+    expect(existsSync(join(folder, 'new-exports'))).toBe(false);
+    unchanged();
+  });
 });

@@ -7,6 +7,7 @@ import { withFileSystemPath } from './file-system-error.js';
 import { openCheckpoint, pickBackbone } from './open-checkpoint.js';
 import { resolveCheckpoint } from './resolve-checkpoint.js';
 import { displayPath, type CliIo } from './cli-io.js';
+import { usageError } from './usage-error.js';
 
 /** Options of `selfsup export`. */
 export interface ExportOptions {
@@ -37,6 +38,9 @@ export interface ExportOptions {
  */
 export async function runExport(options: ExportOptions, io: CliIo): Promise<{ path: string; metadata: Readonly<Record<string, string>> }> {
   const cwd = io.cwd ?? process.cwd();
+  if (/[\\/]$/.test(options.out)) {
+    throw usageError(`--out ${options.out} names a folder; pass the path of a file to write, e.g. ${options.out}backbone.safetensors.`, { out: options.out });
+  }
   const path = resolve(cwd, options.out);
   const target = { force: options.force ?? false, show: (p: string) => displayPath(p, cwd) };
   const checkpoint = await resolveCheckpoint(options.checkpoint, cwd);
