@@ -83,6 +83,9 @@ describe('selfsup visualize', () => {
     const fromPngs = await run(['visualize', '--checkpoint', vitRun, '--images', 'pngs', '--out', 'from-pngs'], folder);
     expect(fromPngs.code, fromPngs.err).toBe(0);
     expect(readPng(join(folder, 'from-pngs', 'pca.png')).width).toBe(gridSide(1, 112));
+    const onePng = await run(['visualize', '--checkpoint', vitRun, '--images', join('pngs', 'a.png'), '--out', 'from-one-png'], folder);
+    expect(onePng.code, onePng.err).toBe(0);
+    expect(readPng(join(folder, 'from-one-png', 'pca.png')).width).toBe(gridSide(1, 112));
   });
 
   it('writes reconstructions.png for an MAE checkpoint: per image the image, the visible patches, the reconstruction, the pasted result', async () => {
@@ -116,6 +119,9 @@ describe('selfsup visualize', () => {
     const noImages = await run(['visualize', '--checkpoint', vitRun, '--images', 'no-such-folder'], folder);
     expect(noImages.code).toBe(2);
     expect(noImages.err).toMatch(/--images: no-such-folder does not exist/);
+    // checked before the checkpoint is opened
+    const both = await run(['visualize', '--checkpoint', 'empty', '--images', 'no-such-folder'], folder);
+    expect(both.err).toMatch(/--images: no-such-folder does not exist/);
     expect(missing.err.trim().split('\n')).toHaveLength(1);
   });
 

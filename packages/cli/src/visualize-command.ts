@@ -9,7 +9,7 @@ import { inputOf } from './method-registry.js';
 import { openCheckpoint, pickBackbone, type OpenedCheckpoint } from './open-checkpoint.js';
 import { usageError } from './usage-error.js';
 import { VISUALIZE_FLAGS, visualizeHelp } from './visualize-flags.js';
-import { firstImages, loadVisualizeImages, visualizeTensor, type VisualizeImages } from './visualize-images.js';
+import { firstImages, loadVisualizeImages, statVisualizeSource, visualizeTensor, type VisualizeImages } from './visualize-images.js';
 import { attentionPicture, pcaPicture, reconstructionPicture, type InputNormalization } from './visualize-pictures.js';
 import { writePng } from './visualize-png.js';
 
@@ -45,6 +45,7 @@ export interface VisualizeResult {
  */
 export async function runVisualize(options: VisualizeOptions, io: CliIo): Promise<VisualizeResult> {
   const cwd = io.cwd ?? process.cwd();
+  if (options.images !== undefined && options.images !== 'fashion-mnist') await statVisualizeSource(options.images, cwd); // before the checkpoint is opened
   const opened = await openCheckpoint(options.checkpoint, { ...(options.backend ? { backend: options.backend } : {}), ...(options.threads ? { threads: options.threads } : {}), cwd });
   try {
     const { which, backbone } = pickBackbone(opened, options.which);

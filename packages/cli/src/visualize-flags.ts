@@ -14,7 +14,7 @@ export const VISUALIZE_FLAGS = [
     value: '<source>',
     defaultText: "the run's held-out images",
     description:
-      'fashion-mnist (the bundled subset, test split), an IDX images file (.gz or not), a folder of PNG/JPEG files, or a folder of class folders',
+      'fashion-mnist (the bundled subset, test split), an IDX images file (.gz or not), one PNG/JPEG file, a folder of them, or a folder of class folders',
   },
   { name: 'count', short: 'n', value: '<n>', read: 'count', defaultText: '8', description: 'how many images (the first ones of the source)' },
   { name: 'out', short: 'o', value: '<folder>', defaultText: 'visualize/ in the run folder', description: 'where the PNG files go' },

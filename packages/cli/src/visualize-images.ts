@@ -1,3 +1,4 @@
+import type { Stats } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { extname, join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
@@ -25,7 +26,7 @@ export function firstImages(dataset: ImageDataset, count: number, name: string):
 
 /**
  * Reads the first `count` images of `source`: `fashion-mnist` (the bundled subset's test split),
- * an IDX images file (`[count, height, width]` or `[count, height, width, channels]` bytes, gzip
+ * one PNG or JPEG file, an IDX images file (`[count, height, width]` or `[count, height, width, channels]` bytes, gzip
  * or not), a folder of PNG/JPEG files (sorted by name), or a folder of class folders.
  *
  * @throws SslError (usage) for a source that does not exist or holds no images.
@@ -33,9 +34,9 @@ export function firstImages(dataset: ImageDataset, count: number, name: string):
 export async function loadVisualizeImages(source: string, count: number, channels: 1 | 3, cwd: string): Promise<VisualizeImages> {
   if (source === 'fashion-mnist') return firstImages(await loadBundledFashionMnist('test'), count, 'the bundled Fashion-MNIST subset (test split)');
   const path = resolve(cwd, source);
-  const info = await stat(path).catch(() => undefined);
-  if (!info) {
-    throw usageError(`--images: ${source} does not exist. Pass fashion-mnist, an IDX images file, or a folder of PNG/JPEG images.`);
+  const info = await statVisualizeSource(source, cwd);
+  if (info.isFile() && IMAGE_EXTENSIONS.has(extname(path).toLowerCase())) {
+    return { name: source, images: [decodeImage(new Uint8Array(await readFile(path)), source, channels)] };
   }
   if (info.isFile()) return idxImages(path, source, count);
   const names = (await readdir(path)).filter((n) => IMAGE_EXTENSIONS.has(extname(n).toLowerCase())).sort();
@@ -53,6 +54,18 @@ export async function loadVisualizeImages(source: string, count: number, channel
     if (!isSslError(error)) throw error;
     throw usageError(`--images: ${source} holds no PNG or JPEG files, nor class folders of them (${error.message}).`, { cause: error.code });
   }
+}
+
+/**
+ * The file or folder `--images` names, refused (usage) when it does not exist: checked before the
+ * checkpoint is opened. `fashion-mnist` needs no check.
+ */
+export async function statVisualizeSource(source: string, cwd: string): Promise<Stats> {
+  const info = await stat(resolve(cwd, source)).catch(() => undefined);
+  if (!info) {
+    throw usageError(`--images: ${source} does not exist. Pass fashion-mnist, an IDX images file, a PNG or JPEG file, or a folder of them.`);
+  }
+  return info;
 }
 
 /** The first `count` images of an IDX images file. */
