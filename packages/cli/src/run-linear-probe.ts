@@ -3,6 +3,7 @@ import type { ImageDataset } from '@selfsup/data';
 import { linearProbeSweep, type FeatureToken, type LinearProbeSweepEntry, type LinearProbeSweepResult } from '@selfsup/eval';
 import type { MethodInput } from './method-registry.js';
 import { datasetFeatures } from './dataset-features.js';
+import { usageError } from './usage-error.js';
 
 /** Options of {@link runLinearProbe}. */
 export interface RunLinearProbeOptions {
@@ -36,6 +37,12 @@ export type RunLinearProbeResult = LinearProbeSweepResult & { readonly test: Non
  * ```
  */
 export async function runLinearProbe(backbone: Backbone, train: ImageDataset, heldOut: ImageDataset, options: RunLinearProbeOptions): Promise<RunLinearProbeResult> {
+  if (train.count < 3) {
+    // linearProbeSweep holds out a fifth of them (at least one, leaving at least one) to choose the rate
+    throw usageError(
+      `linear probe: expected at least 3 training images (a fifth of them choose the learning rate), got ${train.count}. Train on more images, or leave out the linear probe.`,
+    );
+  }
   const token = options.token ?? 'class';
   const trainFeatures = await datasetFeatures(backbone, train, { input: options.input, token, normalize: false });
   const testFeatures = await datasetFeatures(backbone, heldOut, { input: options.input, token, normalize: false });
