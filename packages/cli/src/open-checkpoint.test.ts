@@ -21,5 +21,7 @@ describe('withStoredDataHint', () => {
       expect(error!.message).not.toMatch(/stored in the checkpoint/);
     }
     await expect(withStoredDataHint(Promise.resolve(7), data('images'), '/x')).resolves.toBe(7);
+    const channels = Promise.reject(new SslError('INVALID_CONFIG', 'backbone.inChannels: expected 3', { details: { key: 'backbone.inChannels' } }));
+    expect(((await withStoredDataHint(channels, data('images'), '/x').catch((e: unknown) => e)) as Error).message).toBe('backbone.inChannels: expected 3');
   });
 });

@@ -34,7 +34,7 @@ export async function withStoredDataHint<T>(loading: Promise<T>, data: CliConfig
     return await loading;
   } catch (error) {
     const folder = data.folder;
-    if (!isSslError(error, 'INVALID_CONFIG') || folder === undefined || isAbsolute(folder)) throw error;
+    if (!isSslError(error, 'INVALID_CONFIG') || error.details.key !== 'data.folder' || folder === undefined || isAbsolute(folder)) throw error;
     throw new SslError(
       'INVALID_CONFIG',
       `${error.message} (data.folder is "${folder}" in the configuration stored in the checkpoint, read from ${cwd}: ` +
