@@ -85,17 +85,37 @@ export interface LinearLine {
   readonly time: string;
 }
 
+/**
+ * The step lines of a run summed up in one line (`type: 'steps'`): what a run record
+ * (`npm run run-record`) keeps of them instead of one line a step.
+ */
+export interface StepsSummaryLine {
+  readonly type: 'steps';
+  /** Step lines summed (each iteration once). */
+  readonly steps: number;
+  /** Their wall-clock seconds: `stepMs + dataMs` of every step line. */
+  readonly trainSeconds: number;
+  /** The median images per second of the steps, when recorded. */
+  readonly imagesPerSecond?: number;
+  /** Steps below 150 images/s (`slowBelow`), when images per second are recorded. */
+  readonly slowSteps?: number;
+  /** The images-per-second bound of `slowSteps`. */
+  readonly slowBelow?: number;
+}
+
 /** The lines of a run's `metrics.jsonl`, by kind. */
 export interface RunMetrics {
   readonly steps: StepLine[];
   readonly knn: KnnLine[];
   /** Linear-probe lines (`readRunMetrics` always fills it; optional for metrics built by hand). */
   readonly linear?: LinearLine[];
+  /** The summary line of a run record, which stands for its step lines (absent in a run's own file). */
+  readonly stepsSummary?: StepsSummaryLine;
 }
 
 /**
- * Reads a run's `metrics.jsonl`: step records (no `type`), k-NN records (`type: 'knn'`) and
- * linear-probe records (`type: 'linear'`);
+ * Reads a run's `metrics.jsonl`: step records (no `type`), k-NN records (`type: 'knn'`),
+ * linear-probe records (`type: 'linear'`) and a run record's summary of its steps (`type: 'steps'`);
  * unreadable lines (a partial last line of a killed run) are skipped. A missing file gives no lines.
  *
  * @example
@@ -107,6 +127,7 @@ export function readRunMetrics(path: string): RunMetrics & { readonly linear: Li
   const steps: StepLine[] = [];
   const knn: KnnLine[] = [];
   const linear: LinearLine[] = [];
+  let stepsSummary: StepsSummaryLine | undefined;
   if (!existsSync(path)) return { steps, knn, linear };
   for (const line of readFileSync(path, 'utf8').split('\n')) {
     if (line.trim() === '') continue;
@@ -118,9 +139,10 @@ export function readRunMetrics(path: string): RunMetrics & { readonly linear: Li
     }
     if (record.type === 'knn') knn.push(record as unknown as KnnLine);
     else if (record.type === 'linear') linear.push(record as unknown as LinearLine);
+    else if (record.type === 'steps' && typeof record.trainSeconds === 'number') stepsSummary = record as unknown as StepsSummaryLine;
     else if (record.type === undefined && typeof record.iteration === 'number' && typeof record.loss === 'number') {
       steps.push(record as unknown as StepLine);
     }
   }
-  return { steps, knn, linear };
+  return { steps, knn, linear, ...(stepsSummary ? { stepsSummary } : {}) };
 }

@@ -1,9 +1,10 @@
 import { existsSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { SslError } from '@selfsup/core';
-import { readRunMetrics, type StepLine } from '../run-metrics.js';
+import { readRunMetrics, type StepLine, type StepsSummaryLine } from '../run-metrics.js';
 import { loadConfigFile } from '../load-config-file.js';
-import { stepSeconds, trainSecondsAt } from '../train-seconds.js';
+import { trainSecondsAt } from '../train-seconds.js';
+import { summarizeSteps } from './summarize-steps.js';
 import { heldOutLabel } from '../held-out-label.js';
 import type { HeldOutConfig } from '../cli-config-schema.js';
 
@@ -46,14 +47,6 @@ export interface RunCurve {
   readonly imagesPerSecond?: number;
 }
 
-/** The median of some numbers (undefined for none). */
-function median(values: readonly number[]): number | undefined {
-  if (values.length === 0) return undefined;
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
-}
-
 /** `config.yaml` of a run folder: the method, seed and data.heldOut, or nothing when it is not there. */
 function readRunConfig(folder: string): { method?: string; seed?: number; heldOut?: unknown } {
   const path = join(folder, 'config.yaml');
@@ -72,7 +65,19 @@ function hoursOf(line: { trainSeconds?: number; iteration: number }, steps: read
 }
 
 /**
- * Reads a run folder of `selfsup pretrain` (`metrics.jsonl`, `config.yaml`) as curves of k-NN and
+ * The training seconds and median speed of a run: from its step lines; for a run record, which keeps
+ * none, from its summary line; for evaluation lines alone, the last `trainSeconds` among them (the
+ * whole run when it ended with an evaluation) and no speed.
+ */
+function stepsOf(steps: readonly StepLine[], summary: StepsSummaryLine | undefined, evaluations: readonly { trainSeconds?: number }[]): Pick<StepsSummaryLine, 'trainSeconds' | 'imagesPerSecond'> {
+  if (steps.length > 0 || (!summary && evaluations.length === 0)) return summarizeSteps(steps);
+  if (summary) return summary;
+  return { trainSeconds: Math.max(0, ...evaluations.map((line) => line.trainSeconds ?? 0)) };
+}
+
+/**
+ * Reads a run folder of `selfsup pretrain` (`metrics.jsonl`, `config.yaml`), or a run record of one
+ * (`npm run run-record`: the same two files, the step lines summed up in one), as curves of k-NN and
  * linear-probe top-1 against hours of training, one per evaluated backbone. Hours are the lines'
  * `trainSeconds` (steps only: no evaluation, checkpoint or start-up time; each step once across
  * resumes), recomputed from the step lines for runs written before that field existed.
@@ -92,7 +97,7 @@ export function readRunCurves(folder: string, label?: string): RunCurve[] {
       details: { argument: 'folder', expected: 'a run folder with metrics.jsonl', actual: folder },
     });
   }
-  const { steps, knn, linear } = readRunMetrics(metricsPath);
+  const { steps, knn, linear, stepsSummary } = readRunMetrics(metricsPath);
   const config = readRunConfig(full);
   const run = label ?? basename(full);
   const configHeldOut = config.heldOut === undefined ? 'unknown' : heldOutLabel(config.heldOut as HeldOutConfig);
@@ -102,8 +107,8 @@ export function readRunCurves(folder: string, label?: string): RunCurve[] {
       details: { argument: 'folder', expected: 'a run with k-NN lines', actual: folder },
     });
   }
-  const trainHours = steps.reduce((sum, step) => sum + stepSeconds(step), 0) / 3600;
-  const imagesPerSecond = median(steps.flatMap((s) => (typeof s.imagesPerSecond === 'number' ? [s.imagesPerSecond] : [])));
+  const { trainSeconds, imagesPerSecond } = stepsOf(steps, stepsSummary, [...knn, ...linear]);
+  const trainHours = trainSeconds / 3600;
   const byIteration = <T extends { iteration: number }>(a: T, b: T) => a.iteration - b.iteration;
   return whiches.map((which) => {
     const ofKnn = knn.filter((line) => line.which === which).sort(byIteration);

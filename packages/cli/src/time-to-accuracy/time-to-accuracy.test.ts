@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -8,6 +8,7 @@ import { run, temporaryFolder, tinyConfig, writeConfig } from '../testing/cli-ha
 import { readRunCurves } from './read-run-curves.js';
 import { accuracyAt, timeToAccuracyTable } from './time-to-accuracy-table.js';
 import { writeTimeToAccuracy } from './write-time-to-accuracy.js';
+import { writeRunRecord } from './write-run-record.js';
 import { pixelFeatures, pixelKnnBaseline } from './pixel-knn-baseline.js';
 import { loadBundledFashionMnist } from '@selfsup/data/node';
 
@@ -182,6 +183,39 @@ describe('npm run time-to-accuracy', () => {
       if (votes.indexOf(Math.max(...votes)) === all.labels[query]) correct++;
     }
     expect(baseline.top1).toBeCloseTo(correct / 2, 6);
+  });
+
+  it('reads a run record (npm run run-record) as it reads the run: the same curves, training hours and speed', () => {
+    const recordDir = join(folder, 'records', 'ibot-tiny');
+    const record = writeRunRecord(ibotDir, recordDir);
+    expect(record.files).toEqual([join(recordDir, 'metrics.jsonl'), join(recordDir, 'config.yaml')]);
+    const { steps, knn, linear } = readRunMetrics(join(ibotDir, 'metrics.jsonl'));
+    expect(record.evaluations).toBe(knn.length + linear.length);
+    const recorded = readRunMetrics(join(recordDir, 'metrics.jsonl'));
+    expect(recorded.steps).toHaveLength(0);
+    expect(recorded.stepsSummary).toMatchObject({ type: 'steps', steps: steps.length });
+    const [fromRun] = readRunCurves(ibotDir);
+    const [fromRecord] = readRunCurves(recordDir, 'ibot-tiny');
+    expect(fromRecord).toEqual({ ...fromRun, folder: recordDir });
+    expect(timeToAccuracyTable([fromRecord!])).toBe(timeToAccuracyTable([fromRun!]));
+  });
+
+  it('reads evaluation lines alone: the training time is the last evaluation\'s, the speed unknown', () => {
+    const bare = join(folder, 'records', 'evaluations-only');
+    writeRunRecord(ibotDir, bare);
+    const lines = readFileSync(join(bare, 'metrics.jsonl'), 'utf8').trim().split('\n');
+    writeFileSync(join(bare, 'metrics.jsonl'), lines.slice(1).join('\n') + '\n'); // without the summary
+    const [curve] = readRunCurves(bare);
+    const { linear } = readRunMetrics(join(ibotDir, 'metrics.jsonl'));
+    expect(curve!.trainHours * 3600).toBeCloseTo(linear.at(-1)!.trainSeconds, 9); // the run ended with the probe
+    expect(curve!.imagesPerSecond).toBeUndefined();
+    expect(timeToAccuracyTable([curve!])).toMatch(/ \| — \|\n$/);
+  });
+
+  it('refuses to write a record over its own run folder, or of a folder that is not a run', () => {
+    expect(() => writeRunRecord(ibotDir, ibotDir)).toThrow(/would overwrite the run's own metrics\.jsonl/);
+    expect(readRunMetrics(join(ibotDir, 'metrics.jsonl')).steps.length).toBeGreaterThan(0);
+    expect(() => writeRunRecord(folder, join(folder, 'records', 'none'))).toThrow(/expected a run folder of selfsup pretrain with a metrics\.jsonl/);
   });
 
   it('refuses a folder that is not a run, naming it', () => {
