@@ -1,13 +1,16 @@
 // selfsup's side of official-speed-ab.ts: `selfsup pretrain` on the reference configuration
-// (examples/configs/ibot-fashion-mnist.yaml) for warm-up + timed steps, timed per step in wall and
-// process CPU seconds:
+// (examples/configs/ibot-fashion-mnist.yaml), or on another config, for warm-up + timed steps, timed
+// per step in wall and process CPU seconds:
 //
 //   node --conditions=@selfsup/source --import tsx scripts/bench/selfsup-pretrain-steps.ts \
-//     [--threads 1] [--warmup 2] [--steps 20] [--backend native]
+//     [--threads 1] [--warmup 2] [--steps 20] [--backend native] [--config <file>]
+//
+// With --config it sizes a run for a time budget on this machine: `epochs = seconds x images/s /
+// training images` (docs/results.md, time to accuracy). The batch is the config's batchSize.
 //
 // It runs the command line itself, `main()` of @selfsup/cli with the arguments of
 //
-//   selfsup pretrain --config examples/configs/ibot-fashion-mnist.yaml --out <temporary folder> \
+//   selfsup pretrain --config <config> --out <temporary folder> \
 //     --backend native --threads N --epochs 1 --steps <warm-up + steps> --set data.heldOut=none \
 //     --set run.knnBeforeTraining=false --set run.plot=false --set run.progress=bar \
 //     --set run.checkpointEverySteps=<warm-up + steps>
@@ -28,16 +31,18 @@
 // losses from metrics.jsonl, the backend line of the run's header.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { main, type CliIo } from '@selfsup/cli';
+import { loadConfigFile } from '../../packages/cli/src/load-config-file.js';
 import { median } from './lib/median.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 /** The reference configuration, as issue 18 names it. */
 const REFERENCE_CONFIG = 'examples/configs/ibot-fashion-mnist.yaml';
-const BATCH = 128;
+/** The batch of the reference configuration, and of a config without batchSize (the CLI's default). */
+const DEFAULT_BATCH = 128;
 
 /** The wall clock (ms) and process CPU time (µs, user + system) when a step's bar was first drawn. */
 interface StepMark {
@@ -95,12 +100,12 @@ function readStepLines(metricsPath: string): StepLine[] {
 }
 
 /** The `selfsup pretrain` arguments of the measurement (see the header). */
-function pretrainArguments(outDir: string, threads: number, totalSteps: number, backend: string): string[] {
+function pretrainArguments(config: string, outDir: string, threads: number, totalSteps: number, backend: string): string[] {
   const sets = ['data.heldOut=none', 'run.knnBeforeTraining=false', 'run.plot=false', 'run.progress=bar', `run.checkpointEverySteps=${totalSteps}`];
   return [
     'pretrain',
     '--config',
-    REFERENCE_CONFIG,
+    config,
     '--out',
     outDir,
     '--backend',
@@ -116,7 +121,7 @@ function pretrainArguments(outDir: string, threads: number, totalSteps: number, 
 }
 
 /** The per-step figures of the timed window: steps warmup+1 .. warmup+steps. */
-function timedFigures(marks: ReadonlyMap<number, StepMark>, warmup: number, steps: number) {
+function timedFigures(marks: ReadonlyMap<number, StepMark>, warmup: number, steps: number, batch: number) {
   const at = (done: number) => {
     const mark = marks.get(done);
     if (!mark) throw new Error(`no progress bar was drawn for step ${done}: cannot time it (marks for ${[...marks.keys()].join(', ') || 'no step'})`);
@@ -131,7 +136,7 @@ function timedFigures(marks: ReadonlyMap<number, StepMark>, warmup: number, step
   const seconds = (at(warmup + steps).wallMs - at(warmup).wallMs) / 1000;
   const cpuSeconds = (at(warmup + steps).cpuMicros - at(warmup).cpuMicros) / 1e6;
   return {
-    imagesPerSecond: (BATCH * steps) / seconds,
+    imagesPerSecond: (batch * steps) / seconds,
     medianStepSeconds: median(stepSeconds),
     cpuSecondsPerStep: cpuSeconds / steps,
     medianCpuSecondsPerStep: median(stepCpuSeconds),
@@ -141,27 +146,34 @@ function timedFigures(marks: ReadonlyMap<number, StepMark>, warmup: number, step
   };
 }
 
-async function measure(threads: number, warmup: number, steps: number, backend: string): Promise<Record<string, unknown>> {
+/** The config's batchSize (the CLI's default when it has none). */
+function batchOf(config: string): number {
+  const batch = (loadConfigFile(resolve(REPO_ROOT, config)) as { batchSize?: unknown } | null)?.batchSize;
+  return typeof batch === 'number' ? batch : DEFAULT_BATCH;
+}
+
+async function measure(config: string, threads: number, warmup: number, steps: number, backend: string): Promise<Record<string, unknown>> {
+  const batch = batchOf(config);
   const folder = mkdtempSync(join(tmpdir(), 'selfsup-official-ab-'));
   const marks = new Map<number, StepMark>();
   const messages: string[] = [];
   try {
     const outDir = join(folder, 'run');
     const io: CliIo = { stdout: { write: () => true }, stderr: markingStderr(marks, messages), cwd: REPO_ROOT, env: process.env };
-    const code = await main(pretrainArguments(outDir, threads, warmup + steps, backend), io);
+    const code = await main(pretrainArguments(config, outDir, threads, warmup + steps, backend), io);
     if (code !== 0) throw new Error(`selfsup pretrain exited with ${code}: ${messages.slice(-3).join(' | ')}`);
     const lines = readStepLines(join(outDir, 'metrics.jsonl'));
     const timed = lines.filter((l) => l.iteration >= warmup);
     return {
       side: 'selfsup',
-      ...timedFigures(marks, warmup, steps),
+      ...timedFigures(marks, warmup, steps, batch),
       metricsMedianStepSeconds: median(timed.map((l) => (l.stepMs + l.dataMs) / 1000)),
-      batch: BATCH,
+      batch,
       warmup,
       steps,
       threads,
       backend: messages.find((m) => m.trim().startsWith('backend '))?.trim() ?? null,
-      config: REFERENCE_CONFIG,
+      config,
       losses: lines.map(({ iteration, loss, cls, patch }) => ({ iteration, loss, cls, patch })),
     };
   } finally {
@@ -177,6 +189,7 @@ async function stepsMain(): Promise<void> {
       warmup: { type: 'string', default: '2' },
       steps: { type: 'string', default: '20' },
       backend: { type: 'string', default: 'native' },
+      config: { type: 'string', default: REFERENCE_CONFIG },
     },
   });
   const [threads, warmup, steps] = [Number(values.threads), Number(values.warmup), Number(values.steps)];
@@ -184,7 +197,7 @@ async function stepsMain(): Promise<void> {
   if (!Number.isInteger(warmup) || warmup < 1) throw new Error(`--warmup must be an integer >= 1 (the window starts at the end of a step); got ${values.warmup}`);
   if (!Number.isInteger(steps) || steps < 1) throw new Error(`--steps must be an integer >= 1; got ${values.steps}`);
   if (!Number.isInteger(threads) || threads < 1) throw new Error(`--threads must be an integer >= 1; got ${values.threads}`);
-  const result = await measure(threads, warmup, steps, values.backend!);
+  const result = await measure(values.config!, threads, warmup, steps, values.backend!);
   // the backend's worker threads could keep the process alive: leave once the line is out
   process.stdout.write(`${JSON.stringify(result)}\n`, () => process.exit(0));
 }
