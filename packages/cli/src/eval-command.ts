@@ -9,7 +9,8 @@ import { loadDatasets, type RunDatasets } from './load-datasets.js';
 import { describeHeldOut, heldOutLabel } from './held-out-label.js';
 import { readRunMetrics } from './run-metrics.js';
 import { trainSecondsAt } from './train-seconds.js';
-import { openCheckpoint, pickBackbone, withStoredDataHint } from './open-checkpoint.js';
+import { openCheckpoint, pickBackbone } from './open-checkpoint.js';
+import { withStoredDataHint } from './with-stored-data-hint.js';
 import { displayPath, type CliIo } from './cli-io.js';
 import { usageError } from './usage-error.js';
 

@@ -1,4 +1,3 @@
-import { isAbsolute } from 'node:path';
 import { SslError, isSslError, type Backbone } from '@selfsup/core';
 import { useBackend, type BackendInfo, type BackendName } from '@selfsup/backend';
 import type { Pretraining } from '@selfsup/ibot';
@@ -11,6 +10,7 @@ import { createPretraining, methodConfigOf, methodContext } from './run-parts.js
 import { usageError } from './usage-error.js';
 import { checkNamedFiles } from './check-named-files.js';
 import { resolveCheckpoint } from './resolve-checkpoint.js';
+import { withStoredDataHint } from './with-stored-data-hint.js';
 
 /** A checkpoint of `selfsup pretrain` loaded into its rebuilt pretraining. */
 export interface OpenedCheckpoint {
@@ -23,25 +23,6 @@ export interface OpenedCheckpoint {
   readonly pretraining: Pretraining;
   /** The run's data sets (`data:` of the configuration), loaded on the first call. */
   datasets(): Promise<RunDatasets>;
-}
-
-/**
- * The run's data as the checkpoint's configuration names it, with a hint when it cannot be found
- * because `data.folder` is relative and the command runs from another folder than the run did.
- */
-export async function withStoredDataHint<T>(loading: Promise<T>, data: CliConfig['data'], cwd: string): Promise<T> {
-  try {
-    return await loading;
-  } catch (error) {
-    const folder = data.folder;
-    if (!isSslError(error, 'INVALID_CONFIG') || error.details.key !== 'data.folder' || folder === undefined || isAbsolute(folder)) throw error;
-    throw new SslError(
-      'INVALID_CONFIG',
-      `${error.message} (data.folder is "${folder}" in the configuration stored in the checkpoint, read from ${cwd}: ` +
-        'run the command from the folder the run was started in.)',
-      { cause: error, details: error.details },
-    );
-  }
 }
 
 /** `readCheckpoint`, with a safetensors file that is no training checkpoint (an exported backbone) refused as a usage error naming the flag. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { SslError } from '@selfsup/core';
 import type { CliConfig } from './cli-config-schema.js';
-import { withStoredDataHint } from './open-checkpoint.js';
+import { withStoredDataHint } from './with-stored-data-hint.js';
 
 const data = (folder?: string) => ({ dataset: 'image-folder', download: false, heldOut: 'test', ...(folder ? { folder } : {}) }) as CliConfig['data'];
 const missing = () => Promise.reject(new SslError('INVALID_CONFIG', 'data.folder: expected images/<split>/<class>/<image>, got no folder images/train.', { details: { key: 'data.folder' } }));
