@@ -13,6 +13,7 @@ import { writeFileSync } from 'node:fs';
 import { isSslError } from '@selfsup/core';
 import { useBackend } from '@selfsup/backend';
 import { writeTimeToAccuracy } from '../packages/cli/src/time-to-accuracy/write-time-to-accuracy.js';
+import { readRunCurves } from '../packages/cli/src/time-to-accuracy/read-run-curves.js';
 import { pixelKnnBaseline } from '../packages/cli/src/time-to-accuracy/pixel-knn-baseline.js';
 
 const USAGE = `Usage: npm run time-to-accuracy -- <run folder | label=run folder>... [flags]
@@ -78,6 +79,8 @@ try {
   let baseline = values.baseline === undefined || values.baseline === 'pixels' ? undefined : positiveNumber('--baseline', values.baseline);
   let baselineLabel = values['baseline-label'];
   let pixelLine: string | undefined;
+  // every run folder is read before the raw-pixel baseline (a minute or more), so a wrong one fails at once
+  for (const run of runs) readRunCurves(run.folder, run.label);
   if (values.baseline === 'pixels') {
     await useBackend('auto', values.threads === undefined ? {} : { threads: positiveNumber('--threads', values.threads) });
     const pixels = await pixelKnnBaseline(runs[0]!.folder);

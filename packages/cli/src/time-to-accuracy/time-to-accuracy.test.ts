@@ -149,6 +149,10 @@ describe('npm run time-to-accuracy', () => {
     const svgOnly = await writeTimeToAccuracy({ runs: [{ folder: maeDir }], out: join(folder, 'only.svg'), which: 'student' });
     expect(svgOnly.files).toEqual([join(folder, 'only.svg')]);
     expect(existsSync(join(folder, 'only.png'))).toBe(false);
+    // a folder of --out that does not exist yet is made
+    const nested = join(folder, 'not', 'yet', 'plot.svg');
+    expect((await writeTimeToAccuracy({ runs: [{ folder: maeDir }], out: nested })).files).toEqual([nested]);
+    expect(existsSync(nested)).toBe(true);
   }, 120_000);
 
   it('takes the last evaluation within a budget, and none when the run trained less', () => {

@@ -1,3 +1,5 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { isSslError } from '@selfsup/core';
 import { writeFileAtomic } from '@selfsup/train/node';
 import { renderChartSvg } from '../plot/render-chart-svg.js';
@@ -31,8 +33,8 @@ export interface TimeToAccuracyOutput {
 
 /**
  * `npm run time-to-accuracy`: reads run folders, draws k-NN top-1 against hours of training (one line
- * per run and backbone, linear probes as triangles) to SVG and PNG, and returns the markdown table
- * for docs/results.md.
+ * per run and backbone, linear probes as triangles) to SVG and PNG (making the folder of `out` when
+ * it is missing), and returns the markdown table for docs/results.md.
  *
  * @example
  * ```ts
@@ -44,6 +46,7 @@ export async function writeTimeToAccuracy(options: WriteTimeToAccuracyOptions): 
   const curves = options.which === undefined ? all : all.filter((curve) => curve.which === options.which);
   const svg = await renderChartSvg(timeToAccuracySpec(curves, options));
   const svgPath = options.out.endsWith('.svg') ? options.out : options.out.replace(/(\.png)?$/, '.svg');
+  mkdirSync(dirname(svgPath), { recursive: true });
   await writeFileAtomic(svgPath, svg);
   const table = timeToAccuracyTable(curves, options.budgets ? { budgets: options.budgets } : {});
   if (options.out.endsWith('.svg')) return { curves, table, files: [svgPath] };
