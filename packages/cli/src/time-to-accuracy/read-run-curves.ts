@@ -70,7 +70,7 @@ function hoursOf(line: { trainSeconds?: number; iteration: number }, steps: read
  * whole run when it ended with an evaluation) and no speed.
  */
 function stepsOf(steps: readonly StepLine[], summary: StepsSummaryLine | undefined, evaluations: readonly { trainSeconds?: number }[]): Pick<StepsSummaryLine, 'trainSeconds' | 'imagesPerSecond'> {
-  if (steps.length > 0 || (!summary && evaluations.length === 0)) return summarizeSteps(steps);
+  if (steps.length > 0) return summarizeSteps(steps);
   if (summary) return summary;
   return { trainSeconds: Math.max(0, ...evaluations.map((line) => line.trainSeconds ?? 0)) };
 }
