@@ -23,6 +23,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { BenchContext } from './lib/bench-context.js';
+import { median } from './lib/median.js';
 import { runChild } from './lib/child-process.js';
 import { createBenchWorktree, resolveCommit, type BenchWorktree } from './lib/bench-worktree.js';
 
@@ -51,12 +52,6 @@ interface RunFigures {
 interface RoundFigures {
   readonly long: RunFigures;
   readonly cpuSecondsPerIteration: number;
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }
 
 /** The parent of the first commit that touched packages/distributed. */

@@ -18,6 +18,7 @@
 // Prints one JSON line on stdout ({ backend, ...the mode's figures }), progress on stderr.
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
+import { median } from './lib/median.js';
 
 /** ViT-Tiny on 32x32 RGB images with 4x4 patches (65 tokens). */
 export const VIT = { dim: 192, depth: 12, heads: 3, image: 32, patch: 4, channels: 3 } as const;
@@ -43,12 +44,6 @@ async function selectBackend(name: string, threads: number, gemm: string | undef
   }
   const info = await useBackend(name as 'wasm', { threads });
   return `${info.name}, ${info.threads} thread(s)`;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
 /** Times `step` (synchronous kernels; `step` reads its loss back): wall and process CPU per step. */

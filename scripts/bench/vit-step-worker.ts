@@ -21,6 +21,7 @@ import { parseArgs } from 'node:util';
 import { useBackend, type BackendName } from '@selfsup/backend';
 import { ATTENTION_IMPL_FLAG, createVit, resolveAttentionImpl, type VitPresetName } from '@selfsup/backbones';
 import { createAdamW } from '@selfsup/optim';
+import { median } from './lib/median.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -131,10 +132,6 @@ function wasmHeapMb(): number | null {
   return heap ? heap.length / 2 ** 20 : null;
 }
 
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted.length % 2 === 1 ? sorted[sorted.length >> 1]! : (sorted[sorted.length / 2 - 1]! + sorted[sorted.length / 2]!) / 2;
-}
 const result = {
   backend: info.name,
   threads: info.threads,

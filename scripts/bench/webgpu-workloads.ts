@@ -20,6 +20,7 @@ import { createAdamW } from '@selfsup/optim';
 import { stepRng, trainStep } from '@selfsup/train';
 import { countWebgpuDispatches } from '@selfsup/backend';
 import { fusedKernelSwitch } from './webgpu-fused-switch.js';
+import { median } from './lib/median.js';
 
 /** One ViT training step on `batch` square RGB images. */
 export interface VitWorkload {
@@ -163,12 +164,6 @@ function trackGpuMemory(): { reset(): void; peak(): number; stop(): GpuMemory } 
       return { peakBytesInUse: peak, bytesAllocated: manager.numBytesAllocated };
     },
   };
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
 /** A step that returns its loss, and what to dispose afterwards. */
