@@ -79,8 +79,8 @@ try {
   let baseline = values.baseline === undefined || values.baseline === 'pixels' ? undefined : positiveNumber('--baseline', values.baseline);
   let baselineLabel = values['baseline-label'];
   let pixelLine: string | undefined;
-  // every run folder is read before the raw-pixel baseline (a minute or more), so a wrong one fails at once
-  for (const run of runs) readRunCurves(run.folder, run.label);
+  // every run folder is read (once) before the raw-pixel baseline (a minute or more), so a wrong one fails at once
+  const curves = runs.flatMap((run) => readRunCurves(run.folder, run.label));
   if (values.baseline === 'pixels') {
     await useBackend('auto', values.threads === undefined ? {} : { threads: positiveNumber('--threads', values.threads) });
     const pixels = await pixelKnnBaseline(runs[0]!.folder);
@@ -91,7 +91,7 @@ try {
       `${pixels.testImages} classified): top-1 ${pixels.top1.toFixed(2)}%, top-5 ${pixels.top5.toFixed(2)}%\n`;
   }
   const result = await writeTimeToAccuracy({
-    runs,
+    runs: curves,
     out,
     ...(values.which !== undefined ? { which: values.which } : {}),
     ...(values.budgets !== undefined ? { budgets: values.budgets.split(',').map((text) => positiveNumber('--budgets', text)) } : {}),

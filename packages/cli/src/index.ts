@@ -33,7 +33,7 @@ export { runEvalKnn, runEvalLinear, type EvalOptions, type EvalKnnOptions, type 
 export { runExport, type ExportOptions } from './export-command.js';
 export { exportBackbone, timmModelName, type ExportBackboneOptions, type ExportedBackbone } from './export-backbone.js';
 export { openCheckpoint, pickBackbone, type OpenedCheckpoint } from './open-checkpoint.js';
-export { readRunMetrics, type RunMetrics, type StepLine, type KnnLine, type StepsSummaryLine } from './run-metrics.js';
+export { readRunMetrics, parseRunMetrics, type RunMetrics, type ParsedRunMetrics, type StepLine, type KnnLine, type StepsSummaryLine } from './run-metrics.js';
 export { renderTrainingPlot } from './plot/training-plot.js';
 export { trainingPlotSpec, smoothSeries, PLOT_FONT, type TrainingPlotOptions } from './plot/training-plot-spec.js';
 export { renderChartSvg } from './plot/render-chart-svg.js';

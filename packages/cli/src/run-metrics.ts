@@ -113,23 +113,31 @@ export interface RunMetrics {
   readonly stepsSummary?: StepsSummaryLine;
 }
 
+/** A run's metrics as {@link parseRunMetrics} returns them: by kind, and the evaluation lines' text. */
+export interface ParsedRunMetrics extends RunMetrics {
+  readonly linear: LinearLine[];
+  /** The k-NN and linear-probe lines exactly as written, in file order (what a run record keeps). */
+  readonly evaluationLines: string[];
+}
+
 /**
- * Reads a run's `metrics.jsonl`: step records (no `type`), k-NN records (`type: 'knn'`),
- * linear-probe records (`type: 'linear'`) and a run record's summary of its steps (`type: 'steps'`);
- * unreadable lines (a partial last line of a killed run) are skipped. A missing file gives no lines.
+ * Parses the text of a run's `metrics.jsonl` in one pass: step records (no `type`), k-NN records
+ * (`type: 'knn'`), linear-probe records (`type: 'linear'`), a run record's summary of its steps
+ * (`type: 'steps'`) and the evaluation lines' own text; unreadable lines (a partial last line of a
+ * killed run) are skipped.
  *
  * @example
  * ```ts
- * const { steps, knn, linear } = readRunMetrics('runs/ibot/metrics.jsonl');
+ * const { knn, evaluationLines } = parseRunMetrics(readFileSync('runs/ibot/metrics.jsonl', 'utf8'));
  * ```
  */
-export function readRunMetrics(path: string): RunMetrics & { readonly linear: LinearLine[] } {
+export function parseRunMetrics(text: string): ParsedRunMetrics {
   const steps: StepLine[] = [];
   const knn: KnnLine[] = [];
   const linear: LinearLine[] = [];
+  const evaluationLines: string[] = [];
   let stepsSummary: StepsSummaryLine | undefined;
-  if (!existsSync(path)) return { steps, knn, linear };
-  for (const line of readFileSync(path, 'utf8').split('\n')) {
+  for (const line of text.split('\n')) {
     if (line.trim() === '') continue;
     let record: Record<string, unknown>;
     try {
@@ -143,6 +151,19 @@ export function readRunMetrics(path: string): RunMetrics & { readonly linear: Li
     else if (record.type === undefined && typeof record.iteration === 'number' && typeof record.loss === 'number') {
       steps.push(record as unknown as StepLine);
     }
+    if (record.type === 'knn' || record.type === 'linear') evaluationLines.push(line);
   }
-  return { steps, knn, linear, ...(stepsSummary ? { stepsSummary } : {}) };
+  return { steps, knn, linear, evaluationLines, ...(stepsSummary ? { stepsSummary } : {}) };
+}
+
+/**
+ * Reads a run's `metrics.jsonl` ({@link parseRunMetrics}). A missing file gives no lines.
+ *
+ * @example
+ * ```ts
+ * const { steps, knn, linear } = readRunMetrics('runs/ibot/metrics.jsonl');
+ * ```
+ */
+export function readRunMetrics(path: string): ParsedRunMetrics {
+  return parseRunMetrics(existsSync(path) ? readFileSync(path, 'utf8') : '');
 }

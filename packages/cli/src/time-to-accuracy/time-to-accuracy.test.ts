@@ -146,6 +146,13 @@ describe('npm run time-to-accuracy', () => {
       new RegExp(String.raw`^\| ibot-tiny \| ibot \| teacher \| train-last-200 \| — \| ${atDuration} \| ${atDuration} \| ${atDuration} \| ${duration} \| \d+\.\d \|$`),
     );
     expect(lines[3]).toMatch(/^\| MAE-style \| mae \| student \| train-last-200 \| — \| .* \| — \| /);
+    // curves read beforehand (as the script does, once) give the same table
+    const again = await writeTimeToAccuracy({
+      runs: [...readRunCurves(ibotDir), ...readRunCurves(maeDir, 'MAE-style')],
+      out: join(folder, 'again.svg'),
+      budgets: [1],
+    });
+    expect(again.table).toBe(result.table);
     const svgOnly = await writeTimeToAccuracy({ runs: [{ folder: maeDir }], out: join(folder, 'only.svg'), which: 'student' });
     expect(svgOnly.files).toEqual([join(folder, 'only.svg')]);
     expect(existsSync(join(folder, 'only.png'))).toBe(false);
@@ -198,6 +205,7 @@ describe('npm run time-to-accuracy', () => {
     const recorded = readRunMetrics(join(recordDir, 'metrics.jsonl'));
     expect(recorded.steps).toHaveLength(0);
     expect(recorded.stepsSummary).toMatchObject({ type: 'steps', steps: steps.length });
+    expect(recorded.evaluationLines).toEqual(readRunMetrics(join(ibotDir, 'metrics.jsonl')).evaluationLines);
     const [fromRun] = readRunCurves(ibotDir);
     const [fromRecord] = readRunCurves(recordDir, 'ibot-tiny');
     expect(fromRecord).toEqual({ ...fromRun, folder: recordDir });

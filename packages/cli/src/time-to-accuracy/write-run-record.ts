@@ -1,4 +1,4 @@
-import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { SslError } from '@selfsup/core';
 import { readRunMetrics, type StepsSummaryLine } from '../run-metrics.js';
@@ -12,19 +12,6 @@ export interface RunRecord {
   readonly summary: StepsSummaryLine;
   /** The k-NN and linear-probe lines kept. */
   readonly evaluations: number;
-}
-
-/** The evaluation lines of a `metrics.jsonl`, exactly as written (k-NN and linear probe). */
-function evaluationLines(text: string): string[] {
-  return text.split('\n').filter((line) => {
-    if (line.trim() === '') return false;
-    try {
-      const type = (JSON.parse(line) as { type?: unknown }).type;
-      return type === 'knn' || type === 'linear';
-    } catch {
-      return false; // a partial last line of a killed run
-    }
-  });
 }
 
 function invalidFolder(argument: string, expected: string, actual: string, message: string): SslError {
@@ -53,11 +40,12 @@ export function writeRunRecord(folder: string, out: string): RunRecord {
   if (resolve(out) === resolve(folder)) {
     throw invalidFolder('out', 'a folder other than the run folder', out, `${out}: the record would overwrite the run's own metrics.jsonl. Write it to another folder, for example docs/results/runs/<name>.`);
   }
-  const kept = evaluationLines(readFileSync(metricsPath, 'utf8'));
+  const metrics = readRunMetrics(metricsPath);
+  const kept = metrics.evaluationLines;
   if (kept.length === 0) {
     throw invalidFolder('folder', 'a run with k-NN or linear-probe lines', folder, `${folder}: its metrics.jsonl holds no k-NN or linear-probe evaluation yet (data.heldOut: none, or the run has not finished an epoch), so a record would hold nothing to plot.`);
   }
-  const summary = summarizeSteps(readRunMetrics(metricsPath).steps);
+  const summary = summarizeSteps(metrics.steps);
   mkdirSync(out, { recursive: true });
   const files = [join(out, 'metrics.jsonl')];
   writeFileSync(files[0]!, [JSON.stringify(summary), ...kept].join('\n') + '\n');

@@ -10,8 +10,11 @@ import { timeToAccuracyTable } from './time-to-accuracy-table.js';
 
 /** Options of {@link writeTimeToAccuracy}. */
 export interface WriteTimeToAccuracyOptions extends TimeToAccuracySpecOptions {
-  /** The run folders of `selfsup pretrain`, each with its label (its folder name when absent). */
-  readonly runs: readonly { readonly folder: string; readonly label?: string }[];
+  /**
+   * The run folders of `selfsup pretrain` (or run records), each with its label (its folder name
+   * when absent), or their curves already read with {@link readRunCurves}.
+   */
+  readonly runs: readonly ({ readonly folder: string; readonly label?: string } | RunCurve)[];
   /** The picture to write: `<name>.png` (and `<name>.svg` beside it) or `<name>.svg` alone. */
   readonly out: string;
   /** Only this backbone of each run (`teacher`, `student`). @defaultValue every backbone evaluated */
@@ -42,7 +45,7 @@ export interface TimeToAccuracyOutput {
  * ```
  */
 export async function writeTimeToAccuracy(options: WriteTimeToAccuracyOptions): Promise<TimeToAccuracyOutput> {
-  const all = options.runs.flatMap(({ folder, label }) => readRunCurves(folder, label));
+  const all = options.runs.flatMap((run) => ('knn' in run ? [run] : readRunCurves(run.folder, run.label)));
   const curves = options.which === undefined ? all : all.filter((curve) => curve.which === options.which);
   const svg = await renderChartSvg(timeToAccuracySpec(curves, options));
   const svgPath = options.out.endsWith('.svg') ? options.out : options.out.replace(/(\.png)?$/, '.svg');
