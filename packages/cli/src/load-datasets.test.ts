@@ -90,3 +90,23 @@ describe('loadDatasets on an image folder', () => {
     expect((error as Error).message).toMatch(/20000/);
   });
 });
+
+describe('loadDatasets on a folder of IDX files', () => {
+  it('refuses a folder without the held-out split\'s files before decoding the training split, naming data.heldOut', async () => {
+    // a training images file that would fail to decode: the refusal must come first, and be about the test split
+    const folder = imageFolder('idx-train-only', {
+      'train-images-idx3-ubyte': 'not an IDX file',
+      'train-labels-idx1-ubyte': 'not an IDX file',
+    });
+    for (const dataset of ['mnist', 'fashion-mnist'] as const) {
+      const error = await loadDatasets({ dataset, folder, download: false, heldOut: 'test' }, 1, root).catch((e: unknown) => e);
+      expect(isSslError(error, 'INVALID_CONFIG'), String(error)).toBe(true);
+      expect((error as Error).message).toMatch(/^data\.heldOut: test needs the test split's IDX files in data\.folder: .*idx-train-only\/t10k-images-idx3-ubyte\.gz not found .*\{ from: train, last: 10000 \}/);
+      expect((error as { details?: { key?: string } }).details?.key).toBe('data.heldOut');
+    }
+    // held out of the training split, the same folder is read (and a damaged file, whichever is read first, reported as such)
+    const damaged = await loadDatasets({ dataset: 'mnist', folder, download: false, heldOut: { from: 'train', last: 1 } }, 1, root).catch((e: unknown) => e);
+    expect(isSslError(damaged, 'INVALID_CONFIG')).toBe(true);
+    expect((damaged as Error).message).toMatch(/^data: the mnist images cannot be loaded: .*train-(images-idx3|labels-idx1)-ubyte/);
+  });
+});

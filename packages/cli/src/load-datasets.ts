@@ -1,7 +1,7 @@
 import { join, resolve } from 'node:path';
 import { SslError, isSslError } from '@selfsup/core';
 import { holdOutLast } from '@selfsup/data';
-import { loadBundledFashionMnist, loadFashionMnist, loadIdxDataset, loadImageFolder, type ImageDataset, type SkippedEntry } from '@selfsup/data/node';
+import { findIdxSplitFiles, loadBundledFashionMnist, loadFashionMnist, loadIdxDataset, loadImageFolder, type ImageDataset, type SkippedEntry } from '@selfsup/data/node';
 import type { DataConfig } from './cli-config-schema.js';
 import { checkImageFolderSplits } from './check-image-folder-splits.js';
 
@@ -47,6 +47,25 @@ async function loadSplit(
   }
 }
 
+/**
+ * Checks, before the training split is decoded, that an IDX folder (`data.folder` of `mnist` or
+ * `fashion-mnist`) holds the held-out split's files, and refuses it with `INVALID_CONFIG` naming
+ * `data.heldOut` otherwise.
+ */
+function checkIdxHeldOutFiles(folder: string): void {
+  try {
+    findIdxSplitFiles(folder, 'test');
+  } catch (error) {
+    if (!isSslError(error, 'INVALID_ARGUMENT')) throw error;
+    throw new SslError(
+      'INVALID_CONFIG',
+      `data.heldOut: test needs the test split's IDX files in data.folder: ${error.message.replace(/^loadIdxDataset: /, '')} ` +
+        'Or set data.heldOut to { from: train, last: 10000 } to hold out the last training images, or to none.',
+      { cause: error, details: { key: 'data.heldOut', expected: `the test files in ${folder}`, actual: 'test' } },
+    );
+  }
+}
+
 /** `data.heldOut: { from: train, last }`: the training split without its last images, and those images. */
 function holdOutOfTrain(
   train: ImageDataset & { skipped?: readonly SkippedEntry[] },
@@ -85,6 +104,9 @@ export async function loadDatasets(data: DataConfig, channels: number, cwd = pro
   let heldOut: (ImageDataset & { skipped?: readonly SkippedEntry[] }) | undefined;
   if (data.dataset === 'image-folder' && data.folder !== undefined) {
     checkImageFolderSplits(resolve(cwd, data.folder), typeof data.heldOut === 'string' && data.heldOut !== 'none' ? data.heldOut : undefined);
+  }
+  if ((data.dataset === 'mnist' || data.dataset === 'fashion-mnist') && data.folder !== undefined && data.heldOut === 'test') {
+    checkIdxHeldOutFiles(resolve(cwd, data.folder));
   }
   try {
     train = await loadSplit(data, 'train', channels, cwd);

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { isSslError } from '@selfsup/core';
 import { writeIdx } from './idx.js';
-import { idxFileNames, loadIdxDataset } from './idx-dataset.js';
+import { findIdxSplitFiles, idxFileNames, loadIdxDataset } from './idx-dataset.js';
 
 const root = mkdtempSync(join(tmpdir(), 'selfsup-idx-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -94,5 +94,17 @@ describe('loadIdxDataset', () => {
     const perClass = new Array(10).fill(0);
     for (const label of test.labels) perClass[label]++;
     expect(perClass).toEqual(new Array(10).fill(1000));
+  });
+});
+
+describe('findIdxSplitFiles', () => {
+  it('finds a split\'s two files in any of their spellings without reading them, and names the first one missing', () => {
+    const dir = mkdtempSync(join(root, 'find-'));
+    writeSplit(dir, 'train', 2);
+    writeFileSync(join(dir, 't10k-images.idx3-ubyte'), 'not read');
+    expect(findIdxSplitFiles(dir, 'train')).toEqual({ images: join(dir, 'train-images-idx3-ubyte.gz'), labels: join(dir, 'train-labels-idx1-ubyte.gz') });
+    expect(() => findIdxSplitFiles(dir, 'test')).toThrow(/t10k-labels-idx1-ubyte\.gz not found/);
+    writeFileSync(join(dir, 't10k-labels-idx1-ubyte'), 'not read');
+    expect(findIdxSplitFiles(dir, 'test')).toEqual({ images: join(dir, 't10k-images.idx3-ubyte'), labels: join(dir, 't10k-labels-idx1-ubyte') });
   });
 });

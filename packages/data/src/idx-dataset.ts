@@ -65,6 +65,22 @@ function findFile(folder: string, base: string): string {
   );
 }
 
+/**
+ * The paths of a split's two IDX files in `folder` (each gzipped, plain, or with MNIST's unpacked
+ * `.idx3-ubyte` spelling), found without reading them: a check that costs nothing before a
+ * minute of decoding another split.
+ *
+ * @throws SslError `INVALID_ARGUMENT` naming the first file not found, and where the files come from.
+ * @example
+ * ```ts
+ * findIdxSplitFiles('/usr/share/datasets/fashion-mnist', 'test'); // { images: '.../t10k-images-idx3-ubyte.gz', labels: ... }
+ * ```
+ */
+export function findIdxSplitFiles(folder: string, split: IdxSplit): { images: string; labels: string } {
+  const files = idxFileNames(split);
+  return { images: findFile(folder, files.images), labels: findFile(folder, files.labels) };
+}
+
 async function readIdxFile(path: string, maxBytes: number | undefined): Promise<IdxArray> {
   let bytes: Uint8Array;
   try {
@@ -101,9 +117,7 @@ export async function loadIdxDataset(options: LoadIdxDatasetOptions): Promise<Im
     throw invalidArgument({ argument: 'loadIdxDataset(options.name)', expected: '"fashion-mnist" or "mnist"', actual: name });
   }
   const classNames = name === 'mnist' ? MNIST_CLASS_NAMES : FASHION_MNIST_CLASS_NAMES;
-  const files = idxFileNames(split);
-  const imagesPath = findFile(options.folder, files.images);
-  const labelsPath = findFile(options.folder, files.labels);
+  const { images: imagesPath, labels: labelsPath } = findIdxSplitFiles(options.folder, split);
   const [images, labels] = await Promise.all([readIdxFile(imagesPath, options.maxBytes), readIdxFile(labelsPath, options.maxBytes)]);
   return idxToDataset(images, labels, imagesPath, labelsPath, classNames);
 }

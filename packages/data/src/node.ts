@@ -16,6 +16,7 @@ export {
 export {
   loadIdxDataset,
   idxFileNames,
+  findIdxSplitFiles,
   type LoadIdxDatasetOptions,
   type IdxSplit,
   type IdxDatasetName,
