@@ -1,5 +1,6 @@
 export {
   registerNativeBackend,
+  autoGemm,
   isNativeAvailable,
   nativeBuildInfo,
   nativeBinaryInfo,
@@ -8,6 +9,7 @@ export {
   type NativeBuildInfo,
   type NativeGemm,
   type NativeIsa,
+  type AutoGemmInput,
 } from './native-backend.js';
 export { NATIVE_KERNELS } from './native-kernels.js';
 export { nativeFallbackReport, resetNativeFallbackReport, type NativeFallback, type NativeFallbackReason } from './fallback-report.js';

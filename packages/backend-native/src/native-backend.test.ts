@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { availableParallelism } from 'node:os';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isSslError } from '@selfsup/core';
-import { NATIVE_BACKEND_NAME, NATIVE_KERNELS, isNativeAvailable, nativeBuildInfo, registerNativeBackend } from './index.js';
+import { NATIVE_BACKEND_NAME, NATIVE_KERNELS, autoGemm, isNativeAvailable, nativeBuildInfo, registerNativeBackend } from './index.js';
 import { nativeReady, uniform, runOn } from '../test/parity.js';
 
 const saved = { threads: process.env.SELFSUP_THREADS, gemm: process.env.SELFSUP_NATIVE_GEMM, isa: process.env.SELFSUP_NATIVE_ISA };
@@ -47,6 +47,22 @@ describe('native addon availability', () => {
       expect(['builtin', 'openblas']).toContain(info.addon!.gemm);
     }
     expect(info.kernels).toEqual(NATIVE_KERNELS);
+  });
+});
+
+describe("gemm: 'auto' (decision 0004)", () => {
+  const cooperlake = '/usr/lib/x86_64-linux-gnu/libopenblas.so.0 (OpenBLAS 0.3.21 DYNAMIC_ARCH NO_AFFINITY Cooperlake MAX_THREADS=64), core Cooperlake';
+  const haswell = '/usr/lib/x86_64-linux-gnu/libopenblas.so.0 (OpenBLAS 0.3.21 DYNAMIC_ARCH NO_AFFINITY Haswell MAX_THREADS=64), core Haswell';
+
+  it('computes with OpenBLAS where it wins: no AVX-512, or its own AVX-512 kernels on one thread', () => {
+    expect(autoGemm({ openblasAvailable: true, openblas: haswell, isa: 'avx2', threads: 2 })).toBe('openblas');
+    expect(autoGemm({ openblasAvailable: true, openblas: cooperlake, isa: 'avx512', threads: 1 })).toBe('openblas');
+  });
+
+  it('computes with ours on AVX-512 with more threads, when OpenBLAS lacks AVX-512 kernels, or when it is absent', () => {
+    expect(autoGemm({ openblasAvailable: true, openblas: cooperlake, isa: 'avx512', threads: 2 })).toBe('builtin');
+    expect(autoGemm({ openblasAvailable: true, openblas: haswell, isa: 'avx512', threads: 1 })).toBe('builtin');
+    expect(autoGemm({ openblasAvailable: false, openblas: 'libopenblas.so.0: cannot open shared object file', isa: 'avx2', threads: 1 })).toBe('builtin');
   });
 });
 
