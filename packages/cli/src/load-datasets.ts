@@ -57,10 +57,12 @@ function checkIdxHeldOutFiles(folder: string): void {
     findIdxSplitFiles(folder, 'test');
   } catch (error) {
     if (!isSslError(error, 'INVALID_ARGUMENT')) throw error;
+    const { file, candidates } = error.details as { file: string; candidates: readonly string[] };
     throw new SslError(
       'INVALID_CONFIG',
-      `data.heldOut: test needs the test split's IDX files in data.folder: ${error.message.replace(/^loadIdxDataset: /, '')} ` +
-        'Or set data.heldOut to { from: train, last: 10000 } to hold out the last training images, or to none.',
+      `data.heldOut: test needs the test split's IDX files in data.folder: ${join(folder, candidates[0]!)} not found ` +
+        `(nor ${candidates.slice(1).join(' or ')}). Add the ${file} file there, ` +
+        'or set data.heldOut to { from: train, last: 10000 } to hold out the last training images, or to none.',
       { cause: error, details: { key: 'data.heldOut', expected: `the test files in ${folder}`, actual: 'test' } },
     );
   }

@@ -145,13 +145,13 @@ export function parseRunMetrics(text: string): ParsedRunMetrics {
     } catch {
       continue;
     }
+    if (record.type === 'knn' || record.type === 'linear') evaluationLines.push(line);
     if (record.type === 'knn') knn.push(record as unknown as KnnLine);
     else if (record.type === 'linear') linear.push(record as unknown as LinearLine);
     else if (record.type === 'steps' && typeof record.trainSeconds === 'number') stepsSummary = record as unknown as StepsSummaryLine;
     else if (record.type === undefined && typeof record.iteration === 'number' && typeof record.loss === 'number') {
       steps.push(record as unknown as StepLine);
     }
-    if (record.type === 'knn' || record.type === 'linear') evaluationLines.push(line);
   }
   return { steps, knn, linear, evaluationLines, ...(stepsSummary ? { stepsSummary } : {}) };
 }

@@ -103,7 +103,7 @@ describe('findIdxSplitFiles', () => {
     writeSplit(dir, 'train', 2);
     writeFileSync(join(dir, 't10k-images.idx3-ubyte'), 'not read');
     expect(findIdxSplitFiles(dir, 'train')).toEqual({ images: join(dir, 'train-images-idx3-ubyte.gz'), labels: join(dir, 'train-labels-idx1-ubyte.gz') });
-    expect(() => findIdxSplitFiles(dir, 'test')).toThrow(/t10k-labels-idx1-ubyte\.gz not found/);
+    expect(() => findIdxSplitFiles(dir, 'test')).toThrow(/^findIdxSplitFiles: .*t10k-labels-idx1-ubyte\.gz not found/);
     writeFileSync(join(dir, 't10k-labels-idx1-ubyte'), 'not read');
     expect(findIdxSplitFiles(dir, 'test')).toEqual({ images: join(dir, 't10k-images.idx3-ubyte'), labels: join(dir, 't10k-labels-idx1-ubyte') });
   });

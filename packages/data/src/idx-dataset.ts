@@ -50,7 +50,7 @@ export function idxFileNames(split: IdxSplit): { images: string; labels: string 
 }
 
 /** The path of `base` in `folder`: gzipped, plain, or with MNIST's unpacked `.idx3-ubyte` spelling. */
-function findFile(folder: string, base: string): string {
+function findFile(folder: string, base: string, caller: string): string {
   const candidates = [`${base}.gz`, base, base.replace(/-(idx\d-ubyte)$/, '.$1')];
   for (const name of candidates) {
     const path = join(folder, name);
@@ -58,10 +58,10 @@ function findFile(folder: string, base: string): string {
   }
   throw new SslError(
     'INVALID_ARGUMENT',
-    `loadIdxDataset: ${join(folder, `${base}.gz`)} not found (nor ${candidates.slice(1).join(' or ')}). ` +
+    `${caller}: ${join(folder, `${base}.gz`)} not found (nor ${candidates.slice(1).join(' or ')}). ` +
       'Point options.folder at the folder of the IDX files: on Debian, `apt-get install dataset-fashion-mnist` puts Fashion-MNIST in ' +
       '/usr/share/datasets/fashion-mnist; or fetch it with downloadIdxDataset, or use loadBundledFashionMnist for a small subset.',
-    { details: { folder, file: base } },
+    { details: { folder, file: base, candidates } },
   );
 }
 
@@ -70,15 +70,21 @@ function findFile(folder: string, base: string): string {
  * `.idx3-ubyte` spelling), found without reading them: a check that costs nothing before a
  * minute of decoding another split.
  *
- * @throws SslError `INVALID_ARGUMENT` naming the first file not found, and where the files come from.
+ * @throws SslError `INVALID_ARGUMENT` naming the first file not found, and where the files come from
+ *   (`details`: `folder`, `file` and the `candidates` looked for).
  * @example
  * ```ts
  * findIdxSplitFiles('/usr/share/datasets/fashion-mnist', 'test'); // { images: '.../t10k-images-idx3-ubyte.gz', labels: ... }
  * ```
  */
 export function findIdxSplitFiles(folder: string, split: IdxSplit): { images: string; labels: string } {
+  return splitFiles(folder, split, 'findIdxSplitFiles');
+}
+
+/** {@link findIdxSplitFiles}, its errors naming `caller`. */
+function splitFiles(folder: string, split: IdxSplit, caller: string): { images: string; labels: string } {
   const files = idxFileNames(split);
-  return { images: findFile(folder, files.images), labels: findFile(folder, files.labels) };
+  return { images: findFile(folder, files.images, caller), labels: findFile(folder, files.labels, caller) };
 }
 
 async function readIdxFile(path: string, maxBytes: number | undefined): Promise<IdxArray> {
@@ -117,7 +123,7 @@ export async function loadIdxDataset(options: LoadIdxDatasetOptions): Promise<Im
     throw invalidArgument({ argument: 'loadIdxDataset(options.name)', expected: '"fashion-mnist" or "mnist"', actual: name });
   }
   const classNames = name === 'mnist' ? MNIST_CLASS_NAMES : FASHION_MNIST_CLASS_NAMES;
-  const { images: imagesPath, labels: labelsPath } = findIdxSplitFiles(options.folder, split);
+  const { images: imagesPath, labels: labelsPath } = splitFiles(options.folder, split, 'loadIdxDataset');
   const [images, labels] = await Promise.all([readIdxFile(imagesPath, options.maxBytes), readIdxFile(labelsPath, options.maxBytes)]);
   return idxToDataset(images, labels, imagesPath, labelsPath, classNames);
 }

@@ -73,7 +73,9 @@ describe.skipIf(!nativeReady)('SelfsupLinearGrad on the native backend', () => {
       for (const threads of [1, 2]) await withConfig({ isa, threads, gemm: 'builtin' }, () => expectBitwiseEqual(inputs, true, `${isa} x ${threads}`));
     }
     if (availableGemms().includes('openblas')) {
-      for (const [rows, inDim, outDim] of SHAPES) await withConfig({ gemm: 'openblas' }, () => expectCloseOnOpenblas(inputsOf(rows, inDim, outDim, 400), `OpenBLAS [${rows}, ${inDim}] -> ${outDim}`));
+      await withConfig({ gemm: 'openblas' }, async () => {
+        for (const [rows, inDim, outDim] of SHAPES) await expectCloseOnOpenblas(inputsOf(rows, inDim, outDim, 400), `OpenBLAS [${rows}, ${inDim}] -> ${outDim}`);
+      });
     }
   });
 
